@@ -1,0 +1,110 @@
+"""Settings: defaults, config.py, MFA_* environment variables, and the checks made at start-up."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+
+from flask import Flask
+
+from .security.crypto import derive_key
+
+DEFAULTS = {
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,  # filled in by load_config: SQLite in the instance folder
+    "LEGACY_PREFIX": "/mfa-php/api",
+    "CORS_ORIGINS": "*",
+    "PROXY_COUNT": 0,
+    "TOTP_ISSUER": "MFA API",
+    "OTP_TTL_SECONDS": 300,
+    "MAX_FAILED_ATTEMPTS": 5,
+    "BCRYPT_ROUNDS": 12,
+    "JWT_TTL_SECONDS": 3600,
+    "MAIL_SERVER": None,
+    "MAIL_DEFAULT_SENDER": "MFA API <no-reply@localhost>",
+    "MAIL_DEBUG": False,  # flask-mail would otherwise echo whole messages (codes) in debug mode
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+}
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the services need from the configuration, with the keys derived from SECRET_KEY."""
+
+    otp_key: bytes
+    jwt_key: bytes
+    otp_ttl_seconds: int
+    max_failed_attempts: int
+    bcrypt_rounds: int
+    jwt_ttl_seconds: int
+    totp_issuer: str
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Fill app.config from the defaults, then config.py and MFA_* variables (or test_config)."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        config_file = os.environ.get("MFA_CONFIG_FILE", os.path.join(os.getcwd(), "config.py"))
+        app.config.from_pyfile(config_file, silent=True)
+        app.config.from_prefixed_env("MFA")
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config["DATABASE_URL"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{app.instance_path}/mfa.sqlite3"
+    _ensure_secret_key(app)
+    _check(app.config)
+
+
+def settings_from(config: dict) -> Settings:
+    """Build the services' Settings from a loaded Flask config."""
+    secret = config["SECRET_KEY"]
+    return Settings(
+        otp_key=derive_key(secret, "email-otp"),
+        jwt_key=derive_key(secret, "jwt"),
+        otp_ttl_seconds=int(config["OTP_TTL_SECONDS"]),
+        max_failed_attempts=int(config["MAX_FAILED_ATTEMPTS"]),
+        bcrypt_rounds=int(config["BCRYPT_ROUNDS"]),
+        jwt_ttl_seconds=int(config["JWT_TTL_SECONDS"]),
+        totp_issuer=str(config["TOTP_ISSUER"]),
+    )
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Refuse to run in production without SECRET_KEY; make a throw-away one in development."""
+    if app.config["SECRET_KEY"]:
+        return
+    if not (app.debug or app.testing):
+        raise RuntimeError(
+            "SECRET_KEY is not set. It signs tokens and keys the OTP hashes, and every worker "
+            "must share it: set MFA_SECRET_KEY (e.g. python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))') or SECRET_KEY in config.py."
+        )
+    app.config["SECRET_KEY"] = secrets.token_urlsafe(48)
+    log.warning(
+        "\n%s\nSECRET_KEY is not set: using a random one for this process only (development).\n"
+        "Tokens and codes stop working when it restarts. Never run like this in production.\n%s",
+        "!" * 78,
+        "!" * 78,
+    )
+
+
+def _check(config: dict) -> None:
+    """Fail fast, with a readable message, on settings that cannot work."""
+    problems = []
+    if not str(config["DATABASE_URL"]).startswith(("sqlite:///", "mysql://", "mysql+pymysql://")):
+        problems.append("DATABASE_URL must start with sqlite:/// or mysql://")
+    if not 4 <= int(config["BCRYPT_ROUNDS"]) <= 31:
+        problems.append("BCRYPT_ROUNDS must be between 4 and 31")
+    prefix = str(config["LEGACY_PREFIX"])
+    if not prefix.startswith("/") or prefix.endswith("/"):
+        problems.append("LEGACY_PREFIX must start with / and not end with one")
+    for key in ("OTP_TTL_SECONDS", "MAX_FAILED_ATTEMPTS", "JWT_TTL_SECONDS"):
+        if int(config[key]) <= 0:
+            problems.append(f"{key} must be positive")
+    if problems:
+        raise RuntimeError("Invalid configuration: " + "; ".join(problems))

@@ -1,0 +1,43 @@
+"""CORS: the allowed origins on every response, and a 204 for every preflight."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+
+ALLOWED_METHODS = "GET, POST, DELETE, OPTIONS"
+ALLOWED_HEADERS = "Content-Type, Authorization, X-Password"
+
+
+def _allowed_origin() -> str | None:
+    origins = current_app.config["CORS_ORIGINS"]
+    if origins == "*" or origins == ["*"]:
+        return "*"
+    if isinstance(origins, str):
+        origins = [o.strip() for o in origins.split(",")]
+    origin = request.headers.get("Origin")
+    return origin if origin in origins else None
+
+
+def _preflight():
+    if request.method == "OPTIONS":
+        response = Response(status=204)
+        response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+        response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        response.headers["Access-Control-Max-Age"] = "600"
+        return response
+    return None
+
+
+def _add_origin(response: Response) -> Response:
+    origin = _allowed_origin()
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+    if origin != "*":
+        response.vary.add("Origin")
+    return response
+
+
+def init_cors(app: Flask) -> None:
+    """Answer preflights and add Access-Control-Allow-Origin as CORS_ORIGINS says."""
+    app.before_request(_preflight)
+    app.after_request(_add_origin)

@@ -1,0 +1,166 @@
+"""The API's exceptions, and the one place that turns every error into a JSON response."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+ErrorShape = Callable[[str, dict | None], dict]
+
+HTTP_MESSAGES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request body too large (64 KiB at most)",
+    429: "Too many requests",
+}
+
+
+class ApiError(Exception):
+    """An error the client should see: a status and a message, and field errors if any."""
+
+    status = 500
+    message = "Internal server error"
+
+    def __init__(self, message: str | None = None, *, errors: dict | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.errors = errors
+
+    def body(self, shape: ErrorShape) -> dict:
+        """The JSON body for this error in a face's error shape."""
+        return shape(self.message, self.errors)
+
+
+class InvalidInput(ApiError):
+    status = 400
+    message = "Invalid input"
+
+
+class Unauthorized(ApiError):
+    status = 401
+    message = "Unauthorized"
+
+
+class NotFound(ApiError):
+    status = 404
+    message = "Not found"
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+    message = "Method not allowed"
+
+
+class Conflict(ApiError):
+    status = 409
+    message = "Conflict"
+
+
+class TooManyAttempts(ApiError):
+    status = 429
+    message = "Too many attempts"
+
+
+class ServiceUnavailable(ApiError):
+    status = 503
+    message = "Service unavailable"
+
+
+class EndpointNotFound(NotFound):
+    """mfa-php's index.php answer to an unknown endpoint, body and all."""
+
+    def __init__(self, endpoint: str):
+        super().__init__(f"Endpoint not found: '{endpoint[:100]}'")
+
+    def body(self, shape: ErrorShape) -> dict:
+        """mfa-php sent this one in its own shape, whatever the face's usual one."""
+        return {"status": "error", "message": self.message}
+
+
+def default_shape(message: str, errors: dict | None) -> dict:
+    """The 2FA face's error body (and the body outside any blueprint)."""
+    body = {"success": False, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def legacy_shape(message: str, errors: dict | None) -> dict:
+    """The mfa-php face's error body: `error` as mfa-php sent it, plus `success`."""
+    body = {"success": False, "error": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def use_error_shape(blueprint: Blueprint, shape: ErrorShape) -> None:
+    """Make every error inside blueprint answer in shape."""
+    blueprint.record_once(
+        lambda state: state.app.extensions.setdefault("error_shapes", {}).update(
+            {blueprint.name: shape}
+        )
+    )
+
+
+def _current_shape() -> ErrorShape:
+    shapes = current_app.extensions.get("error_shapes", {})
+    return shapes.get(request.blueprint or "", default_shape)
+
+
+def _respond(status: int, body: dict, headers: dict | None = None):
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _handle_api_error(exc: ApiError):
+    if exc.status >= 500:
+        log.error("%s (request %s): %r", exc.message, g.get("request_id", "-"), exc.__cause__)
+    return _respond(exc.status, exc.body(_current_shape()))
+
+
+def _handle_validation_error(exc: ValidationError):
+    errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    return _respond(400, _current_shape()("Invalid input", errors))
+
+
+def _handle_http_exception(exc: HTTPException):
+    status = exc.code or 500
+    message = HTTP_MESSAGES.get(status) or exc.name
+    headers = {k: v for k, v in exc.get_headers() if k.lower() in ("allow", "retry-after")}
+    return _respond(status, _current_shape()(message, None), headers)
+
+
+def _handle_unexpected(exc: Exception):
+    log.exception("Unhandled error (request %s)", g.get("request_id", "-"))
+    body = _current_shape()("Internal server error", None)
+    body["requestId"] = g.get("request_id")
+    return _respond(500, body)
+
+
+def init_errors(app: Flask) -> None:
+    """Register the handlers, and give every request an id to find it in the log."""
+    app.register_error_handler(ApiError, _handle_api_error)
+    app.register_error_handler(ValidationError, _handle_validation_error)
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(Exception, _handle_unexpected)
+
+    @app.before_request
+    def _assign_request_id():
+        g.request_id = secrets.token_hex(8)
+
+    @app.after_request
+    def _expose_request_id(response):
+        if "request_id" in g:
+            response.headers["X-Request-Id"] = g.request_id
+        return response
