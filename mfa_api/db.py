@@ -1,0 +1,187 @@
+"""One database layer for SQLite and MySQL/MariaDB: `?` placeholders, a connection per request.
+
+No other module knows which database it talks to. Driver errors come out as IntegrityError
+(a uniqueness clash, for the caller to turn into a 409) or ServiceUnavailable (a 503).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import unquote, urlsplit
+
+import pymysql
+from flask import Flask, current_app, g
+
+from .errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+_UNAVAILABLE = (sqlite3.OperationalError, pymysql.err.OperationalError, pymysql.err.InterfaceError)
+_INTEGRITY = (sqlite3.IntegrityError, pymysql.err.IntegrityError)
+_MYSQL_ALREADY_DONE = {1050, 1060, 1061}  # table exists, duplicate column, duplicate key name
+_MYSQL_NO_SUCH_TABLE = 1146  # init-db was not run: unavailable, as SQLite reports it
+
+
+class IntegrityError(Exception):
+    """A write broke a uniqueness (or other) constraint."""
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    message = "Database unavailable"
+
+
+@functools.lru_cache(maxsize=512)
+def _to_pyformat(sql: str) -> str:
+    """Turn `?` placeholders into PyMySQL's `%s`, escaping literal percent signs."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class Database:
+    """A connection to one database, with the few operations the repositories need."""
+
+    def __init__(self, url: str):
+        self.dialect = "sqlite" if url.startswith("sqlite:") else "mysql"
+        self._in_transaction = False
+        with self._translated_errors():
+            self._conn = _connect_sqlite(url) if self.dialect == "sqlite" else _connect_mysql(url)
+
+    @contextmanager
+    def _translated_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except _INTEGRITY as exc:
+            raise IntegrityError(str(exc)) from exc
+        except _UNAVAILABLE as exc:
+            raise DatabaseUnavailable() from exc
+        except pymysql.err.ProgrammingError as exc:
+            if exc.args and exc.args[0] == _MYSQL_NO_SUCH_TABLE:
+                raise DatabaseUnavailable() from exc
+            raise
+
+    def _run(self, sql: str, params: tuple):
+        if self.dialect == "sqlite":
+            return self._conn.execute(sql, params)
+        cursor = self._conn.cursor()
+        cursor.execute(_to_pyformat(sql), params)
+        return cursor
+
+    def execute(self, sql: str, params: tuple = ()) -> int:
+        """Run a statement; return how many rows it changed."""
+        with self._translated_errors():
+            return self._run(sql, params).rowcount
+
+    def insert(self, sql: str, params: tuple = ()) -> int:
+        """Run an INSERT; return the new row's id."""
+        with self._translated_errors():
+            return self._run(sql, params).lastrowid
+
+    def fetch_one(self, sql: str, params: tuple = ()) -> dict | None:
+        """The first row of a query as a dict, or None."""
+        with self._translated_errors():
+            row = self._run(sql, params).fetchone()
+        return None if row is None else dict(row)
+
+    def fetch_all(self, sql: str, params: tuple = ()) -> list[dict]:
+        """Every row of a query, as dicts."""
+        with self._translated_errors():
+            return [dict(row) for row in self._run(sql, params).fetchall()]
+
+    def apply_ddl(self, statement: str) -> None:
+        """Run a schema statement; on MySQL, one whose object already exists counts as done."""
+        try:
+            self.execute(statement)
+        except DatabaseUnavailable as exc:
+            code = getattr(exc.__cause__, "args", (None,))[0]
+            if self.dialect == "mysql" and code in _MYSQL_ALREADY_DONE:
+                log.info("already applied, skipped: %s", statement.splitlines()[0])
+                return
+            raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything inside commits together, or not at all."""
+        if self._in_transaction:
+            yield
+            return
+        with self._translated_errors():
+            if self.dialect == "sqlite":
+                # IMMEDIATE takes the write lock up front, so two racing writers queue up
+                # instead of failing halfway.
+                self._conn.execute("BEGIN IMMEDIATE")
+            else:
+                self._conn.begin()
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._in_transaction = False
+            with self._translated_errors():
+                self._conn.rollback()
+            raise
+        self._in_transaction = False
+        with self._translated_errors():
+            self._conn.commit()
+
+    def close(self) -> None:
+        """Close the connection, ignoring a connection already gone."""
+        try:
+            self._conn.close()
+        except Exception:  # noqa: BLE001 - closing must never fail a response
+            log.debug("closing the database connection failed", exc_info=True)
+
+
+def _connect_sqlite(url: str) -> sqlite3.Connection:
+    path = url[len("sqlite:///") :]
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 10000")
+    return conn
+
+
+def _connect_mysql(url: str) -> pymysql.connections.Connection:
+    parts = urlsplit(url)
+    return pymysql.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=unquote(parts.username or "root"),
+        password=unquote(parts.password or ""),
+        database=parts.path.lstrip("/") or None,
+        charset="utf8mb4",
+        autocommit=True,
+        connect_timeout=5,
+        cursorclass=pymysql.cursors.DictCursor,
+    )
+
+
+def connect(url: str) -> Database:
+    """Open a connection outside any request (init-db, tests, tools)."""
+    return Database(url)
+
+
+def get_db() -> Database:
+    """The current request's connection, opened on first use."""
+    if "db" not in g:
+        g.db = Database(current_app.config["DATABASE_URL"])
+    return g.db
+
+
+def transaction():
+    """A transaction on the current request's connection."""
+    return get_db().transaction()
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    """Close the request's connection, if one was opened."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def init_db_layer(app: Flask) -> None:
+    """Close each request's connection when the request ends."""
+    app.teardown_appcontext(close_db)

@@ -1,0 +1,86 @@
+"""The versioned schema: `init-db` applies the numbered files in sql/<dialect>/ that are missing.
+
+Safe to run again. MySQL commits each DDL statement on its own, so a run cut off halfway can
+leave part of a file applied; re-running skips what already exists (duplicate column, key or
+table) instead of failing on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from .db import Database, connect
+
+log = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+_VERSION_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_version "
+    "(version INTEGER NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL)"
+)
+
+
+def split_statements(script: str) -> list[str]:
+    """The statements of an SQL script, comments dropped (no `;` may sit inside a literal)."""
+    lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
+    return [stmt.strip() for stmt in "\n".join(lines).split(";") if stmt.strip()]
+
+
+def migrations(dialect: str) -> list[tuple[int, str, Path]]:
+    """(version, name, path) of every migration file for a dialect, in order."""
+    found = []
+    for path in sorted((SQL_DIR / dialect).glob("*.sql")):
+        match = re.match(r"(\d+)_(.+)\.sql$", path.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), path))
+    return found
+
+
+def applied_versions(db: Database) -> set[int]:
+    """The schema versions already applied to this database."""
+    db.execute(_VERSION_TABLE)
+    return {row["version"] for row in db.fetch_all("SELECT version FROM schema_version")}
+
+
+def upgrade(db: Database, now: int | None = None) -> list[str]:
+    """Apply every missing migration in order; return the names applied."""
+    done = applied_versions(db)
+    applied = []
+    for version, name, path in migrations(db.dialect):
+        if version in done:
+            continue
+        with db.transaction():
+            for statement in split_statements(path.read_text()):
+                db.apply_ddl(statement)
+            db.execute(
+                "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                (version, name, int(now if now is not None else time.time())),
+            )
+        applied.append(f"{version:03d}_{name}")
+    return applied
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create the schema, or upgrade an existing one (an mfa-php database included) in place."""
+    db = connect(current_app.config["DATABASE_URL"])
+    try:
+        applied = upgrade(db)
+    finally:
+        db.close()
+    if applied:
+        click.echo("Applied: " + ", ".join(applied))
+    else:
+        click.echo("The schema is up to date.")
+
+
+def init_migrations(app: Flask) -> None:
+    """Add the init-db command to the app's CLI."""
+    app.cli.add_command(init_db_command)
