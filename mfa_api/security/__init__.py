@@ -1,0 +1,1 @@
+"""Pure security functions: no Flask, nothing of the project imported."""

@@ -1,0 +1,74 @@
+"""One-time codes: TOTP (RFC 6238) with replay protection, and emailed 6-digit codes."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import secrets
+from urllib.parse import quote
+
+import pyotp
+
+TOTP_PERIOD = 30
+TOTP_DIGITS = 6
+TOTP_WINDOW = 1  # steps accepted either side of now, for clock drift
+SECRET_BYTES = 20  # 160 bits, as RFC 4226 recommends
+LEGACY_MIN_SECRET_BYTES = 10  # mfa-php's Google2FA made 80-bit secrets; its users keep them
+
+
+class _TOTP(pyotp.TOTP):
+    """pyotp's TOTP, accepting the 80-bit secrets mfa-php issued (pyotp wants 112 bits).
+
+    New secrets are always 160 bits; the lower floor exists only so existing users keep working.
+    """
+
+    def byte_secret(self) -> bytes:
+        """The decoded secret; at least 80 bits."""
+        secret = self.secret.strip().replace(" ", "").upper()
+        decoded = base64.b32decode(secret + "=" * (-len(secret) % 8))
+        if len(decoded) < LEGACY_MIN_SECRET_BYTES:
+            raise ValueError("TOTP secret shorter than 80 bits")
+        return decoded
+
+
+def new_totp_secret() -> str:
+    """A new random base32 TOTP secret of 160 bits."""
+    return base64.b32encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def new_email_code() -> str:
+    """A new random 6-digit code, leading zeros kept."""
+    return f"{secrets.randbelow(10**TOTP_DIGITS):0{TOTP_DIGITS}d}"
+
+
+def totp_code(secret: str, at: int) -> str:
+    """The TOTP code of secret at Unix time `at`."""
+    return _TOTP(secret).generate_otp(at // TOTP_PERIOD)
+
+
+def matching_totp_step(secret: str, code: str, now: int, last_step: int | None) -> int | None:
+    """The time step within ±1 of now whose code is `code` and is later than last_step, or None.
+
+    Remembering the last accepted step (and passing it back in) is what stops a replay.
+    A stored secret that is not valid base32 matches nothing.
+    """
+    try:
+        totp = _TOTP(secret)
+    except ValueError:
+        return None
+    current = now // TOTP_PERIOD
+    for step in range(current - TOTP_WINDOW, current + TOTP_WINDOW + 1):
+        if last_step is not None and step <= last_step:
+            continue
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def provisioning_uri(secret: str, account: str, issuer: str) -> str:
+    """The otpauth:// URI for authenticator apps, encoded as mfa-php's getQRCodeUrl wrote it."""
+    label_issuer = quote(issuer, safe="")
+    return (
+        f"otpauth://totp/{label_issuer}:{quote(account, safe='')}?secret={secret}"
+        f"&issuer={label_issuer}&algorithm=SHA1&digits={TOTP_DIGITS}&period={TOTP_PERIOD}"
+    )

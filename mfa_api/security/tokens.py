@@ -1,0 +1,54 @@
+"""JWTs: the access token (a full login) and, for the 2FA face, the challenge token."""
+
+from __future__ import annotations
+
+import secrets
+
+import jwt
+
+ALGORITHM = "HS256"
+ACCESS = "access"
+CHALLENGE = "challenge"
+
+
+class InvalidToken(Exception):
+    """The token is malformed, badly signed, expired or of the wrong kind."""
+
+
+def issue_token(
+    *, user_id: int, token_version: int, kind: str, key: bytes, ttl: int, now: int
+) -> str:
+    """Sign a token of `kind` for a user; `user_id` is the claim mfa-php's clients read."""
+    claims = {
+        "user_id": user_id,
+        "sub": str(user_id),
+        "kind": kind,
+        "ver": token_version,
+        "iat": now,
+        "exp": now + ttl,
+        "jti": secrets.token_urlsafe(16),
+    }
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+def decode_token(token: str, *, key: bytes, kind: str, now: int) -> dict:
+    """The claims of a valid token of `kind`; raises InvalidToken otherwise."""
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            # Expiry is checked below against the `now` passed in, so callers (and tests) own time.
+            options={
+                "require": ["exp", "iat", "sub", "kind", "ver", "jti"],
+                "verify_exp": False,
+                "verify_iat": False,
+            },
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    if claims["kind"] != kind:
+        raise InvalidToken("wrong kind of token")
+    if not isinstance(claims["exp"], int) or claims["exp"] <= now:
+        raise InvalidToken("token expired")
+    return claims
