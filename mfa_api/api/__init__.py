@@ -1,0 +1,1 @@
+"""Blueprints: read the request, call a service, answer."""

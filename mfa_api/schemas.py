@@ -1,0 +1,176 @@
+"""Request bodies: one marshmallow schema each, and one way to load them into a clear 400."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from .errors import InvalidInput
+from .security.passwords import MAX_PASSWORD_BYTES
+
+MIN_PASSWORD_LENGTH = 8
+REQUIRED = "This field is required."
+
+
+class _Field(fields.Field):
+    """A field for which null, like absence, means 'missing' (as PHP's empty() saw it)."""
+
+    default_error_messages = {"required": REQUIRED, "null": REQUIRED}
+
+
+class Text(_Field):
+    """A string, trimmed; blank counts as missing (as PHP's empty() did)."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        value = value.strip()
+        if not value:
+            raise self.make_error("required")
+        return value
+
+
+class EmailAddress(Text):
+    """An email address, trimmed and lower-cased; checked for shape when `strict`."""
+
+    default_error_messages = {"email": "Not a valid email address."}
+
+    def __init__(self, *, strict: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.strict = strict
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs).lower()
+        if self.strict:
+            try:
+                validate.Email()(value)
+            except ValidationError as exc:
+                raise self.make_error("email") from exc
+            if len(value) > 255:
+                raise self.make_error("email")
+        return value
+
+
+class Password(_Field):
+    """A password as typed (never trimmed); at most 72 bytes, at least 8 characters if `new`."""
+
+    default_error_messages = {
+        "invalid": "Not a valid string.",
+        "short": f"Password must be at least {MIN_PASSWORD_LENGTH} characters.",
+        "long": f"Password must be at most {MAX_PASSWORD_BYTES} bytes.",
+    }
+
+    def __init__(self, *, new: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.new = new
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        if value == "":
+            raise self.make_error("required")
+        if len(value.encode()) > MAX_PASSWORD_BYTES:
+            raise self.make_error("long")
+        if self.new and len(value) < MIN_PASSWORD_LENGTH:
+            raise self.make_error("short")
+        return value
+
+
+class Phone(_Field):
+    """A phone number, digits only (as mfa-php kept it); a JSON number is accepted too."""
+
+    default_error_messages = {
+        "invalid": "Not a valid phone number.",
+        "length": "A phone number has 6 to 20 digits.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise self.make_error("invalid")
+        digits = re.sub(r"\D", "", str(value))
+        if not digits:
+            raise self.make_error("required")
+        if not 6 <= len(digits) <= 20:
+            raise self.make_error("length")
+        return digits
+
+
+class Code(_Field):
+    """A 6-digit code; spaces are dropped and a JSON number gets its leading zeros back."""
+
+    default_error_messages = {"invalid": "A code is exactly 6 digits."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, int) and 0 <= value <= 999_999:
+            return f"{value:06d}"
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        value = re.sub(r"\s", "", value)
+        if not value:
+            raise self.make_error("required")
+        if not re.fullmatch(r"[0-9]{6}", value):
+            raise self.make_error("invalid")
+        return value
+
+
+class BodySchema(Schema):
+    """Extra fields are ignored, as mfa-php ignored them."""
+
+    required_message = "Missing required fields"
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class LegacyRegisterSchema(BodySchema):
+    required_message = "All fields are required"
+    names = Text(required=True, validate=validate.Length(max=255))
+    email = EmailAddress(strict=True, required=True)
+    phone = Phone(required=True)
+    password = Password(new=True, required=True)
+
+
+class LegacyLoginSchema(BodySchema):
+    required_message = "Email and password are required"
+    email = EmailAddress(required=True)
+    password = Password(required=True)
+
+
+class LegacyVerifySchema(BodySchema):
+    required_message = "Email, OTP and authentication code are required"
+    email = EmailAddress(required=True)
+    email_otp = Code(required=True)
+    auth_code = Code(load_default=None)
+    type = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["register", "login"], error="Invalid verification type"),
+    )
+
+
+def load(schema: BodySchema, data: dict) -> dict:
+    """Load data with schema, or raise a 400 whose message says what is wrong."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise InvalidInput(_summary(schema, errors), errors=errors) from exc
+
+
+def _summary(schema: BodySchema, errors: dict) -> str:
+    flat = [msg for messages in errors.values() for msg in _messages(messages)]
+    if REQUIRED in flat:
+        return schema.required_message
+    return flat[0] if flat else "Invalid input"
+
+
+def _messages(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _messages(value)]
+    if isinstance(messages, list):
+        return [str(m) for m in messages]
+    return [str(messages)]

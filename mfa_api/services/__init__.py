@@ -1,0 +1,1 @@
+"""The domain: registration, login, verification, notifications. No Flask request in here."""

@@ -1,0 +1,71 @@
+"""Rules shared by every emailed one-time code: issue, expiry, attempt limit, match."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import Settings
+from ..errors import InvalidInput, TooManyAttempts, Unauthorized
+from ..security import crypto, otp
+
+INVALID_CODES = "Invalid OTP or authentication code"
+CODES_REQUIRED = "Email, OTP and authentication code are required"
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A fresh code: what is mailed, what is stored and when it dies."""
+
+    code: str
+    code_hash: str
+    expires_at: int
+
+
+def issue_code(settings: Settings, now: int) -> IssuedCode:
+    """Make a new 6-digit code with its keyed hash and expiry."""
+    code = otp.new_email_code()
+    return IssuedCode(
+        code=code,
+        code_hash=hash_code(settings, code),
+        expires_at=now + settings.otp_ttl_seconds,
+    )
+
+
+def hash_code(settings: Settings, code: str) -> str:
+    """The keyed hash under which a code is stored."""
+    return crypto.keyed_hash(settings.otp_key, code)
+
+
+def ensure_usable(
+    settings: Settings, *, stored_hash: str, expires_at: int | None, attempts: int, now: int
+) -> None:
+    """Refuse before any check when the outstanding code is worn out, expired or missing."""
+    if attempts >= settings.max_failed_attempts:
+        raise TooManyAttempts("Too many failed attempts; request a new code")
+    if not stored_hash:
+        raise Unauthorized(INVALID_CODES)
+    if expires_at is None or expires_at < now:
+        raise Unauthorized("OTP has expired")
+
+
+def codes_match(
+    settings: Settings,
+    *,
+    stored_hash: str,
+    email_otp: str,
+    totp_secret: str | None,
+    auth_code: str | None,
+    now: int,
+    last_step: int | None,
+) -> tuple[bool, int | None]:
+    """Check the email code and (when totp_secret is given) the TOTP; (both ok, TOTP step).
+
+    Both are always computed, so the time taken does not say which one failed.
+    """
+    email_ok = crypto.same_hash(stored_hash, hash_code(settings, email_otp))
+    if totp_secret is None:
+        return email_ok, None
+    if auth_code is None:
+        raise InvalidInput(CODES_REQUIRED)
+    step = otp.matching_totp_step(totp_secret, auth_code, now, last_step)
+    return email_ok and step is not None, step

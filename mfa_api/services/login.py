@@ -1,0 +1,86 @@
+"""Login: the password check every face shares, the emailed code, and its verification."""
+
+from __future__ import annotations
+
+from ..config import Settings
+from ..errors import NotFound, Unauthorized
+from ..security import passwords, tokens
+from ..store import users
+from ..store.users import User
+from . import codes
+from .notifications import Mailer, send_code
+
+INVALID_CREDENTIALS = "Invalid credentials"
+
+
+def authenticate(email: str, password: str, settings: Settings) -> User:
+    """The verified user with this email and password, else 401 (same answer, same time).
+
+    A hash below the configured cost (mfa-php's $2y$10$, say) is re-hashed on success.
+    """
+    user = users.find_by_email(email)
+    if user is None or not user.is_verified:
+        passwords.verify_password(password, passwords.dummy_hash(settings.bcrypt_rounds))
+        raise Unauthorized(INVALID_CREDENTIALS)
+    if not passwords.verify_password(password, user.password_hash):
+        raise Unauthorized(INVALID_CREDENTIALS)
+    if passwords.needs_rehash(user.password_hash, settings.bcrypt_rounds):
+        users.set_password_hash(user.id, passwords.hash_password(password, settings.bcrypt_rounds))
+    return user
+
+
+def start_login(*, email: str, password: str, settings: Settings, now: int, mailer: Mailer) -> User:
+    """Check the password, then email a new code that replaces any earlier one."""
+    user = authenticate(email, password, settings)
+    code = codes.issue_code(settings, now)
+    send_code(mailer, user.email, code.code, settings.otp_ttl_seconds)
+    users.issue_email_otp(user.id, code.code_hash, code.expires_at)
+    return user
+
+
+def verify_login(
+    *, email: str, email_otp: str, auth_code: str | None, settings: Settings, now: int
+) -> str:
+    """Check the emailed code (and the TOTP when 2FA is on), use them up; an access token."""
+    user = users.find_by_email(email)
+    if user is None:
+        raise NotFound("User not found")
+    codes.ensure_usable(
+        settings,
+        stored_hash=user.otp_hash,
+        expires_at=user.otp_expires_at,
+        attempts=user.failed_attempts,
+        now=now,
+    )
+    ok, step = codes.codes_match(
+        settings,
+        stored_hash=user.otp_hash,
+        email_otp=email_otp,
+        totp_secret=user.totp_secret if user.twofa_enabled else None,
+        auth_code=auth_code,
+        now=now,
+        last_step=user.totp_last_step,
+    )
+    won = ok and users.use_email_otp(
+        user.id,
+        user.otp_hash,
+        now=now,
+        max_attempts=settings.max_failed_attempts,
+        totp_step=step,
+    )
+    if not won:
+        users.count_failed_attempt(user.id, user.otp_hash)
+        raise Unauthorized(codes.INVALID_CODES)
+    return access_token_for(user, settings, now)
+
+
+def access_token_for(user: User, settings: Settings, now: int) -> str:
+    """A new access token for a user who has completed login."""
+    return tokens.issue_token(
+        user_id=user.id,
+        token_version=user.token_version,
+        kind=tokens.ACCESS,
+        key=settings.jwt_key,
+        ttl=settings.jwt_ttl_seconds,
+        now=now,
+    )

@@ -1,0 +1,105 @@
+"""Registration: a pending sign-up with an emailed code and a TOTP secret, then its verification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import Settings
+from ..db import IntegrityError, transaction
+from ..errors import Conflict, NotFound, Unauthorized
+from ..security import otp, passwords, qr
+from ..store import pending, users
+from . import codes
+from .notifications import Mailer, send_code
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the new user needs to set up an authenticator app."""
+
+    email: str
+    secret: str
+    otpauth_uri: str
+    qr_png_data_uri: str
+
+
+def register(
+    *,
+    names: str,
+    email: str,
+    phone: str,
+    password: str,
+    settings: Settings,
+    now: int,
+    mailer: Mailer,
+) -> Registration:
+    """Start (or start over) a registration and email its code.
+
+    The mail goes out before anything is written: if it fails, the earlier pending
+    registration (if any) is untouched and a retry simply succeeds.
+    """
+    if users.email_or_phone_taken(email, phone):
+        raise Conflict("User already exists")
+    secret = otp.new_totp_secret()
+    code = codes.issue_code(settings, now)
+    password_hash = passwords.hash_password(password, settings.bcrypt_rounds)
+    send_code(mailer, email, code.code, settings.otp_ttl_seconds)
+    try:
+        with transaction():
+            pending.replace(
+                names=names,
+                email=email,
+                phone=phone,
+                password_hash=password_hash,
+                otp_hash=code.code_hash,
+                totp_secret=secret,
+                otp_expires_at=code.expires_at,
+            )
+    except IntegrityError as exc:  # a registration for the same email or phone raced this one
+        raise Conflict("A registration for this email or phone is in progress") from exc
+    uri = otp.provisioning_uri(secret, email, settings.totp_issuer)
+    return Registration(email, secret, uri, qr.png_data_uri(uri))
+
+
+def verify_registration(
+    *, email: str, email_otp: str, auth_code: str | None, settings: Settings, now: int
+) -> None:
+    """Check both codes and move the pending registration to `users`, in one transaction."""
+    waiting = pending.find_by_email(email)
+    if waiting is None:
+        raise NotFound("Pending registration not found")
+    codes.ensure_usable(
+        settings,
+        stored_hash=waiting.otp_hash,
+        expires_at=waiting.otp_expires_at,
+        attempts=waiting.failed_attempts,
+        now=now,
+    )
+    ok, step = codes.codes_match(
+        settings,
+        stored_hash=waiting.otp_hash,
+        email_otp=email_otp,
+        totp_secret=waiting.totp_secret,
+        auth_code=auth_code,
+        now=now,
+        last_step=None,
+    )
+    if not ok:
+        pending.count_failed_attempt(waiting.id, waiting.otp_hash)
+        raise Unauthorized(codes.INVALID_CODES)
+    try:
+        with transaction():
+            if not pending.take(
+                waiting.id, waiting.otp_hash, now=now, max_attempts=settings.max_failed_attempts
+            ):
+                raise Unauthorized(codes.INVALID_CODES)  # another request used the code first
+            users.create_verified(
+                names=waiting.names,
+                email=waiting.email,
+                phone=waiting.phone,
+                password_hash=waiting.password_hash,
+                totp_secret=waiting.totp_secret,
+                totp_step=step,
+            )
+    except IntegrityError as exc:
+        raise Conflict("User already exists") from exc

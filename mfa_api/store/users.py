@@ -1,0 +1,123 @@
+"""The `users` table: verified accounts, their login OTP and their TOTP state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..db import get_db
+
+_COLUMNS = (
+    "id, names, email, phone, password, is_verified, auth_code, otp, trials, otp_expires_at, "
+    "totp_last_step, twofa_enabled, token_version"
+)
+
+
+@dataclass(frozen=True)
+class User:
+    """A verified user."""
+
+    id: int
+    names: str
+    email: str
+    phone: str
+    password_hash: str
+    is_verified: bool
+    totp_secret: str
+    otp_hash: str
+    failed_attempts: int
+    otp_expires_at: int | None
+    totp_last_step: int | None
+    twofa_enabled: bool
+    token_version: int
+
+
+def _user(row: dict | None) -> User | None:
+    if row is None:
+        return None
+    return User(
+        id=row["id"],
+        names=row["names"],
+        email=row["email"],
+        phone=row["phone"],
+        password_hash=row["password"],
+        is_verified=bool(row["is_verified"]),
+        totp_secret=row["auth_code"],
+        otp_hash=row["otp"],
+        failed_attempts=row["trials"],
+        otp_expires_at=row["otp_expires_at"],
+        totp_last_step=row["totp_last_step"],
+        twofa_enabled=bool(row["twofa_enabled"]),
+        token_version=row["token_version"],
+    )
+
+
+def find_by_email(email: str) -> User | None:
+    """The user with this (lower-case) email, or None."""
+    return _user(get_db().fetch_one(f"SELECT {_COLUMNS} FROM users WHERE email = ?", (email,)))
+
+
+def find_by_id(user_id: int) -> User | None:
+    """The user with this id, or None."""
+    return _user(get_db().fetch_one(f"SELECT {_COLUMNS} FROM users WHERE id = ?", (user_id,)))
+
+
+def email_or_phone_taken(email: str, phone: str) -> bool:
+    """True when a verified user already has this email or this phone."""
+    row = get_db().fetch_one(
+        "SELECT id FROM users WHERE email = ? OR phone = ? LIMIT 1", (email, phone)
+    )
+    return row is not None
+
+
+def create_verified(
+    *, names: str, email: str, phone: str, password_hash: str, totp_secret: str, totp_step: int
+) -> int:
+    """Insert a verified user with 2FA on and the TOTP step that proved it used up; its id."""
+    return get_db().insert(
+        "INSERT INTO users (names, email, phone, password, is_verified, auth_code, otp, trials, "
+        "totp_last_step, twofa_enabled, token_version) VALUES (?, ?, ?, ?, 1, ?, '', 0, ?, 1, 0)",
+        (names, email, phone, password_hash, totp_secret, totp_step),
+    )
+
+
+def set_password_hash(user_id: int, password_hash: str) -> None:
+    """Replace a user's password hash."""
+    get_db().execute("UPDATE users SET password = ? WHERE id = ?", (password_hash, user_id))
+
+
+def issue_email_otp(user_id: int, otp_hash: str, expires_at: int) -> None:
+    """Make otp_hash the user's one outstanding login OTP, with a fresh attempt count."""
+    get_db().execute(
+        "UPDATE users SET otp = ?, otp_expires_at = ?, trials = 0 WHERE id = ?",
+        (otp_hash, expires_at, user_id),
+    )
+
+
+def count_failed_attempt(user_id: int, otp_hash: str) -> None:
+    """Count one failed code against the user's outstanding OTP (if it is still that one)."""
+    get_db().execute(
+        "UPDATE users SET trials = trials + 1 WHERE id = ? AND otp = ?", (user_id, otp_hash)
+    )
+
+
+def use_email_otp(
+    user_id: int, otp_hash: str, *, now: int, max_attempts: int, totp_step: int | None
+) -> bool:
+    """Use up the outstanding OTP (and the TOTP step, if given); True only for the one winner.
+
+    One conditional UPDATE decides, so two racing requests can never both succeed.
+    """
+    sql = (
+        "UPDATE users SET otp = '', otp_expires_at = NULL, trials = 0{step_set} "
+        "WHERE id = ? AND otp = ? AND otp <> '' AND otp_expires_at >= ? AND trials < ?{step_cond}"
+    )
+    params: tuple = (user_id, otp_hash, now, max_attempts)
+    if totp_step is None:
+        sql = sql.format(step_set="", step_cond="")
+    else:
+        sql = sql.format(
+            step_set=", totp_last_step = ?",
+            step_cond=" AND (totp_last_step IS NULL OR totp_last_step < ?)",
+        )
+        params = (totp_step, *params, totp_step)
+    return get_db().execute(sql, params) == 1
