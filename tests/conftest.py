@@ -1,0 +1,129 @@
+"""Fixtures: an app per test on a fresh database (SQLite always, MariaDB when configured)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pyotp
+import pytest
+from flask_mail import email_dispatched
+
+from mfa_api import create_app
+from mfa_api.db import connect
+from mfa_api.migrate import upgrade
+from tests.services import fresh_mysql_database
+
+PREFIX = "/mfa-php/api"
+PASSWORD = "Password123"
+
+
+@pytest.fixture(params=["sqlite", "mysql"])
+def database_url(request, tmp_path):
+    """A fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/test.sqlite3"
+        return
+    with fresh_mysql_database() as url:
+        yield url
+
+
+@pytest.fixture
+def app_config(database_url):
+    """The test app's settings; a test may change them before asking for `app`."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
+        "DATABASE_URL": database_url,
+        "MAIL_SERVER": "localhost",  # with TESTING, flask-mail records instead of sending
+        "BCRYPT_ROUNDS": 4,
+    }
+
+
+def make_app(config: dict):
+    """An app on config's database, schema applied."""
+    app = create_app(config)
+    db = connect(app.config["DATABASE_URL"])
+    try:
+        upgrade(db)
+    finally:
+        db.close()
+    return app
+
+
+@pytest.fixture
+def app(app_config):
+    """An app on its own database, schema applied."""
+    return make_app(app_config)
+
+
+@pytest.fixture
+def db(app):
+    """A direct connection to the test database, to look at (or age) rows."""
+    conn = connect(app.config["DATABASE_URL"])
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def mailbox(app):
+    """Every message the app sends during the test."""
+    messages = []
+
+    def record(sender, message, **_):
+        messages.append(message)
+
+    email_dispatched.connect(record, sender=app)
+    yield messages
+    email_dispatched.disconnect(record, sender=app)
+
+
+class LegacyClient:
+    """Drives the mfa-php face the way its clients do."""
+
+    def __init__(self, client, mailbox):
+        self.client = client
+        self.mailbox = mailbox
+
+    def post(self, endpoint: str, body=None, **kwargs):
+        """POST a JSON body to an endpoint of the face."""
+        return self.client.post(f"{PREFIX}/{endpoint}", json=body, **kwargs)
+
+    def last_code(self, email: str) -> str:
+        """The code in the latest mail to email."""
+        message = [m for m in self.mailbox if email in m.recipients][-1]
+        return re.search(r"\b(\d{6})\b", message.body).group(1)
+
+    def register(self, email="alice@example.com", phone="250788000001", password=PASSWORD):
+        """Register; the response's data (secret included)."""
+        body = {"names": "Alice", "email": email, "phone": phone, "password": password}
+        response = self.post("register", body)
+        assert response.status_code == 200, response.json
+        return response.json["data"]
+
+    def enrolled(self, email="alice@example.com", phone="250788000001", password=PASSWORD):
+        """Register and verify; the TOTP secret."""
+        secret = self.register(email, phone, password)["secret"]
+        response = self.post(
+            "verify",
+            {"email": email, "email_otp": self.last_code(email), "auth_code": totp(secret)},
+        )
+        assert response.status_code == 200, response.json
+        return secret
+
+    def login(self, email="alice@example.com", password=PASSWORD):
+        """Log in; the emailed code."""
+        response = self.post("login", {"email": email, "password": password})
+        assert response.status_code == 200, response.json
+        return self.last_code(email)
+
+
+def totp(secret: str, steps_ahead: int = 0) -> str:
+    """The TOTP code of secret now, or a step or more ahead (still inside the ±1 window)."""
+    return pyotp.TOTP(secret).at(time.time() + 30 * steps_ahead)
+
+
+@pytest.fixture
+def legacy(app, mailbox):
+    """A client of the mfa-php face."""
+    return LegacyClient(app.test_client(), mailbox)

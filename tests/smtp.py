@@ -1,0 +1,62 @@
+"""A real SMTP server on loopback that keeps what it receives."""
+
+from __future__ import annotations
+
+import email
+import re
+import socket
+import time
+from email.message import Message
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Keep:
+    def __init__(self, inbox: list[Message]):
+        self.inbox = inbox
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.inbox.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+class SmtpSink:
+    """Start with start(), read inbox, stop with stop()."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.inbox: list[Message] = []
+        self._controller = Controller(_Keep(self.inbox), hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> SmtpSink:
+        """Listen on the port."""
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening."""
+        self._controller.stop()
+
+    def text_of(self, message: Message) -> str:
+        """The plain-text part of a message."""
+        for part in message.walk():
+            if part.get_content_type() == "text/plain":
+                return part.get_payload(decode=True).decode()
+        return ""
+
+    def last_code(self, to: str, timeout: float = 5.0) -> str:
+        """The 6-digit code in the latest message to `to` (waiting briefly for it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            mine = [m for m in self.inbox if to in m["To"]]
+            if mine:
+                return re.search(r"\b(\d{6})\b", self.text_of(mine[-1])).group(1)
+            time.sleep(0.05)
+        raise AssertionError(f"no mail to {to}")
