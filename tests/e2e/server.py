@@ -1,0 +1,110 @@
+"""The real service, started as production starts it: `flask init-db`, then gunicorn."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from tests.smtp import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SECRET_KEY = "e2e-secret-key-0123456789abcdef0123456789"
+
+
+def service_env(**settings) -> dict:
+    """The process environment with only these MFA_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MFA_")}
+    env.update({f"MFA_{key}": str(value) for key, value in settings.items()})
+    env.setdefault("MFA_SECRET_KEY", SECRET_KEY)
+    return env
+
+
+def init_db(env: dict) -> str:
+    """Run `flask --app wsgi init-db` as an operator would; its output."""
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "init-db"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+class Gunicorn:
+    """gunicorn serving wsgi:app on a free loopback port; a context manager."""
+
+    def __init__(self, env: dict, workers: int = 2):
+        self.env = env
+        self.workers = workers
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the server
+            prefix="gunicorn-", suffix=".log", delete=False
+        )
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Gunicorn:
+        self.process = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "-w",
+                str(self.workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "30",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("gunicorn exited:\n" + self.output())
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start:\n" + self.output())
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        os.unlink(self.log.name)
+
+    def output(self) -> str:
+        """What the server has written to its log so far."""
+        return Path(self.log.name).read_text(errors="replace")
+
+    def post(self, path: str, body: dict) -> tuple[int, dict]:
+        """POST JSON; (status, JSON body)."""
+        request = urllib.request.Request(  # noqa: S310 - our own server on loopback
+            self.base + path,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
