@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..config import Settings
 from ..errors import InvalidInput, TooManyAttempts, Unauthorized
@@ -36,33 +37,36 @@ def hash_code(settings: Settings, code: str) -> str:
     return crypto.keyed_hash(settings.otp_key, code)
 
 
-def ensure_usable(
-    settings: Settings, *, stored_hash: str, expires_at: int | None, attempts: int, now: int
-) -> None:
-    """Refuse before any check when the outstanding code is worn out, expired or missing."""
-    if attempts >= settings.max_failed_attempts:
-        raise TooManyAttempts("Too many failed attempts; request a new code")
-    if not stored_hash:
-        raise Unauthorized(INVALID_CODES)
-    if expires_at is None or expires_at < now:
-        raise Unauthorized("OTP has expired")
+class HoldsCode(Protocol):
+    """A row with an outstanding emailed code: a user, or a pending registration."""
+
+    otp_hash: str
+    otp_expires_at: int | None
+    failed_attempts: int
 
 
-def codes_match(
+def check(
     settings: Settings,
+    holder: HoldsCode,
     *,
-    stored_hash: str,
     email_otp: str,
     totp_secret: str | None,
     auth_code: str | None,
-    now: int,
     last_step: int | None,
+    now: int,
 ) -> tuple[bool, int | None]:
-    """Check the email code and (when totp_secret is given) the TOTP; (both ok, TOTP step).
+    """Check holder's emailed code and (when totp_secret is given) the TOTP: (both ok, step).
 
-    Both are always computed, so the time taken does not say which one failed.
+    Refuses first (429, or 401 expired) when the code is worn out, expired or missing. Both
+    codes are always computed, so the time taken does not say which one failed.
     """
-    email_ok = crypto.same_hash(stored_hash, hash_code(settings, email_otp))
+    if holder.failed_attempts >= settings.max_failed_attempts:
+        raise TooManyAttempts("Too many failed attempts; request a new code")
+    if not holder.otp_hash:
+        raise Unauthorized(INVALID_CODES)
+    if holder.otp_expires_at is None or holder.otp_expires_at < now:
+        raise Unauthorized("OTP has expired")
+    email_ok = crypto.same_hash(holder.otp_hash, hash_code(settings, email_otp))
     if totp_secret is None:
         return email_ok, None
     if auth_code is None:

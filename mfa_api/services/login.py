@@ -45,16 +45,9 @@ def verify_login(
     user = users.find_by_email(email)
     if user is None:
         raise NotFound("User not found")
-    codes.ensure_usable(
+    ok, step = codes.check(
         settings,
-        stored_hash=user.otp_hash,
-        expires_at=user.otp_expires_at,
-        attempts=user.failed_attempts,
-        now=now,
-    )
-    ok, step = codes.codes_match(
-        settings,
-        stored_hash=user.otp_hash,
+        user,
         email_otp=email_otp,
         totp_secret=user.totp_secret if user.twofa_enabled else None,
         auth_code=auth_code,

@@ -68,16 +68,9 @@ def verify_registration(
     waiting = pending.find_by_email(email)
     if waiting is None:
         raise NotFound("Pending registration not found")
-    codes.ensure_usable(
+    ok, step = codes.check(
         settings,
-        stored_hash=waiting.otp_hash,
-        expires_at=waiting.otp_expires_at,
-        attempts=waiting.failed_attempts,
-        now=now,
-    )
-    ok, step = codes.codes_match(
-        settings,
-        stored_hash=waiting.otp_hash,
+        waiting,
         email_otp=email_otp,
         totp_secret=waiting.totp_secret,
         auth_code=auth_code,

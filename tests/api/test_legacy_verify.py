@@ -166,11 +166,9 @@ def test_a_plain_code_left_by_mfa_php_never_verifies(legacy, db):
     assert response.status_code == 401
 
 
-def test_two_racing_requests_with_the_right_codes_never_both_win(legacy, app):
-    secret = legacy.enrolled()
-    code = legacy.login()
-    body = {"email": EMAIL, "email_otp": code, "auth_code": totp(secret, 1)}
-    start = threading.Barrier(6)
+def race(app, body, requests=6):
+    """POST the same /verify body from several threads released together; their statuses."""
+    start = threading.Barrier(requests)
     statuses = []
 
     def attempt():
@@ -178,30 +176,25 @@ def test_two_racing_requests_with_the_right_codes_never_both_win(legacy, app):
         start.wait()
         statuses.append(client.post("/mfa-php/api/verify", json=body).status_code)
 
-    threads = [threading.Thread(target=attempt) for _ in range(6)]
+    threads = [threading.Thread(target=attempt) for _ in range(requests)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return statuses
+
+
+def test_two_racing_requests_with_the_right_codes_never_both_win(legacy, app):
+    secret = legacy.enrolled()
+    code = legacy.login()
+    statuses = race(app, {"email": EMAIL, "email_otp": code, "auth_code": totp(secret, 1)})
     assert sorted(statuses) == [200, 401, 401, 401, 401, 401]
 
 
 def test_two_racing_registration_verifications_create_one_user(legacy, app, db):
     secret = legacy.register()["secret"]
     body = {"email": EMAIL, "email_otp": legacy.last_code(EMAIL), "auth_code": totp(secret)}
-    start = threading.Barrier(6)
-    statuses = []
-
-    def attempt():
-        client = app.test_client()
-        start.wait()
-        statuses.append(client.post("/mfa-php/api/verify", json=body).status_code)
-
-    threads = [threading.Thread(target=attempt) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = race(app, body)
     assert statuses.count(200) == 1
     assert all(s in (200, 401, 404) for s in statuses)
     assert db.fetch_one("SELECT COUNT(*) AS n FROM users", ())["n"] == 1
