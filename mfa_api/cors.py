@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 
 ALLOWED_METHODS = "GET, POST, DELETE, OPTIONS"
-ALLOWED_HEADERS = "Content-Type, Authorization, X-Password"
+ALLOWED_HEADERS = "Content-Type, Authorization"
 
 
 def _allowed_origin() -> str | None:

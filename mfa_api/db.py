@@ -140,6 +140,8 @@ def _connect_sqlite(url: str) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 10000")
+    # WAL lets readers in other workers go on while one writes (persistent; cheap once set).
+    conn.execute("PRAGMA journal_mode = WAL")
     return conn
 
 

@@ -99,3 +99,11 @@ def test_an_upgrade_cut_off_halfway_completes_when_run_again(mfa_php_db):
     db.execute("ALTER TABLE waiting_users MODIFY email_otp VARCHAR(255) NOT NULL")
     assert upgrade(db) == ["001_mfa_php", "002_mfa_api"]
     assert column_info(db, "users", "token_version") is not None
+
+
+def test_sqlite_runs_in_wal_mode_so_workers_can_read_while_one_writes(tmp_path):
+    db = connect(f"sqlite:///{tmp_path}/wal.sqlite3")
+    try:
+        assert db.fetch_one("PRAGMA journal_mode", ())["journal_mode"] == "wal"
+    finally:
+        db.close()
