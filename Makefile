@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: venv run init-db test lint format clean
+.PHONY: venv run init-db test lint bench format clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ lint: venv
 # MariaDB tests run when MFA_TEST_MYSQL_URL is set (.ci/run sets it); SQLite ones always.
 test: lint
 	$(BIN)/python -m pytest -q
+
+# Ratios against bcrypt and a trivial request, on SQLite and MariaDB (bench/legacy_face.py).
+bench: venv
+	$(BIN)/python -m bench.legacy_face --db sqlite
+	$(BIN)/python -m bench.legacy_face --db mysql
 
 format: venv
 	$(BIN)/ruff format .

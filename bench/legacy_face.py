@@ -1,0 +1,139 @@
+"""Benchmark of the mfa-php face, in-process, as ratios measured in one run.
+
+    python -m bench.legacy_face [--db sqlite|mysql] [--rounds N]
+
+What it compares against: a bare bcrypt check at the same cost (the floor of any login), and a
+trivial request through the same app (the floor of any request). It also prints how long the
+three kinds of failed login take relative to each other: they should be about equal, so that
+nobody learns which emails exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+
+import bcrypt
+
+from mfa_api import create_app
+from mfa_api.config import settings_from
+from mfa_api.db import connect
+from mfa_api.migrate import upgrade
+from mfa_api.security import otp
+from mfa_api.services.codes import hash_code
+
+PREFIX = "/mfa-php/api"
+PASSWORD = "bench-password-1"
+
+
+def median_seconds(action: Callable[[], object], runs: int, prepare=None) -> float:
+    """The median time of `runs` calls of action (prepare runs untimed before each)."""
+    times = []
+    for _ in range(runs):
+        if prepare:
+            prepare()
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def build_app(db_kind: str, rounds: int, workdir: str):
+    """An app on a fresh database with one verified user; (app, user's TOTP secret)."""
+    if db_kind == "mysql":
+        url = os.environ.get("MFA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+        name = f"mfa_bench_{os.getpid()}"
+        server = connect(url)
+        server.execute(f"DROP DATABASE IF EXISTS {name}")
+        server.execute(f"CREATE DATABASE {name}")
+        server.close()
+        url = url.rsplit("/", 1)[0] + "/" + name
+    else:
+        url = f"sqlite:///{workdir}/bench.sqlite3"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench-secret-key-0123456789abcdef",
+            "DATABASE_URL": url,
+            "MAIL_SERVER": "localhost",  # recorded by flask-mail, not sent
+            "BCRYPT_ROUNDS": rounds,
+        }
+    )
+    conn = connect(url)
+    upgrade(conn)
+    secret = otp.new_totp_secret()
+    password_hash = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds)).decode()
+    conn.execute(
+        "INSERT INTO users (names, email, phone, password, is_verified, auth_code, otp, trials) "
+        "VALUES ('Bench', 'bench@example.com', '250788000000', ?, 1, ?, '', 0)",
+        (password_hash, secret),
+    )
+    conn.close()
+    return app, secret
+
+
+def run(db_kind: str, rounds: int, runs: int) -> None:
+    """Measure and print the table."""
+    with tempfile.TemporaryDirectory() as workdir:
+        app, secret = build_app(db_kind, rounds, workdir)
+        client = app.test_client()
+        ref_hash = bcrypt.hashpw(b"x", bcrypt.gensalt(rounds))
+
+        def post(endpoint, body):
+            response = client.post(f"{PREFIX}/{endpoint}", json=body)
+            return response.status_code
+
+        floor_bcrypt = median_seconds(lambda: bcrypt.checkpw(b"x", ref_hash), runs)
+        floor_request = median_seconds(lambda: post("nothing", {}), runs * 10)
+        login_ok = median_seconds(
+            lambda: post("login", {"email": "bench@example.com", "password": PASSWORD}), runs
+        )
+        login_unknown = median_seconds(
+            lambda: post("login", {"email": "nobody@example.com", "password": PASSWORD}), runs
+        )
+        login_wrong = median_seconds(
+            lambda: post("login", {"email": "bench@example.com", "password": "wrong-pass"}), runs
+        )
+
+        code = "123456"
+        code_hash = hash_code(settings_from(app.config), code)
+        conn = connect(app.config["DATABASE_URL"])
+
+        def fresh_code():
+            conn.execute(
+                "UPDATE users SET otp = ?, otp_expires_at = ?, trials = 0, totp_last_step = NULL",
+                (code_hash, int(time.time()) + 300),
+            )
+
+        def verify():
+            now = int(time.time())
+            codes = {"email_otp": code, "auth_code": otp.totp_code(secret, now)}
+            return post("verify", {"email": "bench@example.com", **codes})
+
+        verify_ok = median_seconds(verify, runs * 10, prepare=fresh_code)
+        conn.close()
+
+    print(f"database: {db_kind}, bcrypt cost {rounds}, medians of {runs} (x10 for fast ones)")
+    print(f"  floor: bare bcrypt check          {floor_bcrypt * 1000:8.2f} ms")
+    print(f"  floor: trivial request (404)      {floor_request * 1000:8.2f} ms")
+    print(f"  /login, right password            {login_ok / floor_bcrypt:8.2f} x bcrypt")
+    print(f"  /verify (login, both codes)       {verify_ok / floor_request:8.2f} x trivial request")
+    print(f"  /login unknown email / wrong pw   {login_unknown / login_wrong:8.2f} (1.00 = equal)")
+
+
+def main() -> None:
+    """Parse the command line and run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "mysql"], default="sqlite")
+    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    run(args.db, args.rounds, args.runs)
+
+
+if __name__ == "__main__":
+    main()
