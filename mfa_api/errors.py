@@ -28,6 +28,7 @@ class ApiError(Exception):
 
     status = 500
     message = "Internal server error"
+    headers: dict[str, str] = {}
 
     def __init__(self, message: str | None = None, *, errors: dict | None = None):
         super().__init__(message or self.message)
@@ -57,6 +58,7 @@ class NotFound(ApiError):
 class MethodNotAllowed(ApiError):
     status = 405
     message = "Method not allowed"
+    headers = {"Allow": "POST, OPTIONS"}
 
 
 class Conflict(ApiError):
@@ -126,7 +128,7 @@ def _respond(status: int, body: dict, headers: dict | None = None):
 def _handle_api_error(exc: ApiError):
     if exc.status >= 500:
         log.error("%s (request %s): %r", exc.message, g.get("request_id", "-"), exc.__cause__)
-    return _respond(exc.status, exc.body(_current_shape()))
+    return _respond(exc.status, exc.body(_current_shape()), exc.headers)
 
 
 def _handle_validation_error(exc: ValidationError):

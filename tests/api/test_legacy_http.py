@@ -56,6 +56,7 @@ def test_a_method_other_than_post_is_a_405(legacy, method):
     assert response.status_code == 405
     assert response.json == {"success": False, "error": "Method not allowed"}
     assert response.content_type == "application/json"
+    assert response.headers["Allow"] == "POST, OPTIONS"
 
 
 def test_a_body_over_64_kib_is_a_413_in_json(legacy):
