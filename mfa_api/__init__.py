@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
 from .cors import init_cors
 from .db import init_db_layer
 from .errors import init_errors
+from .extensions import limiter
 from .mailer import init_mailer
 from .migrate import init_migrations
+from .redis_client import init_redis
+from .sms import init_sms
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -25,9 +29,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_cors(app)
     init_db_layer(app)
     init_mailer(app)
+    init_sms(app)
+    init_redis(app)
     init_migrations(app)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_PREFIX"])
+    limiter.init_app(app)
+    if int(app.config["PROXY_COUNT"]) > 0:
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from .api import legacy
+    from .api import account, legacy, twofa
 
     app.register_blueprint(legacy.bp, url_prefix=app.config["LEGACY_PREFIX"])
+    app.register_blueprint(twofa.bp, url_prefix="/api/auth")
+    app.register_blueprint(account.bp, url_prefix="/api/auth")
     return app

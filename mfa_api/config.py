@@ -7,9 +7,10 @@ import os
 import secrets
 from dataclasses import dataclass
 
+from cryptography.fernet import Fernet
 from flask import Flask
 
-from .security.crypto import derive_key
+from .security.crypto import derive_key, fernet_for
 
 DEFAULTS = {
     "SECRET_KEY": None,
@@ -26,6 +27,24 @@ DEFAULTS = {
     "MAIL_DEFAULT_SENDER": "MFA API <no-reply@localhost>",
     "MAIL_DEBUG": False,  # flask-mail would otherwise echo whole messages (codes) in debug mode
     "MAX_CONTENT_LENGTH": 64 * 1024,
+    "CHALLENGE_TTL_SECONDS": 300,
+    "SETUP_TTL_SECONDS": 900,
+    "ENCRYPTION_KEY": None,
+    "REDIS_URL": None,
+    "REDIS_PREFIX": "mfa:",
+    "RATELIMIT_STORAGE_URI": None,  # memory://, or REDIS_URL when set
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_REGISTER": "5 per 15 minutes",
+    "RATELIMIT_LOGIN": "10 per 5 minutes",
+    "RATELIMIT_VERIFY": "10 per 5 minutes",
+    "RATELIMIT_2FA_GENERATE": "5 per 15 minutes",
+    "RATELIMIT_2FA_VERIFY": "10 per 5 minutes",
+    "RATELIMIT_2FA_RECOVER": "5 per 15 minutes",
+    "RATELIMIT_2FA_RESEND": "3 per 15 minutes",
+    "SMS_GATEWAY_URL": None,
+    "SMS_ACCOUNT_SID": None,
+    "SMS_AUTH_TOKEN": None,
+    "SMS_FROM": None,
 }
 
 log = logging.getLogger(__name__)
@@ -37,7 +56,12 @@ class Settings:
 
     otp_key: bytes
     jwt_key: bytes
+    backup_key: bytes
+    backup_cipher: Fernet  # backup-code copies are always encrypted
+    secret_cipher: Fernet | None  # TOTP secrets only when ENCRYPTION_KEY is set (opt-in)
     otp_ttl_seconds: int
+    challenge_ttl_seconds: int
+    setup_ttl_seconds: int
     max_failed_attempts: int
     bcrypt_rounds: int
     jwt_ttl_seconds: int
@@ -57,16 +81,24 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{app.instance_path}/mfa.sqlite3"
     _ensure_secret_key(app)
+    if not app.config["RATELIMIT_STORAGE_URI"]:
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     _check(app.config)
 
 
 def settings_from(config: dict) -> Settings:
     """Build the services' Settings from a loaded Flask config."""
     secret = config["SECRET_KEY"]
+    encryption_key = config.get("ENCRYPTION_KEY")
     return Settings(
         otp_key=derive_key(secret, "email-otp"),
         jwt_key=derive_key(secret, "jwt"),
+        backup_key=derive_key(secret, "backup-code"),
+        backup_cipher=fernet_for(encryption_key or derive_key(secret, "backup-copy")),
+        secret_cipher=fernet_for(encryption_key) if encryption_key else None,
         otp_ttl_seconds=int(config["OTP_TTL_SECONDS"]),
+        challenge_ttl_seconds=int(config["CHALLENGE_TTL_SECONDS"]),
+        setup_ttl_seconds=int(config["SETUP_TTL_SECONDS"]),
         max_failed_attempts=int(config["MAX_FAILED_ATTEMPTS"]),
         bcrypt_rounds=int(config["BCRYPT_ROUNDS"]),
         jwt_ttl_seconds=int(config["JWT_TTL_SECONDS"]),
@@ -103,7 +135,8 @@ def _check(config: dict) -> None:
     prefix = str(config["LEGACY_PREFIX"])
     if not prefix.startswith("/") or prefix.endswith("/"):
         problems.append("LEGACY_PREFIX must start with / and not end with one")
-    for key in ("OTP_TTL_SECONDS", "MAX_FAILED_ATTEMPTS", "JWT_TTL_SECONDS"):
+    ttl_keys = ("OTP_TTL_SECONDS", "MAX_FAILED_ATTEMPTS", "JWT_TTL_SECONDS")
+    for key in (*ttl_keys, "CHALLENGE_TTL_SECONDS", "SETUP_TTL_SECONDS"):
         if int(config[key]) <= 0:
             problems.append(f"{key} must be positive")
     if problems:

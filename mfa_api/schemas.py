@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from .errors import InvalidInput
 from .security.passwords import MAX_PASSWORD_BYTES
@@ -150,6 +150,57 @@ class LegacyVerifySchema(BodySchema):
         load_default=None,
         validate=validate.OneOf(["register", "login"], error="Invalid verification type"),
     )
+
+
+class TwoFaLoginSchema(BodySchema):
+    required_message = "Email and password are required"
+    email = EmailAddress(required=True)
+    password = Password(required=True)
+
+
+class CodeBodySchema(BodySchema):
+    """`otp` and `code` are synonyms (seed clients send either)."""
+
+    @pre_load
+    def code_is_otp(self, data, **_):
+        """Read `code` as `otp` when only `code` is sent."""
+        if isinstance(data, dict) and "otp" not in data and "code" in data:
+            data = {**data, "otp": data["code"]}
+        return data
+
+
+class RequiredCodeSchema(CodeBodySchema):
+    required_message = "A 6-digit code (otp) is required"
+    otp = Code(required=True)
+
+
+class OptionalCodeSchema(CodeBodySchema):
+    otp = Code(load_default=None)
+
+
+class RecoverSchema(BodySchema):
+    required_message = "A backup code is required"
+    backup_code = Text(required=True, validate=validate.Length(max=64))
+
+
+class ResendSchema(BodySchema):
+    channel = fields.String(
+        load_default="email",
+        validate=validate.OneOf(["email", "sms"], error="channel is email or sms"),
+    )
+
+
+class PasswordWithCodeSchema(CodeBodySchema):
+    required_message = "Password is required"
+    password = Password(required=True)
+    otp = Code(load_default=None)
+
+
+class ChangePasswordSchema(CodeBodySchema):
+    required_message = "current_password and new_password are required"
+    current_password = Password(required=True)
+    new_password = Password(new=True, required=True)
+    otp = Code(load_default=None)
 
 
 def load(schema: BodySchema, data: dict) -> dict:

@@ -10,11 +10,17 @@ from flask import current_app, request
 from ..config import Settings, settings_from
 from ..errors import InvalidInput
 from ..services.notifications import Mailer
+from ..sms import SmsGateway
 
 
-def json_body(message: str = "Invalid JSON data") -> dict:
-    """The body as a JSON object, whatever the Content-Type says (like PHP's php://input)."""
+def json_body(message: str = "Invalid JSON data", *, optional: bool = False) -> dict:
+    """The body as a JSON object, whatever the Content-Type says (like PHP's php://input).
+
+    With optional, an empty body is an empty object.
+    """
     raw = request.get_data(cache=True)
+    if optional and not raw.strip():
+        return {}
     try:
         data = json.loads(raw)
     except ValueError as exc:  # not JSON, or not UTF-8
@@ -40,3 +46,8 @@ def settings() -> Settings:
 def mailer() -> Mailer:
     """How this app sends mail."""
     return current_app.extensions["mfa_mailer"]
+
+
+def sms_gateway() -> SmsGateway | None:
+    """The SMS gateway, if one is configured."""
+    return current_app.extensions.get("mfa_sms")

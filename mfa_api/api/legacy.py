@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
+from flask_limiter.util import get_remote_address
 
 from ..errors import EndpointNotFound, MethodNotAllowed, legacy_shape, use_error_shape
+from ..extensions import limiter
 from ..schemas import LegacyLoginSchema, LegacyRegisterSchema, LegacyVerifySchema, load
 from ..services import login, registration
 from ..store import pending
 from .common import json_body, mailer, now, settings
+from .limits import ip_and_email
 
 bp = Blueprint("legacy", __name__)
 use_error_shape(bp, legacy_shape)
@@ -64,18 +67,44 @@ def _guess_type(email: str) -> str:
 
 
 ENDPOINTS = {"register": register, "login": login_start, "verify": verify}
+LIMITS = {
+    "register": "RATELIMIT_REGISTER",
+    "login": "RATELIMIT_LOGIN",
+    "verify": "RATELIMIT_VERIFY",
+}
 
 
-@bp.route("", defaults={"path": ""}, methods=_ANY_METHOD, strict_slashes=False)
-@bp.route("/<path:path>", methods=_ANY_METHOD)
-def dispatch(path: str):
-    """Route like index.php: the endpoint is the path's first segment, or ?path= on index.php."""
-    segments = [s for s in path.split("/") if s]
+def requested_endpoint() -> str:
+    """The endpoint asked for, as index.php read it: the path's first segment, or ?path=."""
+    segments = [s for s in (request.view_args or {}).get("path", "").split("/") if s]
     if segments and segments[0] == "index.php":
         segments = segments[1:]
     if not segments:
         segments = [s for s in request.args.get("path", "").split("/") if s]
-    endpoint = segments[0] if segments else ""
+    return segments[0] if segments else ""
+
+
+def _limit() -> str:
+    return current_app.config[LIMITS.get(requested_endpoint(), "RATELIMIT_VERIFY")]
+
+
+def _limit_key() -> str:
+    endpoint = requested_endpoint()
+    who = f"ip:{get_remote_address()}" if endpoint == "register" else ip_and_email()
+    return f"{endpoint}|{who}"
+
+
+def _not_limited() -> bool:
+    return request.method != "POST" or requested_endpoint() not in LIMITS
+
+
+@bp.route("", defaults={"path": ""}, methods=_ANY_METHOD, strict_slashes=False)
+@bp.route("/<path:path>", methods=_ANY_METHOD)
+@limiter.limit(_limit, key_func=_limit_key, exempt_when=_not_limited)
+def dispatch(path: str):
+    """Route like index.php; /register 5 per 15 minutes per IP, /login and /verify 10 per
+    5 minutes per IP and email (each a setting)."""
+    endpoint = requested_endpoint()
     view = ENDPOINTS.get(endpoint)
     if view is None:
         raise EndpointNotFound(endpoint)

@@ -1,9 +1,12 @@
-"""Keyed hashes: codes are stored so that a leaked table does not give them up."""
+"""Keyed hashes and encryption at rest: a leaked table does not give codes or secrets up."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+
+from cryptography.fernet import Fernet, InvalidToken
 
 
 def derive_key(master: str | bytes, purpose: str) -> bytes:
@@ -21,3 +24,30 @@ def keyed_hash(key: bytes, value: str) -> str:
 def same_hash(expected: str, candidate: str) -> bool:
     """Compare two stored hashes in constant time."""
     return hmac.compare_digest(expected.encode(), candidate.encode())
+
+
+ENCRYPTED_PREFIX = "enc:"
+
+
+def fernet_for(key_material: str | bytes) -> Fernet:
+    """A Fernet cipher keyed from any secret string (ENCRYPTION_KEY, or a derived key)."""
+    if isinstance(key_material, str):
+        key_material = key_material.encode()
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(key_material).digest()))
+
+
+def encrypt(cipher: Fernet, plaintext: str) -> str:
+    """plaintext encrypted and marked, so that rows written before encryption still read."""
+    return ENCRYPTED_PREFIX + cipher.encrypt(plaintext.encode()).decode()
+
+
+def decrypt(cipher: Fernet | None, stored: str) -> str:
+    """The plaintext of a stored value: decrypted when marked, as is when not."""
+    if not stored.startswith(ENCRYPTED_PREFIX):
+        return stored
+    if cipher is None:
+        raise ValueError("value is encrypted but no ENCRYPTION_KEY is set")
+    try:
+        return cipher.decrypt(stored[len(ENCRYPTED_PREFIX) :].encode()).decode()
+    except InvalidToken as exc:
+        raise ValueError("value was encrypted with another key") from exc

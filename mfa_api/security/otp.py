@@ -72,3 +72,23 @@ def provisioning_uri(secret: str, account: str, issuer: str) -> str:
         f"otpauth://totp/{label_issuer}:{quote(account, safe='')}?secret={secret}"
         f"&issuer={label_issuer}&algorithm=SHA1&digits={TOTP_DIGITS}&period={TOTP_PERIOD}"
     )
+
+
+# Backup codes: Crockford's base32 (no I, L, O or U), so 16 characters carry 80 bits.
+BACKUP_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+BACKUP_LENGTH = 16
+_LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def new_backup_code() -> str:
+    """A new random backup code, grouped for reading: ABCD-EFGH-JKMN-PQRS."""
+    raw = "".join(secrets.choice(BACKUP_ALPHABET) for _ in range(BACKUP_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, BACKUP_LENGTH, 4))
+
+
+def normalize_backup_code(typed: str) -> str | None:
+    """The canonical form of a typed code (any case, dashes or spaces); None if it cannot be one."""
+    raw = "".join(typed.split()).replace("-", "").upper().translate(_LOOK_ALIKES)
+    if len(raw) != BACKUP_LENGTH or any(c not in BACKUP_ALPHABET for c in raw):
+        return None
+    return "-".join(raw[i : i + 4] for i in range(0, BACKUP_LENGTH, 4))

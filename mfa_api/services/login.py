@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from ..config import Settings
 from ..errors import NotFound, Unauthorized
-from ..security import passwords, tokens
+from ..security import passwords
 from ..store import users
 from ..store.users import User
-from . import codes
+from . import codes, sessions, totp
 from .notifications import Mailer, send_code
 
 INVALID_CREDENTIALS = "Invalid credentials"
@@ -49,7 +49,7 @@ def verify_login(
         settings,
         user,
         email_otp=email_otp,
-        totp_secret=user.totp_secret if user.twofa_enabled else None,
+        totp_secret=totp.reveal(settings, user.totp_secret) if user.twofa_enabled else None,
         auth_code=auth_code,
         now=now,
         last_step=user.totp_last_step,
@@ -64,16 +64,4 @@ def verify_login(
     if not won:
         users.count_failed_attempt(user.id, user.otp_hash)
         raise Unauthorized(codes.INVALID_CODES)
-    return access_token_for(user, settings, now)
-
-
-def access_token_for(user: User, settings: Settings, now: int) -> str:
-    """A new access token for a user who has completed login."""
-    return tokens.issue_token(
-        user_id=user.id,
-        token_version=user.token_version,
-        kind=tokens.ACCESS,
-        key=settings.jwt_key,
-        ttl=settings.jwt_ttl_seconds,
-        now=now,
-    )
+    return sessions.access_token(user, settings, now)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from typing import Protocol
 
 from ..errors import ServiceUnavailable
 from ..mailer import Email, MailDeliveryError
+
+log = logging.getLogger(__name__)
 
 
 class Mailer(Protocol):
@@ -37,3 +40,29 @@ def send_code(mailer: Mailer, to: str, code: str, ttl_seconds: int) -> None:
         mailer.send(code_email(to, code, ttl_seconds))
     except MailDeliveryError as exc:
         raise ServiceUnavailable("Could not send the verification email") from exc
+
+
+TWOFA_ENABLED = "Two-factor authentication was turned on for your account."
+TWOFA_DISABLED = "Two-factor authentication was turned off for your account."
+BACKUP_CODES_CREATED = "New backup codes were made for your account; earlier ones stopped working."
+BACKUP_CODE_USED = "A backup code was used to sign in to your account."
+PASSWORD_CHANGED = "The password of your account was changed."  # noqa: S105 - a sentence
+
+
+def notice_email(to: str, event: str) -> Email:
+    """A security notice: what happened, and what to do if it was not the user."""
+    advice = "If this was not you, change your password and contact support."
+    return Email(
+        to=to,
+        subject="Security notice for your account",
+        text=f"{event}\n\n{advice}",
+        html=f"<p>{escape(event)}</p><p>{escape(advice)}</p>",
+    )
+
+
+def send_notice(mailer: Mailer, to: str, event: str) -> None:
+    """Email a security notice; the action is already done, so a failure is logged, not raised."""
+    try:
+        mailer.send(notice_email(to, event))
+    except MailDeliveryError:
+        log.warning("A security notice could not be mailed (the action itself succeeded)")

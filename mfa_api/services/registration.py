@@ -9,7 +9,7 @@ from ..db import IntegrityError, transaction
 from ..errors import Conflict, NotFound, Unauthorized
 from ..security import otp, passwords, qr
 from ..store import pending, users
-from . import codes
+from . import codes, totp
 from .notifications import Mailer, send_code
 
 
@@ -52,7 +52,7 @@ def register(
                 phone=phone,
                 password_hash=password_hash,
                 otp_hash=code.code_hash,
-                totp_secret=secret,
+                totp_secret=totp.seal(settings, secret),
                 otp_expires_at=code.expires_at,
             )
     except IntegrityError as exc:  # a registration for the same email or phone raced this one
@@ -72,7 +72,7 @@ def verify_registration(
         settings,
         waiting,
         email_otp=email_otp,
-        totp_secret=waiting.totp_secret,
+        totp_secret=totp.reveal(settings, waiting.totp_secret),
         auth_code=auth_code,
         now=now,
         last_step=None,

@@ -121,3 +121,47 @@ def use_email_otp(
         )
         params = (totp_step, *params, totp_step)
     return get_db().execute(sql, params) == 1
+
+
+def use_totp_step(user_id: int, step: int) -> bool:
+    """Record step as the user's last TOTP step; False if it (or a later one) was already used."""
+    changed = get_db().execute(
+        "UPDATE users SET totp_last_step = ? "
+        "WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+        (step, user_id, step),
+    )
+    return changed == 1
+
+
+def enable_twofa(user_id: int, sealed_secret: str, last_step: int | None) -> None:
+    """Turn 2FA on with a new (possibly encrypted) secret."""
+    get_db().execute(
+        "UPDATE users SET auth_code = ?, twofa_enabled = 1, totp_last_step = ? WHERE id = ?",
+        (sealed_secret, last_step, user_id),
+    )
+
+
+def disable_twofa(user_id: int) -> None:
+    """Turn 2FA off, forget the secret, and make every earlier token stop working."""
+    get_db().execute(
+        "UPDATE users SET auth_code = '', twofa_enabled = 0, totp_last_step = NULL, "
+        "token_version = token_version + 1 WHERE id = ?",
+        (user_id,),
+    )
+
+
+def change_password(user_id: int, password_hash: str) -> None:
+    """Set a new password hash and make every earlier token stop working."""
+    get_db().execute(
+        "UPDATE users SET password = ?, token_version = token_version + 1 WHERE id = ?",
+        (password_hash, user_id),
+    )
+
+
+def delete(user_id: int) -> None:
+    """Delete the user and every row of theirs (explicitly: the FKs cascade, but only if on)."""
+    db = get_db()
+    db.execute("DELETE FROM backup_codes WHERE user_id = ?", (user_id,))
+    db.execute("DELETE FROM auth_challenges WHERE user_id = ?", (user_id,))
+    db.execute("DELETE FROM otp_settings WHERE user_id = ?", (user_id,))
+    db.execute("DELETE FROM users WHERE id = ?", (user_id,))

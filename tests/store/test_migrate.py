@@ -30,12 +30,13 @@ def test_both_dialects_have_the_same_versions():
 
 
 def test_a_new_database_gets_every_migration_once(conn):
-    assert upgrade(conn, now=1000) == ["001_mfa_php", "002_mfa_api"]
+    assert upgrade(conn, now=1000) == ["001_mfa_php", "002_mfa_api", "003_twofa"]
     assert upgrade(conn) == []
     versions = conn.fetch_all("SELECT version, name, applied_at FROM schema_version ORDER BY 1")
     assert versions == [
         {"version": 1, "name": "mfa_php", "applied_at": 1000},
         {"version": 2, "name": "mfa_api", "applied_at": 1000},
+        {"version": 3, "name": "twofa", "applied_at": 1000},
     ]
 
 
@@ -65,7 +66,7 @@ def column_info(db, table, column):
 def test_the_mfa_php_dump_upgrades_in_place_and_mends_its_quirks(mfa_php_db):
     db = mfa_php_db
     before = {r["email"]: r for r in db.fetch_all("SELECT * FROM users ORDER BY id", ())}
-    assert upgrade(db) == ["001_mfa_php", "002_mfa_api"]
+    assert upgrade(db) == ["001_mfa_php", "002_mfa_api", "003_twofa"]
     assert column_info(db, "waiting_users", "email_otp")["length"] == 255
     assert "on update" not in column_info(db, "waiting_users", "otp_expiry")["extra"].lower()
     assert column_info(db, "users", "trials")["dflt"] == "0"
@@ -97,7 +98,7 @@ def test_an_upgrade_cut_off_halfway_completes_when_run_again(mfa_php_db):
     assert upgrade_001_only[0][0] == 1
     db.execute("ALTER TABLE users ADD COLUMN otp_expires_at BIGINT NULL")  # part of 002, by hand
     db.execute("ALTER TABLE waiting_users MODIFY email_otp VARCHAR(255) NOT NULL")
-    assert upgrade(db) == ["001_mfa_php", "002_mfa_api"]
+    assert upgrade(db) == ["001_mfa_php", "002_mfa_api", "003_twofa"]
     assert column_info(db, "users", "token_version") is not None
 
 

@@ -1,0 +1,39 @@
+"""Which token a route needs: the guard reads the bearer token and puts its user on g."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from flask import g, request
+
+from ..errors import Unauthorized
+from ..security.tokens import ACCESS, CHALLENGE
+from ..services import sessions
+from .common import now, settings
+
+__all__ = ["ACCESS", "CHALLENGE", "bearer_token", "token_required"]
+
+
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def token_required(*kinds: str) -> Callable:
+    """Let the view run only with a valid, unrevoked token of one of kinds (g.user, g.claims)."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            token = bearer_token()
+            if token is None:
+                raise Unauthorized("Missing bearer token")
+            g.user, g.claims = sessions.resolve(token, kinds, settings(), now())
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate

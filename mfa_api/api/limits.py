@@ -1,0 +1,47 @@
+"""Rate-limit keys and values: per user on the 2FA face, per client IP and email on logins."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from flask import current_app, request
+from flask_limiter.util import get_remote_address
+
+from ..security import tokens
+from .common import now, settings
+from .guards import bearer_token
+
+
+def configured(key: str) -> Callable[[], str]:
+    """The limit named by a config key, read at request time (so tests and operators set it)."""
+    return lambda: current_app.config[key]
+
+
+def body_email() -> str:
+    """The email of the JSON body, normalised, or '' (the limiter must never fail a request)."""
+    try:
+        data = json.loads(request.get_data(cache=True) or b"null")
+    except ValueError:
+        return ""
+    email = data.get("email") if isinstance(data, dict) else None
+    return email.strip().lower() if isinstance(email, str) else ""
+
+
+def ip_and_email() -> str:
+    """Key: the client IP (PROXY_COUNT hops trusted) and the email being tried."""
+    return f"ip:{get_remote_address()}|email:{body_email()}"
+
+
+def user_or_ip() -> str:
+    """Key: the user of a validly signed token of either kind, else the client IP."""
+    token = bearer_token()
+    for kind in (tokens.ACCESS, tokens.CHALLENGE):
+        if token is None:
+            break
+        try:
+            claims = tokens.decode_token(token, key=settings().jwt_key, kind=kind, now=now())
+            return f"user:{claims['user_id']}"
+        except tokens.InvalidToken:
+            continue
+    return f"ip:{get_remote_address()}"

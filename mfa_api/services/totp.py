@@ -1,0 +1,30 @@
+"""A user's TOTP: the secret sealed at rest (when ENCRYPTION_KEY is set) and single-use steps."""
+
+from __future__ import annotations
+
+from ..config import Settings
+from ..security import crypto, otp
+from ..store import users
+from ..store.users import User
+
+
+def seal(settings: Settings, secret: str) -> str:
+    """The secret as stored: encrypted when ENCRYPTION_KEY is set, else as is (mfa-php reads it)."""
+    if settings.secret_cipher is None:
+        return secret
+    return crypto.encrypt(settings.secret_cipher, secret)
+
+
+def reveal(settings: Settings, stored: str) -> str:
+    """The secret from its stored form; rows written before encryption was turned on still read."""
+    return crypto.decrypt(settings.secret_cipher, stored)
+
+
+def use_code(user: User, code: str, settings: Settings, now: int) -> bool:
+    """True when code is the user's current TOTP on a time step not used before (now used)."""
+    if not user.twofa_enabled or not user.totp_secret:
+        return False
+    step = otp.matching_totp_step(
+        reveal(settings, user.totp_secret), code, now, user.totp_last_step
+    )
+    return step is not None and users.use_totp_step(user.id, step)

@@ -1,0 +1,50 @@
+"""The `backup_codes` table: a keyed hash to check a code, an encrypted copy to list it."""
+
+from __future__ import annotations
+
+from ..db import get_db, transaction
+
+
+def replace_all(user_id: int, codes: list[tuple[str, str]], now: int) -> None:
+    """Make (hash, encrypted copy) pairs the user's only backup codes."""
+    with transaction():
+        db = get_db()
+        db.execute("DELETE FROM backup_codes WHERE user_id = ?", (user_id,))
+        for code_hash, encrypted in codes:
+            db.execute(
+                "INSERT INTO backup_codes (user_id, code_hash, code_encrypted, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (user_id, code_hash, encrypted, now),
+            )
+
+
+def use(user_id: int, code_hash: str, now: int) -> bool:
+    """Use up an unused code of the user's; True only for the one request that did it."""
+    changed = get_db().execute(
+        "UPDATE backup_codes SET used_at = ? "
+        "WHERE code_hash = ? AND user_id = ? AND used_at IS NULL",
+        (now, code_hash, user_id),
+    )
+    return changed == 1
+
+
+def unused_copies(user_id: int) -> list[str]:
+    """The encrypted copies of the user's unused codes, oldest first."""
+    rows = get_db().fetch_all(
+        "SELECT code_encrypted FROM backup_codes WHERE user_id = ? AND used_at IS NULL ORDER BY id",
+        (user_id,),
+    )
+    return [row["code_encrypted"] for row in rows]
+
+
+def count_unused(user_id: int) -> int:
+    """How many unused codes the user has."""
+    row = get_db().fetch_one(
+        "SELECT COUNT(*) AS n FROM backup_codes WHERE user_id = ? AND used_at IS NULL", (user_id,)
+    )
+    return int(row["n"])
+
+
+def delete_all(user_id: int) -> None:
+    """Remove every backup code of the user."""
+    get_db().execute("DELETE FROM backup_codes WHERE user_id = ?", (user_id,))
