@@ -12,7 +12,7 @@ from flask_mail import email_dispatched
 from mfa_api import create_app
 from mfa_api.db import connect
 from mfa_api.migrate import upgrade
-from tests.services import fresh_mysql_database
+from tests.services import fresh_mysql_database, fresh_redis_prefix
 
 PREFIX = "/mfa-php/api"
 PASSWORD = "Password123"
@@ -37,6 +37,7 @@ def app_config(database_url):
         "DATABASE_URL": database_url,
         "MAIL_SERVER": "localhost",  # with TESTING, flask-mail records instead of sending
         "BCRYPT_ROUNDS": 4,
+        "RATELIMIT_ENABLED": False,  # functional tests; tests/api/test_rate_limits.py turns it on
     }
 
 
@@ -127,3 +128,78 @@ def totp(secret: str, steps_ahead: int = 0) -> str:
 def legacy(app, mailbox):
     """A client of the mfa-php face."""
     return LegacyClient(app.test_client(), mailbox)
+
+
+@pytest.fixture(params=["sql-store", "redis-store"])
+def store_config(request, app_config):
+    """app_config with the short-lived store in SQL, or in Redis under a prefix of its own."""
+    if request.param == "sql-store":
+        yield app_config
+        return
+    with fresh_redis_prefix() as (url, prefix):
+        app_config.update(REDIS_URL=url, REDIS_PREFIX=prefix)
+        yield app_config
+
+
+@pytest.fixture
+def twofa_app(store_config):
+    """An app on a fresh database, with each kind of short-lived store."""
+    return make_app(store_config)
+
+
+class TwoFaClient:
+    """Drives the 2FA face; users are made through the mfa-php face, as real ones are."""
+
+    def __init__(self, app, mailbox):
+        self.app = app
+        self.client = app.test_client()
+        self.mailbox = mailbox
+        self.legacy = LegacyClient(self.client, mailbox)
+
+    def call(self, method: str, path: str, token: str | None = None, body=None, **kwargs):
+        """A request to /api/auth/<path>, with a bearer token if given."""
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.client.open(
+            "/api/auth/" + path, method=method, json=body, headers=headers, **kwargs
+        )
+
+    def post(self, path: str, token: str | None = None, body=None, **kwargs):
+        """POST to /api/auth/<path>."""
+        return self.call("POST", path, token, body, **kwargs)
+
+    def user(self, email="alice@example.com", phone="250788000001"):
+        """A registered, verified user with 2FA on; their TOTP secret."""
+        return self.legacy.enrolled(email=email, phone=phone)
+
+    def challenge(self, email="alice@example.com", password=PASSWORD) -> str:
+        """Log in on the 2FA face; the challenge token."""
+        response = self.post("login", body={"email": email, "password": password})
+        assert response.status_code == 200 and response.json["requires2fa"], response.json
+        return response.json["challengeToken"]
+
+    def access(self, secret: str, email="alice@example.com", steps_ahead=1) -> str:
+        """A full login with the TOTP; the access token."""
+        response = self.post(
+            "2fa/verify", self.challenge(email), {"otp": totp(secret, steps_ahead)}
+        )
+        assert response.status_code == 200, response.json
+        return response.json["accessToken"]
+
+    def last_code(self, email="alice@example.com") -> str:
+        """The code in the latest mail to email."""
+        return self.legacy.last_code(email)
+
+
+@pytest.fixture
+def twofa(twofa_app):
+    """A client of the 2FA face, with the app's outgoing mail."""
+    messages = []
+
+    def record(sender, message, **_):
+        messages.append(message)
+
+    email_dispatched.connect(record, sender=twofa_app)
+    yield TwoFaClient(twofa_app, messages)
+    email_dispatched.disconnect(record, sender=twofa_app)

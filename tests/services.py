@@ -10,8 +10,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pymysql
 import pytest
+import redis
 
 MYSQL_URL = os.environ.get("MFA_TEST_MYSQL_URL")
+REDIS_URL = os.environ.get("MFA_TEST_REDIS_URL")
 REQUIRE_SERVICES = os.environ.get("MFA_TEST_REQUIRE_SERVICES") == "1"
 
 
@@ -50,3 +52,18 @@ def fresh_mysql_database() -> Iterator[str]:
         with conn.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
         conn.close()
+
+
+@contextmanager
+def fresh_redis_prefix() -> Iterator[tuple[str, str]]:
+    """(Redis URL, a key prefix of this test's own); its keys are deleted afterwards."""
+    if not REDIS_URL:
+        missing_service("Redis", "MFA_TEST_REDIS_URL")
+    prefix = f"mfa-test-{secrets.token_hex(6)}:"
+    try:
+        yield REDIS_URL, prefix
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(match=prefix + "*"):
+            client.delete(key)
+        client.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..config import Settings
-from ..errors import Unauthorized
+from ..errors import NotFound, Unauthorized
 from ..security import tokens
 from ..store import users
 from ..store.ephemeral import ephemeral
@@ -60,7 +60,9 @@ def resolve(token: str, kinds: tuple[str, ...], settings: Settings, now: int) ->
     if claims is None or not isinstance(claims.get("user_id"), int):
         raise Unauthorized(INVALID_TOKEN)
     user = users.find_by_id(claims["user_id"])
-    if user is None or user.token_version != claims["ver"]:
+    if user is None:
+        raise NotFound("User not found")
+    if user.token_version != claims["ver"]:
         raise Unauthorized(INVALID_TOKEN)
     if ephemeral().get(_denied(claims["jti"]), now) is not None:
         raise Unauthorized(INVALID_TOKEN)
