@@ -33,7 +33,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_redis(app)
     init_migrations(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_PREFIX"])
     limiter.init_app(app)
     if int(app.config["PROXY_COUNT"]) > 0:
         hops = int(app.config["PROXY_COUNT"])

@@ -64,6 +64,6 @@ def fresh_redis_prefix() -> Iterator[tuple[str, str]]:
         yield REDIS_URL, prefix
     finally:
         client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(match=prefix + "*"):
+        for key in client.scan_iter(match="*" + prefix + "*"):
             client.delete(key)
         client.close()

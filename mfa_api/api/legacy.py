@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
-from flask_limiter.util import get_remote_address
 
 from ..errors import EndpointNotFound, MethodNotAllowed, legacy_shape, use_error_shape
 from ..extensions import limiter
@@ -11,7 +10,7 @@ from ..schemas import LegacyLoginSchema, LegacyRegisterSchema, LegacyVerifySchem
 from ..services import login, registration
 from ..store import pending
 from .common import json_body, mailer, now, settings
-from .limits import ip_and_email
+from .limits import client_ip, ip_and_email
 
 bp = Blueprint("legacy", __name__)
 use_error_shape(bp, legacy_shape)
@@ -90,8 +89,7 @@ def _limit() -> str:
 
 def _limit_key() -> str:
     endpoint = requested_endpoint()
-    who = f"ip:{get_remote_address()}" if endpoint == "register" else ip_and_email()
-    return f"{endpoint}|{who}"
+    return f"{endpoint}|" + (client_ip() if endpoint == "register" else ip_and_email())
 
 
 def _not_limited() -> bool:

@@ -28,9 +28,22 @@ def body_email() -> str:
     return email.strip().lower() if isinstance(email, str) else ""
 
 
+def scoped(key: str) -> str:
+    """key under this app's REDIS_PREFIX, so installs (and tests) sharing a Redis never mix.
+
+    (Flask-Limiter's own RATELIMIT_KEY_PREFIX sticks to the first app it was bound to.)
+    """
+    return current_app.config["REDIS_PREFIX"] + key
+
+
+def client_ip() -> str:
+    """Key: the client IP (PROXY_COUNT hops of X-Forwarded-For trusted)."""
+    return scoped(f"ip:{get_remote_address()}")
+
+
 def ip_and_email() -> str:
-    """Key: the client IP (PROXY_COUNT hops trusted) and the email being tried."""
-    return f"ip:{get_remote_address()}|email:{body_email()}"
+    """Key: the client IP and the email being tried."""
+    return scoped(f"ip:{get_remote_address()}|email:{body_email()}")
 
 
 def user_or_ip() -> str:
@@ -41,7 +54,7 @@ def user_or_ip() -> str:
             break
         try:
             claims = tokens.decode_token(token, key=settings().jwt_key, kind=kind, now=now())
-            return f"user:{claims['user_id']}"
+            return scoped(f"user:{claims['user_id']}")
         except tokens.InvalidToken:
             continue
-    return f"ip:{get_remote_address()}"
+    return client_ip()
