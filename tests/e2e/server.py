@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -56,21 +57,11 @@ class Gunicorn:
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Gunicorn:
+        command = [str(BIN / "gunicorn"), "-w", str(self.workers), "--timeout", "30"]
+        command += ["-b", f"127.0.0.1:{self.port}", "--access-logfile", "-"]
+        command += ["--access-logformat", "ACCESS pid=%(p)s %(m)s %(U)s %(s)s", "wsgi:app"]
         self.process = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "-w",
-                str(self.workers),
-                "-b",
-                f"127.0.0.1:{self.port}",
-                "--timeout",
-                "30",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+            command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -95,16 +86,28 @@ class Gunicorn:
         """What the server has written to its log so far."""
         return Path(self.log.name).read_text(errors="replace")
 
-    def post(self, path: str, body: dict) -> tuple[int, dict]:
-        """POST JSON; (status, JSON body)."""
+    def call(
+        self, method: str, path: str, body: dict | None = None, token: str | None = None
+    ) -> tuple[int, dict]:
+        """A JSON request (with a bearer token if given); (status, JSON body)."""
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(  # noqa: S310 - our own server on loopback
-            self.base + path,
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json"},
+            self.base + path, data=data, method=method, headers=headers
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
+
+    def post(self, path: str, body: dict, token: str | None = None) -> tuple[int, dict]:
+        """POST JSON; (status, JSON body)."""
+        return self.call("POST", path, body, token)
+
+    def worker_pids(self, path: str) -> set[str]:
+        """The gunicorn workers that answered requests to path, from the access log."""
+        pattern = re.compile(rf"ACCESS pid=<?(\d+)>? \w+ {re.escape(path)} ")
+        return set(pattern.findall(self.output()))
