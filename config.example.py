@@ -38,3 +38,34 @@ JWT_TTL_SECONDS = 3600
 # MAIL_USERNAME = "mfa@example.com"
 # MAIL_PASSWORD = "app-password"
 MAIL_DEFAULT_SENDER = "MFA API <no-reply@example.com>"
+
+# Redis: pending 2FA setups, revoked token ids and rate-limit counts shared by every worker.
+# Without it they live in the database (and rate limits in each worker's memory).
+# REDIS_URL = "redis://127.0.0.1:6379/0"
+# REDIS_PREFIX = "mfa:"
+
+# Rate limits (flask-limiter notation). Behind a reverse proxy, trust this many hops of
+# X-Forwarded-For for the client IP.
+RATELIMIT_ENABLED = True
+RATELIMIT_REGISTER = "5 per 15 minutes"
+RATELIMIT_LOGIN = "10 per 5 minutes"
+RATELIMIT_VERIFY = "10 per 5 minutes"
+RATELIMIT_2FA_GENERATE = "5 per 15 minutes"
+RATELIMIT_2FA_VERIFY = "10 per 5 minutes"
+RATELIMIT_2FA_RECOVER = "5 per 15 minutes"
+RATELIMIT_2FA_RESEND = "3 per 15 minutes"
+PROXY_COUNT = 0
+
+# Lifetimes of the login challenge and of a pending 2FA setup, in seconds.
+CHALLENGE_TTL_SECONDS = 300
+SETUP_TTL_SECONDS = 900
+
+# SMS for /api/auth/2fa/resend-otp, through a Twilio-compatible REST gateway.
+# SMS_GATEWAY_URL = "https://api.twilio.com"
+# SMS_ACCOUNT_SID = "AC..."
+# SMS_AUTH_TOKEN = "..."
+# SMS_FROM = "+15550001234"
+
+# Encrypt TOTP secrets at rest (opt-in: a PHP install sharing the database could no longer read
+# them). Backup-code copies are always encrypted, with this key or one derived from SECRET_KEY.
+# ENCRYPTION_KEY = "another-long-random-string"
