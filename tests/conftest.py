@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import contextmanager
 
 import pyotp
 import pytest
@@ -66,17 +67,26 @@ def db(app):
     conn.close()
 
 
-@pytest.fixture
-def mailbox(app):
-    """Every message the app sends during the test."""
+@contextmanager
+def recorded_mail(app):
+    """A list that collects every message app sends while the block runs."""
     messages = []
 
     def record(sender, message, **_):
         messages.append(message)
 
     email_dispatched.connect(record, sender=app)
-    yield messages
-    email_dispatched.disconnect(record, sender=app)
+    try:
+        yield messages
+    finally:
+        email_dispatched.disconnect(record, sender=app)
+
+
+@pytest.fixture
+def mailbox(app):
+    """Every message the app sends during the test."""
+    with recorded_mail(app) as messages:
+        yield messages
 
 
 class LegacyClient:
@@ -195,11 +205,5 @@ class TwoFaClient:
 @pytest.fixture
 def twofa(twofa_app):
     """A client of the 2FA face, with the app's outgoing mail."""
-    messages = []
-
-    def record(sender, message, **_):
-        messages.append(message)
-
-    email_dispatched.connect(record, sender=twofa_app)
-    yield TwoFaClient(twofa_app, messages)
-    email_dispatched.disconnect(record, sender=twofa_app)
+    with recorded_mail(twofa_app) as messages:
+        yield TwoFaClient(twofa_app, messages)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from ..config import Settings
 from ..errors import InvalidInput, ServiceUnavailable, Unauthorized
-from ..security import crypto
 from ..sms import SmsDeliveryError, SmsGateway
 from ..store import backup_codes, challenges, users
 from ..store.users import User
@@ -43,13 +42,8 @@ def _open_challenge(claims: dict, settings: Settings, now: int) -> None:
 
 
 def _email_code_ok(user: User, code: str, settings: Settings, now: int) -> bool:
-    usable = (
-        user.otp_hash
-        and user.otp_expires_at is not None
-        and user.otp_expires_at >= now
-        and user.failed_attempts < settings.max_failed_attempts
-    )
-    return bool(usable) and crypto.same_hash(user.otp_hash, codes.hash_code(settings, code))
+    usable = codes.refusal(settings, user, now) is None
+    return usable and codes.email_code_matches(settings, user, code)
 
 
 def _fail(user: User, claims: dict, message: str) -> Unauthorized:

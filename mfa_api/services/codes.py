@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..config import Settings
-from ..errors import InvalidInput, TooManyAttempts, Unauthorized
+from ..errors import ApiError, InvalidInput, TooManyAttempts, Unauthorized
 from ..security import crypto, otp
 
 INVALID_CODES = "Invalid OTP or authentication code"
@@ -45,6 +45,22 @@ class HoldsCode(Protocol):
     failed_attempts: int
 
 
+def refusal(settings: Settings, holder: HoldsCode, now: int) -> ApiError | None:
+    """Why holder's outstanding code cannot be used now (worn out, missing, expired), or None."""
+    if holder.failed_attempts >= settings.max_failed_attempts:
+        return TooManyAttempts("Too many failed attempts; request a new code")
+    if not holder.otp_hash:
+        return Unauthorized(INVALID_CODES)
+    if holder.otp_expires_at is None or holder.otp_expires_at < now:
+        return Unauthorized("OTP has expired")
+    return None
+
+
+def email_code_matches(settings: Settings, holder: HoldsCode, code: str) -> bool:
+    """True when code is holder's outstanding emailed code (constant-time compare)."""
+    return crypto.same_hash(holder.otp_hash, hash_code(settings, code))
+
+
 def check(
     settings: Settings,
     holder: HoldsCode,
@@ -60,13 +76,10 @@ def check(
     Refuses first (429, or 401 expired) when the code is worn out, expired or missing. Both
     codes are always computed, so the time taken does not say which one failed.
     """
-    if holder.failed_attempts >= settings.max_failed_attempts:
-        raise TooManyAttempts("Too many failed attempts; request a new code")
-    if not holder.otp_hash:
-        raise Unauthorized(INVALID_CODES)
-    if holder.otp_expires_at is None or holder.otp_expires_at < now:
-        raise Unauthorized("OTP has expired")
-    email_ok = crypto.same_hash(holder.otp_hash, hash_code(settings, email_otp))
+    refused = refusal(settings, holder, now)
+    if refused is not None:
+        raise refused
+    email_ok = email_code_matches(settings, holder, email_otp)
     if totp_secret is None:
         return email_ok, None
     if auth_code is None:

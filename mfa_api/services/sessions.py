@@ -14,16 +14,20 @@ from ..store.users import User
 INVALID_TOKEN = "Invalid or expired token"  # noqa: S105 - a message
 
 
-def access_token(user: User, settings: Settings, now: int) -> str:
-    """A new access token: proof of a full login."""
+def _issue(user: User, kind: str, ttl: int, settings: Settings, now: int) -> str:
     return tokens.issue_token(
         user_id=user.id,
         token_version=user.token_version,
-        kind=tokens.ACCESS,
+        kind=kind,
         key=settings.jwt_key,
-        ttl=settings.jwt_ttl_seconds,
+        ttl=ttl,
         now=now,
     )
+
+
+def access_token(user: User, settings: Settings, now: int) -> str:
+    """A new access token: proof of a full login."""
+    return _issue(user, tokens.ACCESS, settings.jwt_ttl_seconds, settings, now)
 
 
 def access_body(user: User, settings: Settings, now: int) -> dict:
@@ -37,14 +41,7 @@ def access_body(user: User, settings: Settings, now: int) -> dict:
 
 def challenge_token(user: User, settings: Settings, now: int) -> tuple[str, dict]:
     """A new challenge token (password proven, second factor due) and its claims."""
-    token = tokens.issue_token(
-        user_id=user.id,
-        token_version=user.token_version,
-        kind=tokens.CHALLENGE,
-        key=settings.jwt_key,
-        ttl=settings.challenge_ttl_seconds,
-        now=now,
-    )
+    token = _issue(user, tokens.CHALLENGE, settings.challenge_ttl_seconds, settings, now)
     return token, tokens.decode_token(token, key=settings.jwt_key, kind=tokens.CHALLENGE, now=now)
 
 
