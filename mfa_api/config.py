@@ -34,6 +34,8 @@ DEFAULTS = {
     "REDIS_PREFIX": "mfa:",
     "RATELIMIT_STORAGE_URI": None,  # memory://, or REDIS_URL when set
     "RATELIMIT_ENABLED": True,
+    # Redis down: count in each worker's memory meanwhile, rather than fail every login.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "RATELIMIT_REGISTER": "5 per 15 minutes",
     "RATELIMIT_LOGIN": "10 per 5 minutes",
     "RATELIMIT_VERIFY": "10 per 5 minutes",

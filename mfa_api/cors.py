@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 
 ALLOWED_METHODS = "GET, POST, DELETE, OPTIONS"
-ALLOWED_HEADERS = "Content-Type, Authorization"
+# X-Password: a browser cannot send a GET body, so listing backup codes needs the header.
+ALLOWED_HEADERS = "Content-Type, Authorization, X-Password"
 
 
 def _allowed_origin() -> str | None:

@@ -101,7 +101,8 @@ def test_preflight_gets_204_with_methods_and_headers(legacy):
     )
     assert response.status_code == 204
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
-    assert response.headers["Access-Control-Allow-Headers"] == "Content-Type, Authorization"
+    allowed = response.headers["Access-Control-Allow-Headers"]
+    assert allowed == "Content-Type, Authorization, X-Password"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 

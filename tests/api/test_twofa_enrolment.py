@@ -76,6 +76,13 @@ def test_enable_without_otp_after_verify_confirmed_the_setup(twofa, db):
     assert db.fetch_one("SELECT twofa_enabled FROM users", ())["twofa_enabled"] == 1
 
 
+def test_enable_when_2fa_is_on_is_a_400(twofa):
+    access = twofa.access(twofa.user())
+    response = twofa.post("2fa/enable", access, {"otp": "123456"})
+    assert response.status_code == 400
+    assert response.json == {"success": False, "message": "2FA already enabled"}
+
+
 def test_enable_with_no_pending_setup_is_a_400(twofa, db):
     access = user_without_2fa(twofa, db)
     response = twofa.post("2fa/enable", access, {"otp": "123456"})
