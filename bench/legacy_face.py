@@ -61,6 +61,7 @@ def build_app(db_kind: str, rounds: int, workdir: str):
             "DATABASE_URL": url,
             "MAIL_SERVER": "localhost",  # recorded by flask-mail, not sent
             "BCRYPT_ROUNDS": rounds,
+            "RATELIMIT_ENABLED": False,  # else repeated logins would be answered 429, fast
         }
     )
     conn = connect(url)
