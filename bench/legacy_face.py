@@ -116,6 +116,8 @@ def run(db_kind: str, rounds: int, runs: int) -> None:
             return post("verify", {"email": "bench@example.com", **codes})
 
         verify_ok = median_seconds(verify, runs * 10, prepare=fresh_code)
+        if db_kind == "mysql":
+            conn.execute("DROP DATABASE " + app.config["DATABASE_URL"].rsplit("/", 1)[1])
         conn.close()
 
     print(f"database: {db_kind}, bcrypt cost {rounds}, medians of {runs} (x10 for fast ones)")
