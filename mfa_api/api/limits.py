@@ -49,12 +49,11 @@ def ip_and_email() -> str:
 def user_or_ip() -> str:
     """Key: the user of a validly signed token of either kind, else the client IP."""
     token = bearer_token()
-    for kind in (tokens.ACCESS, tokens.CHALLENGE):
-        if token is None:
-            break
+    if token is not None:
+        kinds = (tokens.ACCESS, tokens.CHALLENGE)
         try:
-            claims = tokens.decode_token(token, key=settings().jwt_key, kind=kind, now=now())
+            claims = tokens.decode_any(token, key=settings().jwt_key, kinds=kinds, now=now())
             return scoped(f"user:{claims['user_id']}")
         except tokens.InvalidToken:
-            continue
+            pass
     return client_ip()

@@ -52,3 +52,13 @@ def decode_token(token: str, *, key: bytes, kind: str, now: int) -> dict:
     if not isinstance(claims["exp"], int) or claims["exp"] <= now:
         raise InvalidToken("token expired")
     return claims
+
+
+def decode_any(token: str, *, key: bytes, kinds: tuple[str, ...], now: int) -> dict:
+    """The claims of a valid token of any of kinds; raises InvalidToken otherwise."""
+    for kind in kinds:
+        try:
+            return decode_token(token, key=key, kind=kind, now=now)
+        except InvalidToken:
+            continue
+    raise InvalidToken("no valid token of the kinds " + ", ".join(kinds))

@@ -47,14 +47,11 @@ def challenge_token(user: User, settings: Settings, now: int) -> tuple[str, dict
 
 def resolve(token: str, kinds: tuple[str, ...], settings: Settings, now: int) -> tuple[User, dict]:
     """The user and claims of a presented token of one of kinds; 401 if it does not hold."""
-    claims = None
-    for kind in kinds:
-        try:
-            claims = tokens.decode_token(token, key=settings.jwt_key, kind=kind, now=now)
-            break
-        except tokens.InvalidToken:
-            continue
-    if claims is None or not isinstance(claims.get("user_id"), int):
+    try:
+        claims = tokens.decode_any(token, key=settings.jwt_key, kinds=kinds, now=now)
+    except tokens.InvalidToken as exc:
+        raise Unauthorized(INVALID_TOKEN) from exc
+    if not isinstance(claims.get("user_id"), int):
         raise Unauthorized(INVALID_TOKEN)
     user = users.find_by_id(claims["user_id"])
     if user is None:

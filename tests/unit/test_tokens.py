@@ -51,3 +51,12 @@ def test_alg_none_is_refused():
     unsigned = jwt.encode(claims, None, algorithm="none")
     with pytest.raises(tokens.InvalidToken):
         tokens.decode_token(unsigned, key=KEY, kind=tokens.ACCESS, now=NOW)
+
+
+def test_decode_any_accepts_each_listed_kind_and_only_those():
+    both = (tokens.ACCESS, tokens.CHALLENGE)
+    assert tokens.decode_any(make(), key=KEY, kinds=both, now=NOW)["kind"] == "access"
+    challenge = make(kind=tokens.CHALLENGE)
+    assert tokens.decode_any(challenge, key=KEY, kinds=both, now=NOW)["kind"] == "challenge"
+    with pytest.raises(tokens.InvalidToken):
+        tokens.decode_any(challenge, key=KEY, kinds=(tokens.ACCESS,), now=NOW)
