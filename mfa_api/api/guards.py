@@ -8,11 +8,8 @@ from collections.abc import Callable
 from flask import g, request
 
 from ..errors import Unauthorized
-from ..security.tokens import ACCESS, CHALLENGE
 from ..services import sessions
 from .common import now, settings
-
-__all__ = ["ACCESS", "CHALLENGE", "bearer_token", "token_required"]
 
 
 def bearer_token() -> str | None:
