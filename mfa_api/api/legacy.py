@@ -26,7 +26,7 @@ def register():
         "success": True,
         "message": "Registration successful",
         "data": {
-            "email": result.email,
+            "email": form["email"],
             "secret": result.secret,
             "imageUrl": result.otpauth_uri,
             "qrCode": result.qr_png_data_uri,

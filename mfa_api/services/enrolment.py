@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from ..config import Settings
 from ..db import transaction
 from ..errors import InvalidInput, Unauthorized
-from ..security import otp, passwords, qr
+from ..security import otp, passwords
 from ..store import backup_codes, users
 from ..store.ephemeral import ephemeral
 from ..store.users import User
@@ -16,15 +15,6 @@ from . import notifications, totp
 from .notifications import Mailer
 
 INVALID_CODE = "Invalid code"
-
-
-@dataclass(frozen=True)
-class Setup:
-    """A new pending secret and the ways to put it in an authenticator app."""
-
-    secret: str
-    otpauth_uri: str
-    qr_png_data_uri: str
 
 
 def _key(user_id: int) -> str:
@@ -36,7 +26,7 @@ def forget_setup(user_id: int) -> None:
     ephemeral().delete(_key(user_id))
 
 
-def start_setup(user: User, settings: Settings, now: int) -> Setup:
+def start_setup(user: User, settings: Settings, now: int) -> totp.Provisioning:
     """Make a new pending secret for 15 minutes; the current 2FA is untouched until enable."""
     if user.twofa_enabled:
         raise InvalidInput("2FA already enabled")
@@ -44,8 +34,7 @@ def start_setup(user: User, settings: Settings, now: int) -> Setup:
     expires_at = now + settings.setup_ttl_seconds
     record = {"secret": totp.seal(settings, secret), "confirmed": False, "expires_at": expires_at}
     ephemeral().put(_key(user.id), json.dumps(record), expires_at, now)
-    uri = otp.provisioning_uri(secret, user.email, settings.totp_issuer)
-    return Setup(secret, uri, qr.png_data_uri(uri))
+    return totp.provision(secret, user.email, settings)
 
 
 def _pending(user: User, now: int) -> dict | None:

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..config import Settings
 from ..db import IntegrityError, transaction
 from ..errors import Conflict, NotFound, Unauthorized
-from ..security import otp, passwords, qr
+from ..security import otp, passwords
 from ..store import pending, users
 from . import codes, totp
 from .notifications import Mailer, send_code
-
-
-@dataclass(frozen=True)
-class Registration:
-    """What the new user needs to set up an authenticator app."""
-
-    email: str
-    secret: str
-    otpauth_uri: str
-    qr_png_data_uri: str
 
 
 def register(
@@ -32,8 +20,8 @@ def register(
     settings: Settings,
     now: int,
     mailer: Mailer,
-) -> Registration:
-    """Start (or start over) a registration and email its code.
+) -> totp.Provisioning:
+    """Start (or start over) a registration and email its code; what the authenticator needs.
 
     The mail goes out before anything is written: if it fails, the earlier pending
     registration (if any) is untouched and a retry simply succeeds.
@@ -57,8 +45,7 @@ def register(
             )
     except IntegrityError as exc:  # a registration for the same email or phone raced this one
         raise Conflict("A registration for this email or phone is in progress") from exc
-    uri = otp.provisioning_uri(secret, email, settings.totp_issuer)
-    return Registration(email, secret, uri, qr.png_data_uri(uri))
+    return totp.provision(secret, email, settings)
 
 
 def verify_registration(

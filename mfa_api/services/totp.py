@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..config import Settings
-from ..security import crypto, otp
+from ..security import crypto, otp, qr
 from ..store import users
 from ..store.users import User
 
@@ -28,3 +30,18 @@ def use_code(user: User, code: str, settings: Settings, now: int) -> bool:
         reveal(settings, user.totp_secret), code, now, user.totp_last_step
     )
     return step is not None and users.use_totp_step(user.id, step)
+
+
+@dataclass(frozen=True)
+class Provisioning:
+    """A TOTP secret and the ways to put it in an authenticator app."""
+
+    secret: str
+    otpauth_uri: str
+    qr_png_data_uri: str
+
+
+def provision(secret: str, account: str, settings: Settings) -> Provisioning:
+    """The otpauth URI and PNG QR code of a secret, for an account (an email)."""
+    uri = otp.provisioning_uri(secret, account, settings.totp_issuer)
+    return Provisioning(secret, uri, qr.png_data_uri(uri))
