@@ -9,13 +9,13 @@ from ..security import passwords
 from ..store import users
 from ..store.users import User
 from . import enrolment, notifications, sessions, totp
+from .login import check_password
 from .notifications import Mailer
 
 
 def step_up(user: User, password: str, code: str | None, settings: Settings, now: int) -> None:
     """Require the password and, when 2FA is on, a current (unused) TOTP code."""
-    if not passwords.verify_password(password, user.password_hash):
-        raise Unauthorized("Invalid password")
+    check_password(user, password)
     if user.twofa_enabled:
         if code is None:
             raise Unauthorized("2FA code required")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ..config import Settings
-from ..errors import InvalidInput, Unauthorized
-from ..security import crypto, otp, passwords
+from ..errors import InvalidInput
+from ..security import crypto, otp
 from ..store import backup_codes
 from ..store.users import User
 from . import notifications
+from .login import check_password
 from .notifications import Mailer
 
 CODES_PER_SET = 10
@@ -33,8 +34,7 @@ def unused(user: User, password: str | None, settings: Settings) -> list[str]:
     """The user's unused codes, for whoever knows the password."""
     if not password:
         raise InvalidInput("Password required (X-Password header or JSON body)")
-    if not passwords.verify_password(password, user.password_hash):
-        raise Unauthorized("Invalid password")
+    check_password(user, password)
     return [
         crypto.decrypt(settings.backup_cipher, copy) for copy in backup_codes.unused_copies(user.id)
     ]

@@ -7,11 +7,12 @@ import json
 from ..config import Settings
 from ..db import transaction
 from ..errors import InvalidInput, Unauthorized
-from ..security import otp, passwords
+from ..security import otp
 from ..store import backup_codes, users
 from ..store.ephemeral import ephemeral
 from ..store.users import User
 from . import notifications, totp
+from .login import check_password
 from .notifications import Mailer
 
 INVALID_CODE = "Invalid code"
@@ -86,8 +87,7 @@ def disable(
     user: User, password: str, code: str | None, settings: Settings, now: int, mailer: Mailer
 ) -> None:
     """Turn 2FA off: secret, backup codes and pending setup gone, every earlier token refused."""
-    if not passwords.verify_password(password, user.password_hash):
-        raise Unauthorized("Invalid password")
+    check_password(user, password)
     if code is not None and user.twofa_enabled and not totp.use_code(user, code, settings, now):
         raise Unauthorized(INVALID_CODE)
     with transaction():

@@ -29,6 +29,12 @@ def authenticate(email: str, password: str, settings: Settings) -> User:
     return user
 
 
+def check_password(user: User, password: str) -> None:
+    """401 Invalid password unless password is the (logged-in) user's own."""
+    if not passwords.verify_password(password, user.password_hash):
+        raise Unauthorized("Invalid password")
+
+
 def start_login(*, email: str, password: str, settings: Settings, now: int, mailer: Mailer) -> User:
     """Check the password, then email a new code that replaces any earlier one."""
     user = authenticate(email, password, settings)
