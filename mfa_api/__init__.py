@@ -12,10 +12,9 @@ from .cors import init_cors
 from .db import init_db_layer
 from .errors import init_errors
 from .extensions import limiter
-from .mailer import init_mailer
 from .migrate import init_migrations
+from .parts import init_parts
 from .redis_client import init_redis
-from .sms import init_sms
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -28,8 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_errors(app)
     init_cors(app)
     init_db_layer(app)
-    init_mailer(app)
-    init_sms(app)
+    init_parts(app)
     init_redis(app)
     init_migrations(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from dataclasses import dataclass
+from typing import Protocol
 
 from flask import Flask
 from flask_mail import Message
@@ -26,6 +27,12 @@ class Email:
     subject: str
     text: str
     html: str
+
+
+class Mailer(Protocol):
+    """Anything that sends an Email (raising MailDeliveryError when it cannot)."""
+
+    def send(self, email: Email) -> None: ...
 
 
 class SmtpMailer:
@@ -55,7 +62,7 @@ class LogMailer:
         )
 
 
-def init_mailer(app: Flask) -> None:
+def make_mailer(app: Flask) -> Mailer:
     """Bind flask-mail and choose how this app sends mail."""
     mail.init_app(app)
-    app.extensions["mfa_mailer"] = SmtpMailer() if app.config.get("MAIL_SERVER") else LogMailer()
+    return SmtpMailer() if app.config.get("MAIL_SERVER") else LogMailer()

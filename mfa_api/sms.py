@@ -9,8 +9,6 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-from flask import Flask
-
 log = logging.getLogger(__name__)
 
 
@@ -45,8 +43,8 @@ class SmsGateway:
             raise SmsDeliveryError(str(exc)) from exc
 
 
-def init_sms(app: Flask) -> None:
-    """Configure the gateway when SMS_GATEWAY_URL and its account are all set."""
+def make_sms_gateway(config: dict) -> SmsGateway | None:
+    """The gateway, when SMS_GATEWAY_URL and its account are all set."""
     keys = ("SMS_GATEWAY_URL", "SMS_ACCOUNT_SID", "SMS_AUTH_TOKEN", "SMS_FROM")
-    values = [app.config.get(key) for key in keys]
-    app.extensions["mfa_sms"] = SmsGateway(*values) if all(values) else None
+    values = [config.get(key) for key in keys]
+    return SmsGateway(*values) if all(values) else None

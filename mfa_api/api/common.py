@@ -1,16 +1,16 @@
-"""What every view needs from the request and the app: the JSON body, the clock, settings, mail."""
+"""What every view needs from the request and the app: the JSON body and the call's context."""
 
 from __future__ import annotations
 
 import json
-import time
 
-from flask import current_app, request
+from flask import g, request
 
-from ..config import Settings, settings_from
 from ..errors import InvalidInput
-from ..services.notifications import Mailer
-from ..sms import SmsGateway
+from ..parts import parts
+from ..services.context import Client, Context
+
+USER_AGENT_MAX = 255
 
 
 def json_body(message: str = "Invalid JSON data", *, optional: bool = False) -> dict:
@@ -31,23 +31,22 @@ def json_body(message: str = "Invalid JSON data", *, optional: bool = False) -> 
 
 
 def now() -> int:
-    """The current Unix time in whole seconds."""
-    return int(time.time())
+    """The current Unix time in whole seconds, from the app's clock."""
+    return int(parts().clock())
 
 
-def settings() -> Settings:
-    """The services' settings for this app, built once."""
-    ext = current_app.extensions
-    if "mfa_settings" not in ext:
-        ext["mfa_settings"] = settings_from(current_app.config)
-    return ext["mfa_settings"]
+def client() -> Client:
+    """The client of this request: its IP (PROXY_COUNT hops trusted), user agent, request id."""
+    return Client(
+        ip=request.remote_addr or "unknown",
+        user_agent=request.headers.get("User-Agent", "")[:USER_AGENT_MAX],
+        request_id=g.get("request_id", "-"),
+    )
 
 
-def mailer() -> Mailer:
-    """How this app sends mail."""
-    return current_app.extensions["mfa_mailer"]
-
-
-def sms_gateway() -> SmsGateway | None:
-    """The SMS gateway, if one is configured."""
-    return current_app.extensions.get("mfa_sms")
+def context() -> Context:
+    """The services' context for this request."""
+    made = parts()
+    return Context(
+        settings=made.settings, now=now(), mailer=made.mailer, sms=made.sms, client=client()
+    )

@@ -9,7 +9,7 @@ from flask import g, request
 
 from ..errors import Unauthorized
 from ..services import sessions
-from .common import now, settings
+from .common import context
 
 
 def bearer_token() -> str | None:
@@ -28,7 +28,7 @@ def token_required(*kinds: str) -> Callable:
             token = bearer_token()
             if token is None:
                 raise Unauthorized("Missing bearer token")
-            g.user, g.claims = sessions.resolve(token, kinds, settings(), now())
+            g.user, g.claims = sessions.resolve(token, kinds, context())
             return view(*args, **kwargs)
 
         return guarded

@@ -9,7 +9,7 @@ from ..extensions import limiter
 from ..schemas import LegacyLoginSchema, LegacyRegisterSchema, LegacyVerifySchema, load
 from ..services import login, registration
 from ..store import pending
-from .common import json_body, mailer, now, settings
+from .common import context, json_body
 from .limits import client_ip, ip_and_email
 
 bp = Blueprint("legacy", __name__)
@@ -21,7 +21,7 @@ _ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 def register():
     """POST /register: start a registration; answer with the TOTP secret and its QR code."""
     form = load(LegacyRegisterSchema(), json_body())
-    result = registration.register(**form, settings=settings(), now=now(), mailer=mailer())
+    result = registration.register(**form, ctx=context())
     return {
         "success": True,
         "message": "Registration successful",
@@ -37,7 +37,7 @@ def register():
 def login_start():
     """POST /login: check the password and email a login code."""
     form = load(LegacyLoginSchema(), json_body())
-    user = login.start_login(**form, settings=settings(), now=now(), mailer=mailer())
+    user = login.start_login(**form, ctx=context())
     return {"success": True, "message": "OTP generated", "data": {"email": user.email}}
 
 
@@ -46,13 +46,13 @@ def verify():
     form = load(LegacyVerifySchema(), json_body())
     kind = form.pop("type") or _guess_type(form["email"])
     if kind == "register":
-        registration.verify_registration(**form, settings=settings(), now=now())
+        registration.verify_registration(**form, ctx=context())
         return {
             "success": True,
             "message": "Registration verification successful",
             "data": {"email": form["email"]},
         }
-    token = login.verify_login(**form, settings=settings(), now=now())
+    token = login.verify_login(**form, ctx=context())
     return {
         "success": True,
         "message": "Login verification successful",

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
+from ..parts import parts
 from ..security import tokens
-from .common import now, settings
+from .common import now
 from .guards import bearer_token
 
 
@@ -52,7 +53,7 @@ def user_or_ip() -> str:
     if token is not None:
         kinds = (tokens.ACCESS, tokens.CHALLENGE)
         try:
-            claims = tokens.decode_any(token, key=settings().jwt_key, kinds=kinds, now=now())
+            claims = tokens.decode_any(token, key=parts().settings.jwt_key, kinds=kinds, now=now())
             return scoped(f"user:{claims['user_id']}")
         except tokens.InvalidToken:
             pass

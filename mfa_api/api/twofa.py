@@ -16,7 +16,7 @@ from ..schemas import (
 )
 from ..security.tokens import ACCESS, CHALLENGE
 from ..services import backup, challenge, enrolment
-from .common import json_body, mailer, now, settings, sms_gateway
+from .common import context, json_body
 from .guards import token_required
 from .limits import configured, ip_and_email, user_or_ip
 
@@ -28,7 +28,7 @@ bp = Blueprint("twofa", __name__)
 def login():
     """Password first; a challenge token when 2FA is on, an access token when it is off."""
     form = load(TwoFaLoginSchema(), json_body())
-    return challenge.login(form["email"], form["password"], settings(), now())
+    return challenge.login(form["email"], form["password"], context())
 
 
 @bp.post("/2fa/setup")
@@ -37,7 +37,7 @@ def login():
 @token_required(ACCESS)
 def setup():
     """A new pending secret (15 minutes) with its otpauth URL and QR code."""
-    made = enrolment.start_setup(g.user, settings(), now())
+    made = enrolment.start_setup(g.user, context())
     return {
         "success": True,
         "secretKey": made.secret,
@@ -51,7 +51,7 @@ def setup():
 def enable():
     """Activate the pending secret (with its code, or after /2fa/verify confirmed it)."""
     form = load(OptionalCodeSchema(), json_body(optional=True))
-    enrolment.enable(g.user, form["otp"], settings(), now(), mailer())
+    enrolment.enable(g.user, form["otp"], context())
     return {"success": True, "message": "2FA has been enabled successfully"}
 
 
@@ -62,8 +62,8 @@ def verify():
     """With a challenge token: finish the login. With an access token: check a code."""
     code = load(RequiredCodeSchema(), json_body())["otp"]
     if g.claims["kind"] == CHALLENGE:
-        return challenge.verify(g.user, g.claims, code, settings(), now())
-    enrolment.verify_code(g.user, code, settings(), now())
+        return challenge.verify(g.user, g.claims, code, context())
+    enrolment.verify_code(g.user, code, context())
     return {"success": True, "message": "Code verified successfully"}
 
 
@@ -73,7 +73,7 @@ def verify():
 def recover():
     """Finish the login with a backup code instead of the TOTP."""
     typed = load(RecoverSchema(), json_body())["backup_code"]
-    return challenge.recover(g.user, g.claims, typed, settings(), now(), mailer())
+    return challenge.recover(g.user, g.claims, typed, context())
 
 
 @bp.post("/2fa/backup-codes")
@@ -81,7 +81,7 @@ def recover():
 @token_required(ACCESS)
 def generate_backup_codes():
     """Ten new backup codes; every earlier one stops working."""
-    return {"success": True, "backupCodes": backup.generate(g.user, settings(), now(), mailer())}
+    return {"success": True, "backupCodes": backup.generate(g.user, context())}
 
 
 @bp.get("/2fa/backup-codes")
@@ -89,7 +89,7 @@ def generate_backup_codes():
 def list_backup_codes():
     """The unused backup codes, for whoever gives the password (header or body, never the URL)."""
     password = request.headers.get("X-Password") or json_body(optional=True).get("password")
-    codes = backup.unused(g.user, password if isinstance(password, str) else None, settings())
+    codes = backup.unused(g.user, password if isinstance(password, str) else None, context())
     return {"success": True, "backupCodes": codes, "remaining": len(codes)}
 
 
@@ -98,7 +98,7 @@ def list_backup_codes():
 def disable():
     """Turn 2FA off (password required); every earlier token stops working."""
     form = load(PasswordWithCodeSchema(), json_body())
-    enrolment.disable(g.user, form["password"], form["otp"], settings(), now(), mailer())
+    enrolment.disable(g.user, form["password"], form["otp"], context())
     return {"success": True, "message": "2FA has been disabled"}
 
 
@@ -108,4 +108,4 @@ def disable():
 def resend_otp():
     """Send a new 6-digit code for /2fa/verify by email or SMS."""
     channel = load(ResendSchema(), json_body(optional=True))["channel"]
-    return challenge.resend(g.user, g.claims, channel, settings(), now(), mailer(), sms_gateway())
+    return challenge.resend(g.user, g.claims, channel, context())

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import logging
 from html import escape
-from typing import Protocol
 
 from ..errors import ServiceUnavailable
-from ..mailer import Email, MailDeliveryError
+from ..mailer import Email, MailDeliveryError, Mailer
 
 log = logging.getLogger(__name__)
-
-
-class Mailer(Protocol):
-    def send(self, email: Email) -> None: ...
 
 
 def code_email(to: str, code: str, ttl_seconds: int) -> Email:

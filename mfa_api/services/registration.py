@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ..config import Settings
 from ..db import IntegrityError, transaction
 from ..errors import Conflict, NotFound, Unauthorized
 from ..security import otp, passwords
 from ..store import pending, users
 from . import codes, totp
-from .notifications import Mailer, send_code
+from .context import Context
+from .notifications import send_code
 
 
 def register(
@@ -17,9 +17,7 @@ def register(
     email: str,
     phone: str,
     password: str,
-    settings: Settings,
-    now: int,
-    mailer: Mailer,
+    ctx: Context,
 ) -> totp.Provisioning:
     """Start (or start over) a registration and email its code; what the authenticator needs.
 
@@ -29,9 +27,9 @@ def register(
     if users.email_or_phone_taken(email, phone):
         raise Conflict("User already exists")
     secret = otp.new_totp_secret()
-    code = codes.issue_code(settings, now)
-    password_hash = passwords.hash_password(password, settings.bcrypt_rounds)
-    send_code(mailer, email, code.code, settings.otp_ttl_seconds)
+    code = codes.issue_code(ctx)
+    password_hash = passwords.hash_password(password, ctx.settings.bcrypt_rounds)
+    send_code(ctx.mailer, email, code.code, ctx.settings.otp_ttl_seconds)
     try:
         with transaction():
             pending.replace(
@@ -40,28 +38,25 @@ def register(
                 phone=phone,
                 password_hash=password_hash,
                 otp_hash=code.code_hash,
-                totp_secret=totp.seal(settings, secret),
+                totp_secret=totp.seal(ctx.settings, secret),
                 otp_expires_at=code.expires_at,
             )
     except IntegrityError as exc:  # a registration for the same email or phone raced this one
         raise Conflict("A registration for this email or phone is in progress") from exc
-    return totp.provision(secret, email, settings)
+    return totp.provision(secret, email, ctx.settings)
 
 
-def verify_registration(
-    *, email: str, email_otp: str, auth_code: str | None, settings: Settings, now: int
-) -> None:
+def verify_registration(*, email: str, email_otp: str, auth_code: str | None, ctx: Context) -> None:
     """Check both codes and move the pending registration to `users`, in one transaction."""
     waiting = pending.find_by_email(email)
     if waiting is None:
         raise NotFound("Pending registration not found")
     ok, step = codes.check(
-        settings,
+        ctx,
         waiting,
         email_otp=email_otp,
-        totp_secret=totp.reveal(settings, waiting.totp_secret),
+        totp_secret=totp.reveal(ctx.settings, waiting.totp_secret),
         auth_code=auth_code,
-        now=now,
         last_step=None,
     )
     if not ok:
@@ -70,7 +65,10 @@ def verify_registration(
     try:
         with transaction():
             if not pending.take(
-                waiting.id, waiting.otp_hash, now=now, max_attempts=settings.max_failed_attempts
+                waiting.id,
+                waiting.otp_hash,
+                now=ctx.now,
+                max_attempts=ctx.settings.max_failed_attempts,
             ):
                 raise Unauthorized(codes.INVALID_CODES)  # another request used the code first
             users.create_verified(

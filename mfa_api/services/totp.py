@@ -8,6 +8,7 @@ from ..config import Settings
 from ..security import crypto, otp, qr
 from ..store import users
 from ..store.users import User
+from .context import Context
 
 
 def seal(settings: Settings, secret: str) -> str:
@@ -22,13 +23,12 @@ def reveal(settings: Settings, stored: str) -> str:
     return crypto.decrypt(settings.secret_cipher, stored)
 
 
-def use_code(user: User, code: str, settings: Settings, now: int) -> bool:
+def use_code(user: User, code: str, ctx: Context) -> bool:
     """True when code is the user's current TOTP on a time step not used before (now used)."""
     if not user.twofa_enabled or not user.totp_secret:
         return False
-    step = otp.matching_totp_step(
-        reveal(settings, user.totp_secret), code, now, user.totp_last_step
-    )
+    secret = reveal(ctx.settings, user.totp_secret)
+    step = otp.matching_totp_step(secret, code, ctx.now, user.totp_last_step)
     return step is not None and users.use_totp_step(user.id, step)
 
 
