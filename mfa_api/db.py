@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 _UNAVAILABLE = (sqlite3.OperationalError, pymysql.err.OperationalError, pymysql.err.InterfaceError)
 _INTEGRITY = (sqlite3.IntegrityError, pymysql.err.IntegrityError)
-_MYSQL_ALREADY_DONE = {1050, 1060, 1061}  # table exists, duplicate column, duplicate key name
+# table exists, duplicate column, duplicate key name, no such key to drop (dropped already)
+_MYSQL_ALREADY_DONE = {1050, 1060, 1061, 1091}
 _MYSQL_NO_SUCH_TABLE = 1146  # init-db was not run: unavailable, as SQLite reports it
 
 
@@ -93,6 +94,23 @@ class Database:
         """Every row of a query, as dicts."""
         with self._translated_errors():
             return [dict(row) for row in self._run(sql, params).fetchall()]
+
+    def delete_oldest(
+        self, table: str, time_column: str, before: int, batch: int, extra: str = "1 = 1"
+    ) -> None:
+        """Delete about `batch` of the oldest rows whose time_column is before `before`.
+
+        Bounded, so that a sweep piggy-backed on a request never turns into a long one.
+        table, time_column and extra are the caller's constants, never input.
+        """
+        where = f"{time_column} < ? AND {extra}"
+        nth = self.fetch_one(
+            f"SELECT {time_column} AS t FROM {table} WHERE {where} "  # noqa: S608
+            f"ORDER BY {time_column} LIMIT 1 OFFSET ?",
+            (before, batch - 1),
+        )
+        bound = before if nth is None else nth["t"] + 1
+        self.execute(f"DELETE FROM {table} WHERE {where} AND {time_column} < ?", (before, bound))  # noqa: S608
 
     def apply_ddl(self, statement: str) -> None:
         """Run a schema statement; on MySQL, one whose object already exists counts as done."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -53,18 +55,36 @@ def upgrade(db: Database, now: int | None = None) -> list[str]:
     """Apply every missing migration in order; return the names applied."""
     done = applied_versions(db)
     applied = []
-    for version, name, path in migrations(db.dialect):
-        if version in done:
-            continue
-        with db.transaction():
-            for statement in split_statements(path.read_text()):
-                db.apply_ddl(statement)
-            db.execute(
-                "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
-                (version, name, int(now if now is not None else time.time())),
-            )
-        applied.append(f"{version:03d}_{name}")
+    with _foreign_keys_off(db):
+        for version, name, path in migrations(db.dialect):
+            if version in done:
+                continue
+            with db.transaction():
+                for statement in split_statements(path.read_text()):
+                    db.apply_ddl(statement)
+                db.execute(
+                    "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, int(now if now is not None else time.time())),
+                )
+            applied.append(f"{version:03d}_{name}")
     return applied
+
+
+@contextmanager
+def _foreign_keys_off(db: Database) -> Iterator[None]:
+    """SQLite rebuilds a table by copy, drop and rename: its foreign keys must be off meanwhile
+    (dropping the old table would cascade), and must still hold afterwards."""
+    if db.dialect != "sqlite":
+        yield
+        return
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        broken = db.fetch_all("PRAGMA foreign_key_check", ())
+        if broken:
+            raise RuntimeError(f"the upgrade broke foreign keys: {broken[:5]}")
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")
 
 
 @click.command("init-db")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from mfa_api.db import connect
-from mfa_api.migrate import migrations, upgrade
+from mfa_api.db import IntegrityError, connect
+from mfa_api.migrate import applied_versions, migrations, split_statements, upgrade
 from tests.legacy_dump import load_dump
 from tests.services import fresh_mysql_database
 
@@ -25,18 +25,19 @@ def mfa_php_db():
         db.close()
 
 
+ALL = ["001_mfa_php", "002_mfa_api", "003_twofa", "004_account_defence"]
+
+
 def test_both_dialects_have_the_same_versions():
     assert [v for v, _, _ in migrations("sqlite")] == [v for v, _, _ in migrations("mysql")]
 
 
 def test_a_new_database_gets_every_migration_once(conn):
-    assert upgrade(conn, now=1000) == ["001_mfa_php", "002_mfa_api", "003_twofa"]
+    assert upgrade(conn, now=1000) == ALL
     assert upgrade(conn) == []
     versions = conn.fetch_all("SELECT version, name, applied_at FROM schema_version ORDER BY 1")
     assert versions == [
-        {"version": 1, "name": "mfa_php", "applied_at": 1000},
-        {"version": 2, "name": "mfa_api", "applied_at": 1000},
-        {"version": 3, "name": "twofa", "applied_at": 1000},
+        {"version": int(name[:3]), "name": name[4:], "applied_at": 1000} for name in ALL
     ]
 
 
@@ -66,7 +67,7 @@ def column_info(db, table, column):
 def test_the_mfa_php_dump_upgrades_in_place_and_mends_its_quirks(mfa_php_db):
     db = mfa_php_db
     before = {r["email"]: r for r in db.fetch_all("SELECT * FROM users ORDER BY id", ())}
-    assert upgrade(db) == ["001_mfa_php", "002_mfa_api", "003_twofa"]
+    assert upgrade(db) == ALL
     assert column_info(db, "waiting_users", "email_otp")["length"] == 255
     assert "on update" not in column_info(db, "waiting_users", "otp_expiry")["extra"].lower()
     assert column_info(db, "users", "trials")["dflt"] == "0"
@@ -98,8 +99,77 @@ def test_an_upgrade_cut_off_halfway_completes_when_run_again(mfa_php_db):
     assert upgrade_001_only[0][0] == 1
     db.execute("ALTER TABLE users ADD COLUMN otp_expires_at BIGINT NULL")  # part of 002, by hand
     db.execute("ALTER TABLE waiting_users MODIFY email_otp VARCHAR(255) NOT NULL")
-    assert upgrade(db) == ["001_mfa_php", "002_mfa_api", "003_twofa"]
+    assert upgrade(db) == ALL
     assert column_info(db, "users", "token_version") is not None
+
+
+def test_mixed_case_emails_from_mfa_php_are_lower_cased_and_compare_exactly(mfa_php_db):
+    db = mfa_php_db
+    db.execute("UPDATE users SET email = 'Alice.Uwase@Example.TEST' WHERE id = 6")
+    db.execute("UPDATE waiting_users SET email = ' Carol@Example.test'")
+    upgrade(db)
+    assert db.fetch_one("SELECT id FROM users WHERE email = ?", ("alice.uwase@example.test",))
+    assert db.fetch_one("SELECT email FROM waiting_users", ())["email"] == "carol@example.test"
+    for variant in ("àlice.uwase@example.test", "ALICE.UWASE@EXAMPLE.TEST"):
+        assert db.fetch_one("SELECT id FROM users WHERE email = ?", (variant,)) is None
+
+
+def test_a_phone_typed_at_sign_up_is_not_unique_but_a_verified_one_is(conn):
+    upgrade(conn)
+    insert = (
+        "INSERT INTO users (names, email, phone, password, auth_code, verified_phone) "
+        "VALUES ('N', ?, '250788000001', 'h', 's', ?)"
+    )
+    conn.execute(insert, ("a@x.example", "250788000001"))
+    conn.execute(insert, ("b@x.example", None))
+    conn.execute(insert, ("c@x.example", None))
+    with pytest.raises(IntegrityError):
+        conn.execute(insert, ("d@x.example", "250788000001"))
+    for email in ("a@x.example", "b@x.example"):
+        conn.execute(
+            "INSERT INTO waiting_users (names, email, phone, password, email_otp, auth_code) "
+            "VALUES ('N', ?, '250788000001', 'h', 'o', 's')",
+            (email,),
+        )
+
+
+def test_the_sqlite_rebuild_keeps_rows_ids_and_foreign_keys(tmp_path):
+    db = connect(f"sqlite:///{tmp_path}/rebuild.sqlite3")
+    try:
+        for version in (1, 2, 3):
+            apply_one(db, version)
+        db.execute(
+            "INSERT INTO users (id, names, email, phone, password, auth_code) "
+            "VALUES (41, 'N', 'Mixed@Case.example', '1234567', 'h', 's')"
+        )
+        db.execute(
+            "INSERT INTO backup_codes (user_id, code_hash, code_encrypted, created_at) "
+            "VALUES (41, 'h', 'e', 0)"
+        )
+        assert upgrade(db) == ["004_account_defence"]
+        assert db.fetch_one("SELECT id, email FROM users", ()) == {
+            "id": 41,
+            "email": "mixed@case.example",
+        }
+        new_id = db.insert(
+            "INSERT INTO users (names, email, phone, password) VALUES ('M', 'm@x.y', '1', 'h')"
+        )
+        assert new_id == 42  # AUTOINCREMENT carried over
+        db.execute("DELETE FROM users WHERE id = 41")
+        assert db.fetch_one("SELECT COUNT(*) AS n FROM backup_codes", ())["n"] == 0  # cascades
+    finally:
+        db.close()
+
+
+def apply_one(db, version):
+    """Apply one migration file by hand, recording it, as an older init-db would have."""
+    (_, name, path) = next(m for m in migrations(db.dialect) if m[0] == version)
+    applied_versions(db)
+    for statement in split_statements(path.read_text()):
+        db.execute(statement)
+    db.execute(
+        "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, 0)", (version, name)
+    )
 
 
 def test_sqlite_runs_in_wal_mode_so_workers_can_read_while_one_writes(tmp_path):
