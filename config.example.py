@@ -54,13 +54,34 @@ RATELIMIT_2FA_GENERATE = "5 per 15 minutes"
 RATELIMIT_2FA_VERIFY = "10 per 5 minutes"
 RATELIMIT_2FA_RECOVER = "5 per 15 minutes"
 RATELIMIT_2FA_RESEND = "3 per 15 minutes"
+RATELIMIT_2FA_PHONE = "3 per 15 minutes"  # codes texted to a phone being verified, per user
+RATELIMIT_STEP_UP = "10 per 15 minutes"  # one budget per user for every password re-check
+RATELIMIT_UNLOCK = "5 per 15 minutes"  # POST /api/auth/unlock, per client IP
 PROXY_COUNT = 0
+
+# Account defence: consecutive failures per account, reset only by a success or an admin.
+# After BACKOFF_AFTER failures (of a second factor, or of a password from one client) each
+# further attempt must wait BACKOFF_BASE_SECONDS, doubling up to BACKOFF_MAX_SECONDS; earlier
+# attempts are refused with 429 and Retry-After without being checked. A password from any
+# client, and codes guessed by clients that did not ask for them, back off only after
+# ACCOUNT_BACKOFF_AFTER (so a stranger rarely slows the user). LOCK_AFTER consecutive wrong
+# second factors (at most 100) lock them until the user unlocks with the mailed token, or an
+# admin runs `flask users unlock EMAIL`. UNLOCK_URL, if set, is the link in the lock notice.
+BACKOFF_AFTER = 5
+BACKOFF_BASE_SECONDS = 1
+BACKOFF_MAX_SECONDS = 900
+ACCOUNT_BACKOFF_AFTER = 20
+LOCK_AFTER = 100
+# UNLOCK_URL = "https://app.example/unlock?token={token}"
+
+# How long the audit trail (GET /api/auth/events, `flask users events`) keeps an event.
+EVENTS_RETENTION_DAYS = 90
 
 # Lifetimes of the login challenge and of a pending 2FA setup, in seconds.
 CHALLENGE_TTL_SECONDS = 300
 SETUP_TTL_SECONDS = 900
 
-# SMS for /api/auth/2fa/resend-otp, through a Twilio-compatible REST gateway.
+# SMS for /api/auth/2fa/phone and /2fa/resend-otp, through a Twilio-compatible REST gateway.
 # SMS_GATEWAY_URL = "https://api.twilio.com"
 # SMS_ACCOUNT_SID = "AC..."
 # SMS_AUTH_TOKEN = "..."

@@ -36,9 +36,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from .api import account, legacy, twofa
+    from .api import account, cli, legacy, phone, twofa
 
     app.register_blueprint(legacy.bp, url_prefix=app.config["LEGACY_PREFIX"])
-    app.register_blueprint(twofa.bp, url_prefix="/api/auth")
-    app.register_blueprint(account.bp, url_prefix="/api/auth")
+    for face in (twofa, phone, account):
+        app.register_blueprint(face.bp, url_prefix="/api/auth")
+    app.cli.add_command(cli.users)
     return app

@@ -43,6 +43,17 @@ DEFAULTS = {
     "RATELIMIT_2FA_VERIFY": "10 per 5 minutes",
     "RATELIMIT_2FA_RECOVER": "5 per 15 minutes",
     "RATELIMIT_2FA_RESEND": "3 per 15 minutes",
+    "RATELIMIT_2FA_PHONE": "3 per 15 minutes",
+    "RATELIMIT_STEP_UP": "10 per 15 minutes",
+    "RATELIMIT_UNLOCK": "5 per 15 minutes",
+    # Account defence: consecutive failures, reset only by a success or an admin.
+    "BACKOFF_AFTER": 5,
+    "BACKOFF_BASE_SECONDS": 1,
+    "BACKOFF_MAX_SECONDS": 900,
+    "ACCOUNT_BACKOFF_AFTER": 20,
+    "LOCK_AFTER": 100,
+    "UNLOCK_URL": None,
+    "EVENTS_RETENTION_DAYS": 90,
     "SMS_GATEWAY_URL": None,
     "SMS_ACCOUNT_SID": None,
     "SMS_AUTH_TOKEN": None,
@@ -50,6 +61,9 @@ DEFAULTS = {
 }
 
 log = logging.getLogger(__name__)
+
+# NIST SP 800-63B 5.2.2: no more than 100 consecutive failed attempts on one account.
+MAX_LOCK_AFTER = 100
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,14 @@ class Settings:
     bcrypt_rounds: int
     jwt_ttl_seconds: int
     totp_issuer: str
+    unlock_key: bytes
+    backoff_after: int
+    backoff_base_seconds: int
+    backoff_max_seconds: int
+    account_backoff_after: int
+    lock_after: int
+    unlock_url: str | None
+    events_retention_seconds: int
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:
@@ -105,6 +127,14 @@ def settings_from(config: dict) -> Settings:
         bcrypt_rounds=int(config["BCRYPT_ROUNDS"]),
         jwt_ttl_seconds=int(config["JWT_TTL_SECONDS"]),
         totp_issuer=str(config["TOTP_ISSUER"]),
+        unlock_key=derive_key(secret, "unlock-token"),
+        backoff_after=int(config["BACKOFF_AFTER"]),
+        backoff_base_seconds=int(config["BACKOFF_BASE_SECONDS"]),
+        backoff_max_seconds=int(config["BACKOFF_MAX_SECONDS"]),
+        account_backoff_after=int(config["ACCOUNT_BACKOFF_AFTER"]),
+        lock_after=int(config["LOCK_AFTER"]),
+        unlock_url=config.get("UNLOCK_URL") or None,
+        events_retention_seconds=int(config["EVENTS_RETENTION_DAYS"]) * 86400,
     )
 
 
@@ -138,8 +168,18 @@ def _check(config: dict) -> None:
     if not prefix.startswith("/") or prefix.endswith("/"):
         problems.append("LEGACY_PREFIX must start with / and not end with one")
     ttl_keys = ("OTP_TTL_SECONDS", "MAX_FAILED_ATTEMPTS", "JWT_TTL_SECONDS")
-    for key in (*ttl_keys, "CHALLENGE_TTL_SECONDS", "SETUP_TTL_SECONDS"):
+    defence_keys = ("BACKOFF_AFTER", "BACKOFF_BASE_SECONDS", "ACCOUNT_BACKOFF_AFTER")
+    for key in (*ttl_keys, "CHALLENGE_TTL_SECONDS", "SETUP_TTL_SECONDS", *defence_keys):
         if int(config[key]) <= 0:
             problems.append(f"{key} must be positive")
+    if int(config["BACKOFF_MAX_SECONDS"]) < int(config["BACKOFF_BASE_SECONDS"]):
+        problems.append("BACKOFF_MAX_SECONDS must be at least BACKOFF_BASE_SECONDS")
+    if not 1 <= int(config["LOCK_AFTER"]) <= MAX_LOCK_AFTER:
+        problems.append(f"LOCK_AFTER must be between 1 and {MAX_LOCK_AFTER}")
+    if int(config["EVENTS_RETENTION_DAYS"]) <= 0:
+        problems.append("EVENTS_RETENTION_DAYS must be positive")
+    unlock_url = config.get("UNLOCK_URL")
+    if unlock_url and "{token}" not in str(unlock_url):
+        problems.append("UNLOCK_URL must contain {token}")
     if problems:
         raise RuntimeError("Invalid configuration: " + "; ".join(problems))

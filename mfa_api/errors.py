@@ -19,6 +19,7 @@ HTTP_MESSAGES = {
     404: "Not found",
     405: "Method not allowed",
     413: "Request body too large (64 KiB at most)",
+    423: "Locked",
     429: "Too many requests",
 }
 
@@ -69,6 +70,15 @@ class Conflict(ApiError):
 class TooManyAttempts(ApiError):
     status = 429
     message = "Too many attempts"
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)} if retry_after else {}
+
+
+class Locked(ApiError):
+    status = 423
+    message = "Locked"
 
 
 class ServiceUnavailable(ApiError):
@@ -128,7 +138,17 @@ def _respond(status: int, body: dict, headers: dict | None = None):
 def _handle_api_error(exc: ApiError):
     if exc.status >= 500:
         log.error("%s (request %s): %r", exc.message, g.get("request_id", "-"), exc.__cause__)
+    if "Retry-After" in exc.headers:
+        g.own_retry_after = exc.headers["Retry-After"]
     return _respond(exc.status, exc.body(_current_shape()), exc.headers)
+
+
+def _keep_own_retry_after(response):
+    """flask-limiter sets Retry-After on every response to its window's reset; a back-off's
+    own refusal knows better when the next attempt is allowed."""
+    if "own_retry_after" in g:
+        response.headers["Retry-After"] = g.own_retry_after
+    return response
 
 
 def _handle_validation_error(exc: ValidationError):
@@ -160,6 +180,9 @@ def init_errors(app: Flask) -> None:
     @app.before_request
     def _assign_request_id():
         g.request_id = secrets.token_hex(8)
+
+    # Registered before the limiter's (create_app binds it later), so it runs after it.
+    app.after_request(_keep_own_retry_after)
 
     @app.after_request
     def _expose_request_id(response):

@@ -7,6 +7,7 @@ import re
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from .errors import InvalidInput
+from .security import otp
 from .security.passwords import MAX_PASSWORD_BYTES
 
 MIN_PASSWORD_LENGTH = 8
@@ -98,24 +99,50 @@ class Phone(_Field):
         return digits
 
 
+def _six_digits(value) -> str | None:
+    """value as a 6-digit code (spaces dropped, a JSON number zero-padded), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return f"{value:06d}" if 0 <= value <= 999_999 else None
+    if isinstance(value, str):
+        value = re.sub(r"\s", "", value)
+        return value if re.fullmatch(r"[0-9]{6}", value) else None
+    return None
+
+
+def _blank(value) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
 class Code(_Field):
     """A 6-digit code; spaces are dropped and a JSON number gets its leading zeros back."""
 
     default_error_messages = {"invalid": "A code is exactly 6 digits."}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool):
-            raise self.make_error("invalid")
-        if isinstance(value, int) and 0 <= value <= 999_999:
-            return f"{value:06d}"
-        if not isinstance(value, str):
-            raise self.make_error("invalid")
-        value = re.sub(r"\s", "", value)
-        if not value:
+        if _blank(value):
             raise self.make_error("required")
-        if not re.fullmatch(r"[0-9]{6}", value):
+        code = _six_digits(value)
+        if code is None:
             raise self.make_error("invalid")
-        return value
+        return code
+
+
+class SecondFactorCode(_Field):
+    """A current second factor for step-up: a 6-digit TOTP, or a backup code in any form."""
+
+    default_error_messages = {"invalid": "A 6-digit code or a backup code is required."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if _blank(value):
+            raise self.make_error("required")
+        code = _six_digits(value)
+        if code is None and isinstance(value, str):
+            code = otp.normalize_backup_code(value)
+        if code is None:
+            raise self.make_error("invalid")
+        return code
 
 
 class BodySchema(Schema):
@@ -191,6 +218,16 @@ class ResendSchema(BodySchema):
 
 
 class PasswordWithCodeSchema(CodeBodySchema):
+    """Step-up: the password, and (with 2FA on) a TOTP or a backup code."""
+
+    required_message = "Password is required"
+    password = Password(required=True)
+    otp = SecondFactorCode(load_default=None)
+
+
+class EnableSchema(CodeBodySchema):
+    """The password, and the pending secret's code unless /2fa/verify confirmed it."""
+
     required_message = "Password is required"
     password = Password(required=True)
     otp = Code(load_default=None)
@@ -200,7 +237,23 @@ class ChangePasswordSchema(CodeBodySchema):
     required_message = "current_password and new_password are required"
     current_password = Password(required=True)
     new_password = Password(new=True, required=True)
-    otp = Code(load_default=None)
+    otp = SecondFactorCode(load_default=None)
+
+
+class PhoneSchema(PasswordWithCodeSchema):
+    required_message = "phone and password are required"
+    phone = Phone(required=True)
+
+
+class UnlockSchema(BodySchema):
+    required_message = "The unlock token is required"
+    token = Text(required=True, validate=validate.Length(max=200))
+
+
+class EventsQuerySchema(BodySchema):
+    limit = fields.Integer(
+        load_default=50, validate=validate.Range(min=1, max=200, error="limit is 1 to 200")
+    )
 
 
 def load(schema: BodySchema, data: dict) -> dict:

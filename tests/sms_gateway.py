@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,6 +38,11 @@ class FakeGateway:
         """Serve in a background thread."""
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
+
+    def last_code(self, to: str) -> str:
+        """The 6-digit code in the latest message to `to` (+ and digits)."""
+        body = [form["Body"] for _, form, _ in self.sent if form["To"] == to][-1]
+        return re.search(r"\b(\d{6})\b", body).group(1)
 
     def stop(self) -> None:
         """Stop serving."""

@@ -9,6 +9,7 @@ from flask import g, request
 from ..errors import InvalidInput
 from ..parts import parts
 from ..services.context import Client, Context
+from ..services.sessions import AccessGrant
 
 USER_AGENT_MAX = 255
 
@@ -50,3 +51,8 @@ def context() -> Context:
     return Context(
         settings=made.settings, now=now(), mailer=made.mailer, sms=made.sms, client=client()
     )
+
+
+def access_fields(grant: AccessGrant) -> dict:
+    """The JSON fields that hand a client its access token."""
+    return {"accessToken": grant.token, "tokenType": "Bearer", "expiresIn": grant.expires_in}

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
+from ..extensions import limiter
 from ..parts import parts
 from ..security import tokens
 from .common import now
@@ -19,11 +20,26 @@ def configured(key: str) -> Callable[[], str]:
     return lambda: current_app.config[key]
 
 
+def per_user(key: str):
+    """A decorator: the limit of a config key, per user (of a valid token) or else per IP."""
+    return limiter.limit(configured(key), key_func=user_or_ip)
+
+
+def per_ip(key: str):
+    """A decorator: the limit of a config key, per client IP."""
+    return limiter.limit(configured(key), key_func=client_ip)
+
+
+def per_ip_and_email(key: str):
+    """A decorator: the limit of a config key, per client IP and email tried."""
+    return limiter.limit(configured(key), key_func=ip_and_email)
+
+
 def body_email() -> str:
     """The email of the JSON body, normalised, or '' (the limiter must never fail a request)."""
     try:
         data = json.loads(request.get_data(cache=True) or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     email = data.get("email") if isinstance(data, dict) else None
     return email.strip().lower() if isinstance(email, str) else ""
@@ -58,3 +74,9 @@ def user_or_ip() -> str:
         except tokens.InvalidToken:
             pass
     return client_ip()
+
+
+# RATELIMIT_STEP_UP per user: one budget shared by every route that checks the password again.
+step_up_limit = limiter.shared_limit(
+    configured("RATELIMIT_STEP_UP"), scope="step-up", key_func=user_or_ip
+)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from ..extensions import limiter
 from ..schemas import (
-    OptionalCodeSchema,
+    EnableSchema,
     PasswordWithCodeSchema,
     RecoverSchema,
     RequiredCodeSchema,
@@ -16,27 +15,37 @@ from ..schemas import (
 )
 from ..security.tokens import ACCESS, CHALLENGE
 from ..services import backup, challenge, enrolment
-from .common import context, json_body
+from .common import access_fields, context, json_body
 from .guards import token_required
-from .limits import configured, ip_and_email, user_or_ip
+from .limits import per_ip_and_email, per_user, step_up_limit
 
 bp = Blueprint("twofa", __name__)
 
+VERIFIED = "2FA verification successful"
+
 
 @bp.post("/login")
-@limiter.limit(configured("RATELIMIT_LOGIN"), key_func=ip_and_email)
+@per_ip_and_email("RATELIMIT_LOGIN")
 def login():
     """Password first; a challenge token when 2FA is on, an access token when it is off."""
     form = load(TwoFaLoginSchema(), json_body())
-    return challenge.login(form["email"], form["password"], context())
+    outcome = challenge.login(form["email"], form["password"], context())
+    if outcome.access is not None:
+        return {"success": True, "requires2fa": False, **access_fields(outcome.access)}
+    return {
+        "success": True,
+        "requires2fa": True,
+        "challengeToken": outcome.challenge_token,
+        "message": "2FA verification required",
+    }
 
 
 @bp.post("/2fa/setup")
 @bp.post("/2fa/generate")
-@limiter.limit(configured("RATELIMIT_2FA_GENERATE"), key_func=user_or_ip)
+@per_user("RATELIMIT_2FA_GENERATE")
 @token_required(ACCESS)
 def setup():
-    """A new pending secret (15 minutes) with its otpauth URL and QR code."""
+    """A new pending secret (for the setup's lifetime) with its otpauth URL and QR code."""
     made = enrolment.start_setup(g.user, context())
     return {
         "success": True,
@@ -47,44 +56,60 @@ def setup():
 
 
 @bp.post("/2fa/enable")
+@step_up_limit
 @token_required(ACCESS)
 def enable():
-    """Activate the pending secret (with its code, or after /2fa/verify confirmed it)."""
-    form = load(OptionalCodeSchema(), json_body(optional=True))
-    enrolment.enable(g.user, form["otp"], context())
-    return {"success": True, "message": "2FA has been enabled successfully"}
+    """Activate the pending secret (password, and its code or a /2fa/verify confirmation)."""
+    form = load(EnableSchema(), json_body())
+    access = enrolment.enable(g.user, form["password"], form["otp"], context())
+    return {
+        "success": True,
+        "message": "2FA has been enabled successfully",
+        **access_fields(access),
+    }
 
 
 @bp.post("/2fa/verify")
-@limiter.limit(configured("RATELIMIT_2FA_VERIFY"), key_func=user_or_ip)
+@per_user("RATELIMIT_2FA_VERIFY")
 @token_required(CHALLENGE, ACCESS)
 def verify():
     """With a challenge token: finish the login. With an access token: check a code."""
     code = load(RequiredCodeSchema(), json_body())["otp"]
     if g.claims["kind"] == CHALLENGE:
-        return challenge.verify(g.user, g.claims, code, context())
+        access = challenge.verify(g.user, g.claims, code, context())
+        return {"success": True, "message": VERIFIED, **access_fields(access)}
     enrolment.verify_code(g.user, code, context())
     return {"success": True, "message": "Code verified successfully"}
 
 
 @bp.post("/2fa/recover")
-@limiter.limit(configured("RATELIMIT_2FA_RECOVER"), key_func=user_or_ip)
+@per_user("RATELIMIT_2FA_RECOVER")
 @token_required(CHALLENGE)
 def recover():
     """Finish the login with a backup code instead of the TOTP."""
     typed = load(RecoverSchema(), json_body())["backup_code"]
-    return challenge.recover(g.user, g.claims, typed, context())
+    done = challenge.recover(g.user, g.claims, typed, context())
+    return {
+        "success": True,
+        "message": VERIFIED,
+        **access_fields(done.access),
+        "remainingBackupCodes": done.remaining,
+    }
 
 
 @bp.post("/2fa/backup-codes")
 @bp.post("/2fa/generate-backup-codes")
+@step_up_limit
 @token_required(ACCESS)
 def generate_backup_codes():
-    """Ten new backup codes; every earlier one stops working."""
-    return {"success": True, "backupCodes": backup.generate(g.user, context())}
+    """Ten new backup codes (step-up); every earlier code and token stops working."""
+    form = load(PasswordWithCodeSchema(), json_body())
+    made = enrolment.regenerate_backup_codes(g.user, form["password"], form["otp"], context())
+    return {"success": True, "backupCodes": made.codes, **access_fields(made.access)}
 
 
 @bp.get("/2fa/backup-codes")
+@step_up_limit
 @token_required(ACCESS)
 def list_backup_codes():
     """The unused backup codes, for whoever gives the password (header or body, never the URL)."""
@@ -94,18 +119,20 @@ def list_backup_codes():
 
 
 @bp.post("/2fa/disable")
+@step_up_limit
 @token_required(ACCESS)
 def disable():
-    """Turn 2FA off (password required); every earlier token stops working."""
+    """Turn 2FA off (step-up); every earlier token stops working."""
     form = load(PasswordWithCodeSchema(), json_body())
-    enrolment.disable(g.user, form["password"], form["otp"], context())
-    return {"success": True, "message": "2FA has been disabled"}
+    access = enrolment.disable(g.user, form["password"], form["otp"], context())
+    return {"success": True, "message": "2FA has been disabled", **access_fields(access)}
 
 
 @bp.post("/2fa/resend-otp")
-@limiter.limit(configured("RATELIMIT_2FA_RESEND"), key_func=user_or_ip)
+@per_user("RATELIMIT_2FA_RESEND")
 @token_required(CHALLENGE)
 def resend_otp():
-    """Send a new 6-digit code for /2fa/verify by email or SMS."""
+    """Send a new 6-digit code for this challenge's /2fa/verify by email or SMS."""
     channel = load(ResendSchema(), json_body(optional=True))["channel"]
-    return challenge.resend(g.user, g.claims, channel, context())
+    challenge.resend(g.user, g.claims, channel, context())
+    return {"success": True, "message": f"OTP sent via {channel}"}

@@ -31,6 +31,11 @@ class _TOTP(pyotp.TOTP):
         return decoded
 
 
+def is_six_digits(code: str) -> bool:
+    """True for a code shaped like a TOTP or mailed code (not a backup code)."""
+    return len(code) == TOTP_DIGITS and code.isascii() and code.isdigit()
+
+
 def new_totp_secret() -> str:
     """A new random base32 TOTP secret of 160 bits."""
     return base64.b32encode(secrets.token_bytes(SECRET_BYTES)).decode()

@@ -1,39 +1,45 @@
-"""Sensitive account actions, each behind the password and (with 2FA on) a current TOTP."""
+"""Sensitive account actions, each behind step-up: the password and (with 2FA on) a second
+factor."""
 
 from __future__ import annotations
 
 from ..db import transaction
-from ..errors import Unauthorized
 from ..security import passwords
 from ..store import users
 from ..store.users import User
-from . import enrolment, notifications, sessions, totp
+from . import audit, enrolment, guard, notifications, sessions, step_up
 from .context import Context
-from .login import check_password
+from .sessions import AccessGrant
 
 
-def step_up(user: User, password: str, code: str | None, ctx: Context) -> None:
-    """Require the password and, when 2FA is on, a current (unused) TOTP code."""
-    check_password(user, password)
-    if user.twofa_enabled:
-        if code is None:
-            raise Unauthorized("2FA code required")
-        if not totp.use_code(user, code, ctx):
-            raise Unauthorized("Invalid code")
-
-
-def change_password(user: User, current: str, new: str, code: str | None, ctx: Context) -> dict:
+def change_password(
+    user: User, current: str, new: str, code: str | None, ctx: Context
+) -> AccessGrant:
     """Set a new password; every earlier token stops working; a fresh access token."""
-    step_up(user, current, code, ctx)
+    step_up.require(user, current, code, ctx)
     users.change_password(user.id, passwords.hash_password(new, ctx.settings.bcrypt_rounds))
+    audit.record(ctx, user.id, audit.PASSWORD_CHANGED)
+    audit.record(ctx, user.id, audit.TOKENS_REVOKED, reason="password_changed")
     notifications.send_notice(ctx.mailer, user.email, notifications.PASSWORD_CHANGED)
-    fresh = users.find_by_id(user.id)
-    return {"success": True, "message": "Password changed", **sessions.access_body(fresh, ctx)}
+    return sessions.grant_fresh(user.id, ctx)
 
 
 def delete_account(user: User, password: str, code: str | None, ctx: Context) -> None:
-    """Delete the user and everything of theirs."""
-    step_up(user, password, code, ctx)
+    """Delete the user and everything of theirs (the audit trail stays, for the retention)."""
+    step_up.require(user, password, code, ctx)
+    remove(user, ctx, by="user")
+
+
+def remove(user: User, ctx: Context, *, by: str) -> None:
+    """Delete the user, their rows, counters and pending setup; record who did it."""
     with transaction():
         users.delete(user.id)
     enrolment.forget_setup(user.id)
+    guard.forget(user.email)
+    audit.record(ctx, user.id, audit.ACCOUNT_DELETED, by=by)
+
+
+def logout(claims: dict, user: User, ctx: Context) -> None:
+    """Make the presented token stop working."""
+    sessions.revoke(claims, ctx)
+    audit.record(ctx, user.id, audit.TOKENS_REVOKED, reason="logout")

@@ -7,7 +7,7 @@ from ..errors import InvalidInput
 from ..security import crypto, otp
 from ..store import backup_codes
 from ..store.users import User
-from . import notifications
+from . import audit, notifications
 from .context import Context
 from .login import check_password
 
@@ -19,15 +19,12 @@ def code_hash(ctx: Context, code: str) -> str:
     return crypto.keyed_hash(ctx.settings.backup_key, code)
 
 
-def generate(user: User, ctx: Context) -> list[str]:
-    """Make a new set of codes; every earlier one stops working."""
-    if not user.twofa_enabled:
-        raise InvalidInput("2FA is not enabled")
+def replace_set(user: User, ctx: Context) -> list[str]:
+    """Store a new set of codes as the user's only ones (call inside a transaction); the codes."""
     codes = [otp.new_backup_code() for _ in range(CODES_PER_SET)]
     cipher = ctx.settings.backup_cipher
     rows = [(code_hash(ctx, c), crypto.encrypt(cipher, c)) for c in codes]
     backup_codes.replace_all(user.id, rows, ctx.now)
-    notifications.send_notice(ctx.mailer, user.email, notifications.BACKUP_CODES_CREATED)
     return codes
 
 
@@ -35,7 +32,7 @@ def unused(user: User, password: str | None, ctx: Context) -> list[str]:
     """The user's unused codes, for whoever knows the password."""
     if not password:
         raise InvalidInput("Password required (X-Password header or JSON body)")
-    check_password(user, password)
+    check_password(user, password, ctx)
     cipher = ctx.settings.backup_cipher
     return [crypto.decrypt(cipher, copy) for copy in backup_codes.unused_copies(user.id)]
 
@@ -44,3 +41,11 @@ def use(user: User, typed: str, ctx: Context) -> bool:
     """Use up one of the user's unused codes; False when it is wrong, used or malformed."""
     code = otp.normalize_backup_code(typed)
     return code is not None and backup_codes.use(user.id, code_hash(ctx, code), ctx.now)
+
+
+def announce_use(user: User, ctx: Context) -> int:
+    """Record and mail that a backup code was used; how many remain."""
+    remaining = backup_codes.count_unused(user.id)
+    audit.record(ctx, user.id, audit.BACKUP_CODE_USED, remaining=remaining)
+    notifications.send_notice(ctx.mailer, user.email, notifications.BACKUP_CODE_USED)
+    return remaining

@@ -1,9 +1,10 @@
-"""Turning 2FA on and off: a pending secret (for the setup's lifetime), its confirmation, enable,
-disable."""
+"""Managing 2FA: a pending secret (for the setup's lifetime), its confirmation, enable, disable,
+and new backup codes. Each change ends every earlier token and hands the caller a fresh one."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from ..db import transaction
 from ..errors import InvalidInput, Unauthorized
@@ -11,11 +12,21 @@ from ..security import otp
 from ..store import backup_codes, users
 from ..store.ephemeral import ephemeral
 from ..store.users import User
-from . import notifications, totp
+from . import audit, backup, guard, notifications, sessions, step_up, totp
 from .context import Context
 from .login import check_password
+from .sessions import AccessGrant
 
 INVALID_CODE = "Invalid code"
+NO_SETUP = "No pending 2FA setup"
+
+
+@dataclass(frozen=True)
+class NewCodes:
+    """A fresh set of backup codes, and the caller's fresh access (earlier tokens are dead)."""
+
+    codes: list[str]
+    access: AccessGrant
 
 
 def _key(user_id: int) -> str:
@@ -35,7 +46,7 @@ def start_setup(user: User, ctx: Context) -> totp.Provisioning:
     expires_at = ctx.now + ctx.settings.setup_ttl_seconds
     record = {
         "secret": totp.seal(ctx.settings, secret),
-        "confirmed": False,
+        "confirmed_step": None,
         "expires_at": expires_at,
     }
     ephemeral().put(_key(user.id), json.dumps(record), expires_at, ctx.now)
@@ -47,53 +58,80 @@ def _pending(user: User, ctx: Context) -> dict | None:
     return None if raw is None else json.loads(raw)
 
 
-def _step_of(record: dict, code: str, ctx: Context) -> int | None:
-    return otp.matching_totp_step(totp.reveal(ctx.settings, record["secret"]), code, ctx.now, None)
+def _pending_step(user: User, record: dict, code: str, ctx: Context) -> int:
+    """The time step of code under the pending secret (counted on the account), else 401."""
+    attempt = guard.second_factor_attempt(ctx, user.email)
+    secret = totp.reveal(ctx.settings, record["secret"])
+    step = otp.matching_totp_step(secret, code, ctx.now, record.get("confirmed_step"))
+    if step is None:
+        guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="setup")
+        raise Unauthorized(INVALID_CODE)
+    guard.succeeded(attempt)
+    return step
 
 
 def verify_code(user: User, code: str, ctx: Context) -> None:
-    """Check a code with an access token: against the pending secret (confirming it), else the
-    active one (using its time step up)."""
+    """Check a code with an access token: against the pending secret (confirming it, and
+    remembering its step so it answers nothing later), else the active one (using its step)."""
     record = _pending(user, ctx)
     if record is not None:
-        if _step_of(record, code, ctx) is None:
-            raise Unauthorized(INVALID_CODE)
-        record["confirmed"] = True
+        record["confirmed_step"] = _pending_step(user, record, code, ctx)
         ephemeral().put(_key(user.id), json.dumps(record), record["expires_at"], ctx.now)
         return
     if not user.twofa_enabled:
-        raise InvalidInput("No pending 2FA setup")
-    if not totp.use_code(user, code, ctx):
+        raise InvalidInput(NO_SETUP)
+    if not otp.is_six_digits(code):
         raise Unauthorized(INVALID_CODE)
+    step_up.second_factor(user, code, ctx, during="check")
 
 
-def enable(user: User, code: str | None, ctx: Context) -> None:
-    """Activate the pending secret: with its current code, or after a confirmation by verify."""
+def enable(user: User, password: str, code: str | None, ctx: Context) -> AccessGrant:
+    """Activate the pending secret (password, and its current code or a confirmation by
+    verify); the step that proved it is used up."""
     if user.twofa_enabled:
         raise InvalidInput("2FA already enabled")
     record = _pending(user, ctx)
     if record is None:
-        raise InvalidInput("No pending 2FA setup")
-    step = None
+        raise InvalidInput(NO_SETUP)
+    check_password(user, password, ctx)
     if code is not None:
-        step = _step_of(record, code, ctx)
-        if step is None:
-            raise Unauthorized(INVALID_CODE)
-    elif not record["confirmed"]:
+        step = _pending_step(user, record, code, ctx)
+    elif record.get("confirmed_step") is not None:
+        step = record["confirmed_step"]
+    else:
         raise Unauthorized(INVALID_CODE)
     if ephemeral().take(_key(user.id), ctx.now) is None:
-        raise InvalidInput("No pending 2FA setup")  # another request enabled it first
+        raise InvalidInput(NO_SETUP)  # another request enabled it first
     users.enable_twofa(user.id, record["secret"], step)
+    audit.record(ctx, user.id, audit.TWOFA_ENABLED)
+    audit.record(ctx, user.id, audit.TOKENS_REVOKED, reason="twofa_enabled")
     notifications.send_notice(ctx.mailer, user.email, notifications.TWOFA_ENABLED)
+    return sessions.grant_fresh(user.id, ctx)
 
 
-def disable(user: User, password: str, code: str | None, ctx: Context) -> None:
-    """Turn 2FA off: secret, backup codes and pending setup gone, every earlier token refused."""
-    check_password(user, password)
-    if code is not None and user.twofa_enabled and not totp.use_code(user, code, ctx):
-        raise Unauthorized(INVALID_CODE)
+def disable(user: User, password: str, code: str | None, ctx: Context) -> AccessGrant:
+    """Turn 2FA off (step-up first): secret, backup codes and pending setup gone, every earlier
+    token refused."""
+    step_up.require(user, password, code, ctx)
     with transaction():
         backup_codes.delete_all(user.id)
         users.disable_twofa(user.id)
     forget_setup(user.id)
+    audit.record(ctx, user.id, audit.TWOFA_DISABLED, by="user")
+    audit.record(ctx, user.id, audit.TOKENS_REVOKED, reason="twofa_disabled")
     notifications.send_notice(ctx.mailer, user.email, notifications.TWOFA_DISABLED)
+    return sessions.grant_fresh(user.id, ctx)
+
+
+def regenerate_backup_codes(user: User, password: str, code: str | None, ctx: Context) -> NewCodes:
+    """A new set of backup codes (step-up first); every earlier code and token stops working."""
+    if not user.twofa_enabled:
+        raise InvalidInput("2FA is not enabled")
+    step_up.require(user, password, code, ctx)
+    with transaction():
+        codes = backup.replace_set(user, ctx)
+        users.revoke_tokens(user.id)
+    audit.record(ctx, user.id, audit.BACKUP_CODES_GENERATED, count=len(codes))
+    audit.record(ctx, user.id, audit.TOKENS_REVOKED, reason="backup_codes_generated")
+    notifications.send_notice(ctx.mailer, user.email, notifications.BACKUP_CODES_CREATED)
+    return NewCodes(codes, sessions.grant_fresh(user.id, ctx))

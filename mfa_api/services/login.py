@@ -6,42 +6,54 @@ from ..errors import NotFound, Unauthorized
 from ..security import passwords
 from ..store import users
 from ..store.users import User
-from . import codes, sessions, totp
+from . import audit, codes, guard, sessions, totp
 from .context import Context
 from .notifications import send_code
 
 INVALID_CREDENTIALS = "Invalid credentials"
+INVALID_PASSWORD = "Invalid password"  # noqa: S105 - a message
 
 
 def authenticate(email: str, password: str, ctx: Context) -> User:
     """The verified user with this email and password, else 401 (same answer, same time).
 
-    A hash below the configured cost (mfa-php's $2y$10$, say) is re-hashed on success.
+    Backed-off attempts are refused before any hash is computed, for known and unknown emails
+    alike. A hash below the configured cost (mfa-php's $2y$10$, say) is re-hashed on success.
     """
+    attempt = guard.password_attempt(ctx, email)
     rounds = ctx.settings.bcrypt_rounds
     user = users.find_by_email(email)
     if user is None or not user.is_verified:
         passwords.verify_password(password, passwords.dummy_hash(rounds))
+        guard.failed(ctx, attempt, None, audit.LOGIN_FAILED)
         raise Unauthorized(INVALID_CREDENTIALS)
     if not passwords.verify_password(password, user.password_hash):
+        guard.failed(ctx, attempt, user.id, audit.LOGIN_FAILED)
         raise Unauthorized(INVALID_CREDENTIALS)
+    guard.succeeded(attempt)
     if passwords.needs_rehash(user.password_hash, rounds):
         users.set_password_hash(user.id, passwords.hash_password(password, rounds))
     return user
 
 
-def check_password(user: User, password: str) -> None:
-    """401 Invalid password unless password is the (logged-in) user's own."""
+def check_password(user: User, password: str, ctx: Context) -> None:
+    """401 Invalid password unless password is the (logged-in) user's own; counted as a login's."""
+    attempt = guard.password_attempt(ctx, user.email)
     if not passwords.verify_password(password, user.password_hash):
-        raise Unauthorized("Invalid password")
+        guard.failed(ctx, attempt, user.id, audit.PASSWORD_FAILED)
+        raise Unauthorized(INVALID_PASSWORD)
+    guard.succeeded(attempt)
 
 
 def start_login(*, email: str, password: str, ctx: Context) -> User:
     """Check the password, then email a new code that replaces any earlier one."""
     user = authenticate(email, password, ctx)
+    guard.ensure_not_locked(ctx, user.email)
     code = codes.issue_code(ctx)
     send_code(ctx.mailer, user.email, code.code, ctx.settings.otp_ttl_seconds)
-    users.issue_email_otp(user.id, code.code_hash, code.expires_at)
+    users.issue_email_otp(
+        user.id, code.code_hash, code.expires_at, purpose=codes.LOGIN, client=ctx.client.ip
+    )
     return user
 
 
@@ -50,22 +62,26 @@ def verify_login(*, email: str, email_otp: str, auth_code: str | None, ctx: Cont
     user = users.find_by_email(email)
     if user is None:
         raise NotFound("User not found")
-    ok, step = codes.check(
+    max_tries = ctx.settings.max_failed_attempts
+    checked = codes.check_with_totp(
         ctx,
         user,
+        email=user.email,
+        purpose=codes.LOGIN,
         email_otp=email_otp,
         totp_secret=totp.reveal(ctx.settings, user.totp_secret) if user.twofa_enabled else None,
         auth_code=auth_code,
         last_step=user.totp_last_step,
+        reserve_try=lambda: users.reserve_code_try(user.id, user.otp_hash, max_tries),
+        reload=lambda: users.find_by_id(user.id),
     )
-    won = ok and users.use_email_otp(
-        user.id,
-        user.otp_hash,
-        now=ctx.now,
-        max_attempts=ctx.settings.max_failed_attempts,
-        totp_step=step,
+    won = checked.matched and users.use_email_otp(
+        user.id, user.otp_hash, now=ctx.now, totp_step=checked.step
     )
     if not won:
-        users.count_failed_attempt(user.id, user.otp_hash)
+        guard.failed(ctx, checked.attempt, user.id, audit.SECOND_FACTOR_FAILED, during="login")
         raise Unauthorized(codes.INVALID_CODES)
+    guard.succeeded(checked.attempt)
+    factor = "email_code+totp" if user.twofa_enabled else "email_code"
+    audit.record(ctx, user.id, audit.LOGIN_SUCCEEDED, factor=factor)
     return sessions.access_token(user, ctx)

@@ -42,6 +42,8 @@ TWOFA_DISABLED = "Two-factor authentication was turned off for your account."
 BACKUP_CODES_CREATED = "New backup codes were made for your account; earlier ones stopped working."
 BACKUP_CODE_USED = "A backup code was used to sign in to your account."
 PASSWORD_CHANGED = "The password of your account was changed."  # noqa: S105 - a sentence
+PHONE_VERIFIED = "A phone number was verified for your account; codes may now be texted to it."
+UNLOCKED = "Two-step sign-in was unlocked for your account."
 
 
 def notice_email(to: str, event: str) -> Email:
@@ -61,3 +63,28 @@ def send_notice(mailer: Mailer, to: str, event: str) -> None:
         mailer.send(notice_email(to, event))
     except MailDeliveryError:
         log.warning("A security notice could not be mailed (the action itself succeeded)")
+
+
+def lock_email(to: str, token: str, unlock_url: str | None) -> Email:
+    """The one notice of a lock, carrying the token that lifts it."""
+    how = (
+        f"To unlock it, open {unlock_url.format(token=token)}"
+        if unlock_url
+        else f'To unlock it, send {{"token": "{token}"}} to POST /api/auth/unlock'
+    )
+    text = (
+        "Too many wrong codes were entered for your account, so two-step sign-in is locked.\n"
+        f"{how}\n(or ask an administrator). The token works once.\n\n"
+        "Whoever entered them knew your password: if it was not you, change your password "
+        "as soon as you are signed in again."
+    )
+    html = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in text.split("\n\n"))
+    return Email(to=to, subject="Your account's two-step sign-in is locked", text=text, html=html)
+
+
+def send_lock_notice(mailer: Mailer, to: str, token: str, unlock_url: str | None) -> None:
+    """Email the lock notice; the lock stands either way, so a failure is logged, not raised."""
+    try:
+        mailer.send(lock_email(to, token, unlock_url))
+    except MailDeliveryError:
+        log.warning("A lock notice could not be mailed (an administrator can unlock)")

@@ -6,7 +6,7 @@ from ..db import IntegrityError, transaction
 from ..errors import Conflict, NotFound, Unauthorized
 from ..security import otp, passwords
 from ..store import pending, users
-from . import codes, totp
+from . import audit, codes, guard, totp
 from .context import Context
 from .notifications import send_code
 
@@ -40,9 +40,10 @@ def register(
                 otp_hash=code.code_hash,
                 totp_secret=totp.seal(ctx.settings, secret),
                 otp_expires_at=code.expires_at,
+                client=ctx.client.ip,
             )
-    except IntegrityError as exc:  # a registration for the same email or phone raced this one
-        raise Conflict("A registration for this email or phone is in progress") from exc
+    except IntegrityError as exc:  # a registration for the same email raced this one
+        raise Conflict("A registration for this email is in progress") from exc
     return totp.provision(secret, email, ctx.settings)
 
 
@@ -51,33 +52,35 @@ def verify_registration(*, email: str, email_otp: str, auth_code: str | None, ct
     waiting = pending.find_by_email(email)
     if waiting is None:
         raise NotFound("Pending registration not found")
-    ok, step = codes.check(
+    max_tries = ctx.settings.max_failed_attempts
+    checked = codes.check_with_totp(
         ctx,
         waiting,
+        email=waiting.email,
+        purpose=pending.REGISTER,
         email_otp=email_otp,
         totp_secret=totp.reveal(ctx.settings, waiting.totp_secret),
         auth_code=auth_code,
         last_step=None,
+        reserve_try=lambda: pending.reserve_code_try(waiting.id, waiting.otp_hash, max_tries),
+        reload=lambda: pending.find_by_email(email),
     )
-    if not ok:
-        pending.count_failed_attempt(waiting.id, waiting.otp_hash)
+    if not checked.matched:
+        guard.failed(ctx, checked.attempt, None, audit.SECOND_FACTOR_FAILED)
         raise Unauthorized(codes.INVALID_CODES)
     try:
         with transaction():
-            if not pending.take(
-                waiting.id,
-                waiting.otp_hash,
-                now=ctx.now,
-                max_attempts=ctx.settings.max_failed_attempts,
-            ):
+            if not pending.take(waiting.id, waiting.otp_hash, now=ctx.now):
                 raise Unauthorized(codes.INVALID_CODES)  # another request used the code first
-            users.create_verified(
+            user_id = users.create_verified(
                 names=waiting.names,
                 email=waiting.email,
                 phone=waiting.phone,
                 password_hash=waiting.password_hash,
                 totp_secret=waiting.totp_secret,
-                totp_step=step,
+                totp_step=checked.step,
             )
     except IntegrityError as exc:
         raise Conflict("User already exists") from exc
+    guard.succeeded(checked.attempt)
+    audit.record(ctx, user_id, audit.REGISTERED)

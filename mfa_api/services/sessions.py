@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from ..errors import NotFound, Unauthorized
 from ..security import tokens
@@ -30,13 +31,25 @@ def access_token(user: User, ctx: Context) -> str:
     return _issue(user, tokens.ACCESS, ctx.settings.jwt_ttl_seconds, ctx)
 
 
-def access_body(user: User, ctx: Context) -> dict:
-    """The JSON fields that hand a client its access token."""
-    return {
-        "accessToken": access_token(user, ctx),
-        "tokenType": "Bearer",
-        "expiresIn": ctx.settings.jwt_ttl_seconds,
-    }
+@dataclass(frozen=True)
+class AccessGrant:
+    """An access token handed to a client, and how many seconds it lives."""
+
+    token: str
+    expires_in: int
+
+
+def grant_access(user: User, ctx: Context) -> AccessGrant:
+    """A new access token for user, as handed out."""
+    return AccessGrant(access_token(user, ctx), ctx.settings.jwt_ttl_seconds)
+
+
+def grant_fresh(user_id: int, ctx: Context) -> AccessGrant:
+    """A new access token after the user's earlier ones were revoked (read back their version)."""
+    user = users.find_by_id(user_id)
+    if user is None:
+        raise NotFound("User not found")
+    return grant_access(user, ctx)
 
 
 def challenge_token(user: User, ctx: Context) -> tuple[str, dict]:

@@ -40,16 +40,22 @@ def find(jti: str) -> Challenge | None:
     return None if row is None else Challenge(**row)
 
 
-def count_failure(jti: str) -> None:
-    """Count one wrong code against the challenge."""
-    get_db().execute("UPDATE auth_challenges SET failures = failures + 1 WHERE jti = ?", (jti,))
+def reserve_try(jti: str, *, now: int, max_failures: int) -> bool:
+    """Count a try at the challenge before its code is checked; False when the challenge is
+    used, expired or worn out."""
+    changed = get_db().execute(
+        "UPDATE auth_challenges SET failures = failures + 1 "
+        "WHERE jti = ? AND used_at IS NULL AND expires_at >= ? AND failures < ?",
+        (jti, now, max_failures),
+    )
+    return changed == 1
 
 
-def use(jti: str, *, now: int, max_failures: int) -> bool:
+def use(jti: str, *, now: int) -> bool:
     """Mark the challenge done; True only for the one request that did it."""
     changed = get_db().execute(
         "UPDATE auth_challenges SET used_at = ? "
-        "WHERE jti = ? AND used_at IS NULL AND expires_at >= ? AND failures < ?",
-        (now, jti, now, max_failures),
+        "WHERE jti = ? AND used_at IS NULL AND expires_at >= ?",
+        (now, jti, now),
     )
     return changed == 1

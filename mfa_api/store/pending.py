@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 from ..db import get_db
 
-_COLUMNS = "waiting_id, names, email, phone, password, email_otp, auth_code, otp_expires_at, trials"
+_COLUMNS = (
+    "waiting_id, names, email, phone, password, email_otp, auth_code, otp_expires_at, trials, "
+    "otp_client"
+)
+REGISTER = "register"  # the purpose of every code a pending registration holds
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,8 @@ class PendingUser:
     totp_secret: str
     otp_expires_at: int | None
     failed_attempts: int
+    otp_client: str
+    otp_purpose: str = REGISTER
 
 
 def _pending(row: dict | None) -> PendingUser | None:
@@ -37,6 +43,7 @@ def _pending(row: dict | None) -> PendingUser | None:
         totp_secret=row["auth_code"],
         otp_expires_at=row["otp_expires_at"],
         failed_attempts=row["trials"],
+        otp_client=row["otp_client"],
     )
 
 
@@ -55,38 +62,43 @@ def replace(
     otp_hash: str,
     totp_secret: str,
     otp_expires_at: int,
+    client: str,
 ) -> int:
-    """Start a registration over: drop any pending one with this email or phone, insert this one.
+    """Start a registration over: drop any pending one with this email, insert this one.
 
-    Call inside a transaction, so that a failure leaves the earlier registration in place.
+    Only the email's own: a phone typed at sign-up is a claim, and another email's sign-up with
+    the same phone neither deletes nor blocks this one. Call inside a transaction, so that a
+    failure leaves the earlier registration in place.
     """
     db = get_db()
-    db.execute("DELETE FROM waiting_users WHERE email = ? OR phone = ?", (email, phone))
+    db.execute("DELETE FROM waiting_users WHERE email = ?", (email,))
     return db.insert(
         "INSERT INTO waiting_users (names, email, phone, password, email_otp, phone_otp, "
-        "auth_code, otp_expires_at, trials) VALUES (?, ?, ?, ?, ?, '', ?, ?, 0)",
-        (names, email, phone, password_hash, otp_hash, totp_secret, otp_expires_at),
+        "auth_code, otp_expires_at, trials, otp_client) VALUES (?, ?, ?, ?, ?, '', ?, ?, 0, ?)",
+        (names, email, phone, password_hash, otp_hash, totp_secret, otp_expires_at, client),
     )
 
 
-def count_failed_attempt(pending_id: int, otp_hash: str) -> None:
-    """Count one failed code against the registration's OTP (if it is still that one)."""
-    get_db().execute(
-        "UPDATE waiting_users SET trials = trials + 1 WHERE waiting_id = ? AND email_otp = ?",
-        (pending_id, otp_hash),
+def reserve_code_try(pending_id: int, otp_hash: str, max_attempts: int) -> bool:
+    """Count a try at the registration's code before it is checked; False when worn out."""
+    changed = get_db().execute(
+        "UPDATE waiting_users SET trials = trials + 1 WHERE waiting_id = ? AND email_otp = ? "
+        "AND trials < ?",
+        (pending_id, otp_hash, max_attempts),
     )
+    return changed == 1
 
 
-def take(pending_id: int, otp_hash: str, *, now: int, max_attempts: int) -> bool:
-    """Remove the registration if its OTP is still this one, unexpired and not worn out.
+def take(pending_id: int, otp_hash: str, *, now: int) -> bool:
+    """Remove the registration if its OTP is still this one and unexpired.
 
     True only for the one request that removed it: this is the race's single decision.
     """
     return (
         get_db().execute(
             "DELETE FROM waiting_users WHERE waiting_id = ? AND email_otp = ? "
-            "AND otp_expires_at >= ? AND trials < ?",
-            (pending_id, otp_hash, now, max_attempts),
+            "AND otp_expires_at >= ?",
+            (pending_id, otp_hash, now),
         )
         == 1
     )

@@ -8,7 +8,7 @@ from ..db import get_db
 
 _COLUMNS = (
     "id, names, email, phone, password, is_verified, auth_code, otp, trials, otp_expires_at, "
-    "totp_last_step, twofa_enabled, token_version"
+    "totp_last_step, twofa_enabled, token_version, otp_purpose, otp_client, verified_phone"
 )
 
 
@@ -29,6 +29,9 @@ class User:
     totp_last_step: int | None
     twofa_enabled: bool
     token_version: int
+    otp_purpose: str
+    otp_client: str
+    verified_phone: str | None
 
 
 def _user(row: dict | None) -> User | None:
@@ -48,6 +51,9 @@ def _user(row: dict | None) -> User | None:
         totp_last_step=row["totp_last_step"],
         twofa_enabled=bool(row["twofa_enabled"]),
         token_version=row["token_version"],
+        otp_purpose=row["otp_purpose"],
+        otp_client=row["otp_client"],
+        verified_phone=row["verified_phone"],
     )
 
 
@@ -62,9 +68,17 @@ def find_by_id(user_id: int) -> User | None:
 
 
 def email_or_phone_taken(email: str, phone: str) -> bool:
-    """True when a verified user already has this email or this phone."""
+    """True when a user already has this email, or has proven this phone is theirs."""
     row = get_db().fetch_one(
-        "SELECT id FROM users WHERE email = ? OR phone = ? LIMIT 1", (email, phone)
+        "SELECT id FROM users WHERE email = ? OR verified_phone = ? LIMIT 1", (email, phone)
+    )
+    return row is not None
+
+
+def phone_verified_by_other(phone: str, user_id: int) -> bool:
+    """True when another user has proven this phone is theirs."""
+    row = get_db().fetch_one(
+        "SELECT id FROM users WHERE verified_phone = ? AND id <> ? LIMIT 1", (phone, user_id)
     )
     return row is not None
 
@@ -85,33 +99,38 @@ def set_password_hash(user_id: int, password_hash: str) -> None:
     get_db().execute("UPDATE users SET password = ? WHERE id = ?", (password_hash, user_id))
 
 
-def issue_email_otp(user_id: int, otp_hash: str, expires_at: int) -> None:
-    """Make otp_hash the user's one outstanding login OTP, with a fresh attempt count."""
+def issue_email_otp(
+    user_id: int, otp_hash: str, expires_at: int, *, purpose: str, client: str
+) -> None:
+    """Make otp_hash the user's one outstanding code, for purpose, asked for by client."""
     get_db().execute(
-        "UPDATE users SET otp = ?, otp_expires_at = ?, trials = 0 WHERE id = ?",
-        (otp_hash, expires_at, user_id),
+        "UPDATE users SET otp = ?, otp_expires_at = ?, trials = 0, otp_purpose = ?, "
+        "otp_client = ? WHERE id = ?",
+        (otp_hash, expires_at, purpose, client, user_id),
     )
 
 
-def count_failed_attempt(user_id: int, otp_hash: str) -> None:
-    """Count one failed code against the user's outstanding OTP (if it is still that one)."""
-    get_db().execute(
-        "UPDATE users SET trials = trials + 1 WHERE id = ? AND otp = ?", (user_id, otp_hash)
+def reserve_code_try(user_id: int, otp_hash: str, max_attempts: int) -> bool:
+    """Count a try at the outstanding code before it is checked; False when it is worn out
+    (or is no longer that code)."""
+    changed = get_db().execute(
+        "UPDATE users SET trials = trials + 1 WHERE id = ? AND otp = ? AND otp <> '' "
+        "AND trials < ?",
+        (user_id, otp_hash, max_attempts),
     )
+    return changed == 1
 
 
-def use_email_otp(
-    user_id: int, otp_hash: str, *, now: int, max_attempts: int, totp_step: int | None
-) -> bool:
+def use_email_otp(user_id: int, otp_hash: str, *, now: int, totp_step: int | None) -> bool:
     """Use up the outstanding OTP (and the TOTP step, if given); True only for the one winner.
 
     One conditional UPDATE decides, so two racing requests can never both succeed.
     """
     sql = (
         "UPDATE users SET otp = '', otp_expires_at = NULL, trials = 0{step_set} "
-        "WHERE id = ? AND otp = ? AND otp <> '' AND otp_expires_at >= ? AND trials < ?{step_cond}"
+        "WHERE id = ? AND otp = ? AND otp <> '' AND otp_expires_at >= ?{step_cond}"
     )
-    params: tuple = (user_id, otp_hash, now, max_attempts)
+    params: tuple = (user_id, otp_hash, now)
     if totp_step is None:
         sql = sql.format(step_set="", step_cond="")
     else:
@@ -134,10 +153,23 @@ def use_totp_step(user_id: int, step: int) -> bool:
 
 
 def enable_twofa(user_id: int, sealed_secret: str, last_step: int | None) -> None:
-    """Turn 2FA on with a new (possibly encrypted) secret."""
+    """Turn 2FA on with a new (possibly encrypted) secret; every earlier token stops working."""
     get_db().execute(
-        "UPDATE users SET auth_code = ?, twofa_enabled = 1, totp_last_step = ? WHERE id = ?",
+        "UPDATE users SET auth_code = ?, twofa_enabled = 1, totp_last_step = ?, "
+        "token_version = token_version + 1 WHERE id = ?",
         (sealed_secret, last_step, user_id),
+    )
+
+
+def revoke_tokens(user_id: int) -> None:
+    """Make every token issued to the user so far stop working."""
+    get_db().execute("UPDATE users SET token_version = token_version + 1 WHERE id = ?", (user_id,))
+
+
+def set_verified_phone(user_id: int, phone: str) -> None:
+    """Record a phone the user proved is theirs (IntegrityError if another user did first)."""
+    get_db().execute(
+        "UPDATE users SET phone = ?, verified_phone = ? WHERE id = ?", (phone, phone, user_id)
     )
 
 

@@ -1,21 +1,14 @@
 """Step-up actions: password change, account deletion, logout."""
 
-from tests.conftest import PASSWORD, totp
+from tests.helpers import PASSWORD, fresh_totp
 
 EMAIL = "alice@example.com"
 NEW = "a-brand-new-password"
 
 
-def fresh_access(twofa, db, secret):
-    """An access token, with the TOTP steps the login used freed for the step-up."""
-    access = twofa.access(secret)
-    db.execute("UPDATE users SET totp_last_step = NULL")
-    return access
-
-
 def test_password_change_needs_a_totp_when_2fa_is_on(twofa, db):
     secret = twofa.user()
-    access = fresh_access(twofa, db, secret)
+    access = twofa.access(secret)
     body = {"current_password": PASSWORD, "new_password": NEW}
     missing = twofa.post("password", access, body)
     assert missing.status_code == 401
@@ -28,15 +21,15 @@ def test_password_change_needs_a_totp_when_2fa_is_on(twofa, db):
 
 def test_password_change_gives_a_fresh_token_and_ends_the_old_ones(twofa, db):
     secret = twofa.user()
-    access = fresh_access(twofa, db, secret)
-    response = twofa.post(
-        "password", access, {"current_password": PASSWORD, "new_password": NEW, "otp": totp(secret)}
-    )
+    access = twofa.access(secret)
+    body = {"current_password": PASSWORD, "new_password": NEW, "otp": fresh_totp(secret)}
+    response = twofa.post("password", access, body)
     assert response.status_code == 200
     fresh = response.json["accessToken"]
     assert response.json["tokenType"] == "Bearer"
-    assert twofa.post("2fa/backup-codes", access).status_code == 401
-    assert twofa.post("2fa/backup-codes", fresh).status_code == 200
+    listing = {"X-Password": NEW}
+    assert twofa.call("GET", "2fa/backup-codes", access, headers=listing).status_code == 401
+    assert twofa.call("GET", "2fa/backup-codes", fresh, headers=listing).status_code == 200
     old = twofa.post("login", body={"email": EMAIL, "password": PASSWORD})
     assert old.status_code == 401
     assert twofa.post("login", body={"email": EMAIL, "password": NEW}).status_code == 200
@@ -54,29 +47,26 @@ def test_password_change_without_2fa_needs_only_the_password(twofa, db):
 def test_deleting_the_account_removes_every_row_of_the_user(twofa, db):
     secret = twofa.user()
     twofa.user(email="bob@example.com", phone="250788000002")
-    access = twofa.access(secret)
-    twofa.post("2fa/backup-codes", access)
-    db.execute("UPDATE users SET totp_last_step = NULL")
+    _, access = twofa.backup_codes(twofa.access(secret), secret)
     missing = twofa.call("DELETE", "account", access, {"password": PASSWORD})
     assert missing.json == {"success": False, "message": "2FA code required"}
-    response = twofa.call("DELETE", "account", access, {"password": PASSWORD, "otp": totp(secret)})
+    response = twofa.call("DELETE", "account", access, twofa.step_up(secret))
     assert response.json == {"success": True, "message": "Account deleted"}
     assert db.fetch_one("SELECT id FROM users WHERE email = ?", (EMAIL,)) is None
     assert db.fetch_one("SELECT COUNT(*) AS n FROM backup_codes", ())["n"] == 0
     assert db.fetch_one("SELECT COUNT(*) AS n FROM auth_challenges", ())["n"] <= 1  # bob's
     assert db.fetch_one("SELECT id FROM users WHERE email = ?", ("bob@example.com",))
-    assert twofa.post("2fa/backup-codes", access).status_code == 404
+    assert twofa.post("2fa/setup", access).status_code == 404
 
 
 def test_logout_ends_the_presented_token_only(twofa):
     secret = twofa.user()
-    first = twofa.access(secret, steps_ahead=1)
-    codes = twofa.post("2fa/backup-codes", first).json["backupCodes"]
+    codes, first = twofa.backup_codes(twofa.access(secret), secret)
     second = twofa.post("2fa/recover", twofa.challenge(), {"backup_code": codes[0]}).json[
         "accessToken"
     ]
     response = twofa.post("logout", first)
     assert response.json == {"success": True, "message": "Logged out"}
-    assert twofa.post("2fa/backup-codes", first).status_code == 401
+    assert twofa.post("2fa/setup", first).status_code == 401
     assert twofa.post("logout", first).status_code == 401
     assert twofa.call("GET", "2fa/backup-codes", second, {"password": PASSWORD}).status_code == 200

@@ -3,7 +3,7 @@
 import pytest
 
 from mfa_api import create_app
-from tests.conftest import PREFIX
+from tests.helpers import PREFIX
 from tests.smtp import free_port
 
 LOGIN = {"email": "a@b.c", "password": "whatever-pass"}

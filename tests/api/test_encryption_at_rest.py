@@ -3,7 +3,7 @@
 import pytest
 
 from mfa_api.security import crypto
-from tests.conftest import PASSWORD, totp
+from tests.helpers import PASSWORD, fresh_totp, totp
 
 EMAIL = "alice@example.com"
 
@@ -20,10 +20,9 @@ def test_secrets_are_encrypted_and_still_verify_on_both_faces(encrypted, twofa, 
     assert stored.startswith(crypto.ENCRYPTED_PREFIX) and secret not in stored
     code = twofa.legacy.login()
     response = twofa.legacy.post(
-        "verify", {"email": EMAIL, "email_otp": code, "auth_code": totp(secret, 1)}
+        "verify", {"email": EMAIL, "email_otp": code, "auth_code": fresh_totp(secret)}
     )
     assert response.status_code == 200
-    db.execute("UPDATE users SET totp_last_step = NULL")
     assert twofa.access(secret)
 
 
@@ -34,13 +33,12 @@ def test_rows_written_before_the_key_was_set_still_read(encrypted, twofa, db):
 
 
 def test_pending_setup_secrets_are_encrypted_too(encrypted, twofa, db):
-    access = twofa.access(twofa.user())
-    twofa.post("2fa/disable", access, {"password": PASSWORD})
-    access = twofa.post("login", body={"email": EMAIL, "password": PASSWORD}).json["accessToken"]
+    access = twofa.without_2fa(twofa.user())
     secret = twofa.post("2fa/setup", access).json["secretKey"]
     rows = db.fetch_all("SELECT v FROM ephemeral", ())
     assert all(secret not in row["v"] for row in rows)
-    assert twofa.post("2fa/enable", access, {"otp": totp(secret)}).status_code == 200
+    enable = {"password": PASSWORD, "otp": totp(secret)}
+    assert twofa.post("2fa/enable", access, enable).status_code == 200
 
 
 def test_without_a_key_secrets_stay_readable_by_mfa_php(twofa, db):

@@ -3,7 +3,7 @@
 import pytest
 
 from mfa_api import create_app
-from tests.conftest import PREFIX, make_app
+from tests.helpers import PREFIX, make_app
 
 LOGIN = {"email": "nobody@example.com", "password": "whatever-pass"}
 

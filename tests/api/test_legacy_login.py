@@ -1,14 +1,12 @@
 """POST /login: the password, then a new emailed code; one 401 for every kind of miss."""
 
-import time
-
 import bcrypt
 import pytest
 
 from mfa_api.errors import ServiceUnavailable
 from mfa_api.security import passwords
 from mfa_api.services import login
-from tests.conftest import PASSWORD, totp
+from tests.helpers import CLOCK, PASSWORD, totp
 
 INVALID = {"success": False, "error": "Invalid credentials"}
 
@@ -20,7 +18,7 @@ def user_row(db, email="alice@example.com"):
 def test_login_emails_a_hashed_expiring_code_and_answers_like_mfa_php(legacy, db):
     legacy.enrolled()
     db.execute("UPDATE users SET trials = 3")
-    before = int(time.time())
+    before = int(CLOCK.now())
     response = legacy.post("login", {"email": " ALICE@example.com", "password": PASSWORD})
     assert response.status_code == 200
     assert response.json == {
@@ -32,7 +30,7 @@ def test_login_emails_a_hashed_expiring_code_and_answers_like_mfa_php(legacy, db
     assert code not in response.get_data(as_text=True)
     row = user_row(db)
     assert len(row["otp"]) == 64 and code not in row["otp"]
-    assert before + 300 <= row["otp_expires_at"] <= int(time.time()) + 300
+    assert before + 300 <= row["otp_expires_at"] <= int(CLOCK.now()) + 300
     assert row["trials"] == 0
 
 

@@ -1,11 +1,10 @@
 """POST /register: a pending sign-up, its emailed code and its authenticator secret."""
 
 import base64
-import time
 
 from mfa_api.errors import ServiceUnavailable
 from mfa_api.services import registration
-from tests.conftest import PASSWORD, make_app, totp
+from tests.helpers import CLOCK, PASSWORD, make_app, totp
 from tests.smtp import SmtpSink, free_port
 
 BODY = {
@@ -39,7 +38,7 @@ def test_register_answers_like_mfa_php_with_a_qr_code_made_here(legacy):
 
 
 def test_register_stores_a_pending_row_with_nothing_in_clear(legacy, db):
-    before = int(time.time())
+    before = int(CLOCK.now())
     data = legacy.register()
     code = legacy.last_code("alice@example.com")
     row = pending_row(db)
@@ -48,7 +47,7 @@ def test_register_stores_a_pending_row_with_nothing_in_clear(legacy, db):
     assert row["password"].startswith("$2b$") and PASSWORD not in row["password"]
     assert row["auth_code"] == data["secret"]
     assert code not in row["email_otp"] and len(row["email_otp"]) == 64
-    assert before + 300 <= row["otp_expires_at"] <= int(time.time()) + 300
+    assert before + 300 <= row["otp_expires_at"] <= int(CLOCK.now()) + 300
     assert row["trials"] == 0
     assert db.fetch_one("SELECT id FROM users WHERE email = ?", ("alice@example.com",)) is None
 
@@ -103,18 +102,46 @@ def test_registering_again_starts_over_with_new_secret_and_code(legacy, db):
     assert fresh.status_code == 200
 
 
-def test_a_new_registration_with_a_pending_phone_replaces_that_registration(legacy, db):
-    legacy.register(email="typo@example.com")
-    legacy.register(email="alice@example.com")
-    emails = [r["email"] for r in db.fetch_all("SELECT email FROM waiting_users", ())]
-    assert emails == ["alice@example.com"]
+def test_a_sign_up_with_another_pending_sign_ups_phone_leaves_it_alone(legacy, db):
+    victim = legacy.register(email="victim@example.com")
+    victim_code = legacy.last_code("victim@example.com")
+    legacy.register(email="squatter@example.com")  # the same (unverified) phone
+    emails = {r["email"] for r in db.fetch_all("SELECT email FROM waiting_users", ())}
+    assert emails == {"victim@example.com", "squatter@example.com"}
+    squatter = legacy.post(
+        "verify",
+        {
+            "email": "squatter@example.com",
+            "email_otp": legacy.last_code("squatter@example.com"),
+            "auth_code": totp(db_secret(db, "squatter@example.com")),
+        },
+    )
+    assert squatter.status_code == 200
+    response = legacy.post(
+        "verify",
+        {
+            "email": "victim@example.com",
+            "email_otp": victim_code,
+            "auth_code": totp(victim["secret"]),
+        },
+    )
+    assert response.status_code == 200
 
 
-def test_a_verified_email_or_phone_is_a_409(legacy):
+def db_secret(db, email):
+    return db.fetch_one("SELECT auth_code FROM waiting_users WHERE email = ?", (email,))[
+        "auth_code"
+    ]
+
+
+def test_a_taken_email_or_a_verified_phone_is_a_409(legacy, db):
     legacy.enrolled()
     taken_email = legacy.post("register", {**BODY, "email": "ALICE@example.com", "phone": "999999"})
-    taken_phone = legacy.post("register", {**BODY, "email": "other@example.com"})
-    for response in (taken_email, taken_phone):
+    claimed_phone = legacy.post("register", {**BODY, "email": "other@example.com"})
+    assert claimed_phone.status_code == 200  # a phone typed at sign-up proves nothing
+    db.execute("UPDATE users SET verified_phone = phone")  # as /api/auth/2fa/phone/verify does
+    verified_phone = legacy.post("register", {**BODY, "email": "third@example.com"})
+    for response in (taken_email, verified_phone):
         assert response.status_code == 409
         assert response.json == {"success": False, "error": "User already exists"}
 

@@ -3,7 +3,7 @@
 import pytest
 import redis
 
-from tests.conftest import PASSWORD, make_app
+from tests.helpers import PASSWORD, make_app
 from tests.services import fresh_redis_prefix
 
 EMAIL = "alice@example.com"
@@ -11,8 +11,9 @@ EMAIL = "alice@example.com"
 
 @pytest.fixture
 def limits_on(store_config):
-    """Rate limiting as in production (ask for it before `twofa`)."""
-    store_config["RATELIMIT_ENABLED"] = True
+    """Rate limiting as in production (ask for it before `twofa`); the account counters' back-off
+    is pushed out of the way, so that only the request rate limits are under test here."""
+    store_config.update(RATELIMIT_ENABLED=True, BACKOFF_AFTER=50, ACCOUNT_BACKOFF_AFTER=50)
     return store_config
 
 
@@ -116,3 +117,23 @@ def test_with_redis_the_counts_live_in_redis(app_config):
         client.post("/api/auth/login", json={"email": EMAIL, "password": "wrong-password"})
         keys = list(redis.Redis.from_url(url).scan_iter(match=f"*{prefix}*"))
         assert keys, "no rate-limit counter under this app's prefix"
+
+
+@pytest.fixture
+def tight_step_up(limits_on):
+    limits_on["RATELIMIT_STEP_UP"] = "3 per minute"
+
+
+def test_step_up_routes_share_one_budget_per_user(tight_step_up, twofa):
+    secret = twofa.user()
+    access = twofa.access(secret)
+    wrong = {"X-Password": "not-the-password"}
+    statuses = [twofa.call("GET", "2fa/backup-codes", access, headers=wrong).status_code]
+    statuses += [twofa.post("2fa/disable", access, {"password": "nope-nope"}).status_code]
+    statuses += [
+        twofa.post(
+            "password", access, {"current_password": "x", "new_password": "y" * 9}
+        ).status_code
+    ]
+    statuses += [twofa.call("DELETE", "account", access, {"password": PASSWORD}).status_code]
+    assert statuses == [401, 401, 401, 429]

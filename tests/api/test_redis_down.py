@@ -1,6 +1,6 @@
 """Redis unreachable: logins keep working (limits counted per worker); revocation fails closed."""
 
-from tests.conftest import PASSWORD, LegacyClient, make_app, recorded_mail
+from tests.helpers import PASSWORD, LegacyClient, make_app, recorded_mail
 from tests.smtp import free_port
 
 

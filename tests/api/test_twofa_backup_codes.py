@@ -1,21 +1,19 @@
-"""Backup codes: generation, listing behind the password, and recovery with one."""
+"""Backup codes: generation behind step-up, listing behind the password, and recovery with one."""
 
 import re
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 CODE_SHAPE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}")
 
 
-def codes_for(twofa, access):
-    response = twofa.post("2fa/backup-codes", access)
-    assert response.status_code == 200, response.json
-    return response.json["backupCodes"]
+def codes_for(twofa, secret):
+    """A fresh login and a set of codes; (codes, the access token that works now)."""
+    return twofa.backup_codes(twofa.access(secret), secret)
 
 
 def test_ten_unambiguous_codes_stored_only_hashed_and_encrypted(twofa, db):
-    access = twofa.access(twofa.user())
-    codes = codes_for(twofa, access)
+    codes, _ = codes_for(twofa, twofa.user())
     assert len(codes) == len(set(codes)) == 10
     assert all(CODE_SHAPE.fullmatch(code) for code in codes)
     rows = db.fetch_all("SELECT code_hash, code_encrypted FROM backup_codes", ())
@@ -26,28 +24,58 @@ def test_ten_unambiguous_codes_stored_only_hashed_and_encrypted(twofa, db):
     assert codes[0] not in twofa.mailbox[-1].body
 
 
-def test_both_paths_generate_and_a_new_set_kills_the_old(twofa):
+def test_making_codes_needs_the_password_and_a_second_factor(twofa):
     secret = twofa.user()
     access = twofa.access(secret)
-    old = codes_for(twofa, access)
-    new = twofa.post("2fa/generate-backup-codes", access).json["backupCodes"]
+    assert twofa.post("2fa/backup-codes", access).status_code == 400  # no password at all
+    no_code = twofa.post("2fa/backup-codes", access, {"password": PASSWORD})
+    assert no_code.json == {"success": False, "message": "2FA code required"}
+    wrong = twofa.post("2fa/backup-codes", access, twofa.step_up(secret, password="nope-nope"))
+    assert wrong.json == {"success": False, "message": "Invalid password"}
+
+
+def test_new_codes_end_every_earlier_token_and_hand_back_a_fresh_one(twofa):
+    secret = twofa.user()
+    access = twofa.access(secret)
+    response = twofa.post("2fa/backup-codes", access, twofa.step_up(secret))
+    assert response.status_code == 200
+    assert response.json["tokenType"] == "Bearer"
+    listing = {"password": PASSWORD}
+    assert twofa.call("GET", "2fa/backup-codes", access, listing).status_code == 401
+    fresh = response.json["accessToken"]
+    assert twofa.call("GET", "2fa/backup-codes", fresh, listing).status_code == 200
+
+
+def test_both_paths_generate_and_a_new_set_kills_the_old(twofa):
+    secret = twofa.user()
+    old, access = codes_for(twofa, secret)
+    response = twofa.post("2fa/generate-backup-codes", access, twofa.step_up(secret))
+    new = response.json["backupCodes"]
     assert not set(old) & set(new)
     refused = twofa.post("2fa/recover", twofa.challenge(), {"backup_code": old[0]})
     assert refused.status_code == 401
     assert refused.json == {"success": False, "message": "Invalid backup code"}
 
 
+def test_a_backup_code_is_a_second_factor_for_step_up(twofa):
+    secret = twofa.user()
+    codes, access = codes_for(twofa, secret)
+    response = twofa.post("2fa/backup-codes", access, {"password": PASSWORD, "otp": codes[0]})
+    assert response.status_code == 200
+    assert "backup code was used" in twofa.mailbox[-2].body
+
+
 def test_codes_need_2fa_on(twofa, db):
-    access = twofa.access(twofa.user())
+    secret = twofa.user()
+    access = twofa.access(secret)
     db.execute("UPDATE users SET twofa_enabled = 0")
-    response = twofa.post("2fa/backup-codes", access)
+    response = twofa.post("2fa/backup-codes", access, twofa.step_up(secret))
     assert response.status_code == 400
     assert response.json == {"success": False, "message": "2FA is not enabled"}
 
 
 def test_listing_needs_the_password_in_a_header_or_the_body(twofa):
-    access = twofa.access(twofa.user())
-    codes = codes_for(twofa, access)
+    codes, access = codes_for(twofa, twofa.user())
     by_header = twofa.call("GET", "2fa/backup-codes", access, headers={"X-Password": PASSWORD})
     assert by_header.json == {"success": True, "backupCodes": codes, "remaining": 10}
     by_body = twofa.call("GET", "2fa/backup-codes", access, {"password": PASSWORD})
@@ -60,8 +88,7 @@ def test_listing_needs_the_password_in_a_header_or_the_body(twofa):
 
 
 def test_recover_uses_a_code_up_in_any_case_with_or_without_dashes(twofa):
-    secret = twofa.user()
-    codes = codes_for(twofa, twofa.access(secret))
+    codes, _ = codes_for(twofa, twofa.user())
     typed = codes[3].lower().replace("-", " ")
     response = twofa.post("2fa/recover", twofa.challenge(), {"backup_code": typed})
     assert response.status_code == 200
@@ -77,8 +104,7 @@ def test_recover_uses_a_code_up_in_any_case_with_or_without_dashes(twofa):
 
 
 def test_a_code_of_another_user_does_not_recover(twofa):
-    alice = twofa.user()
-    codes = codes_for(twofa, twofa.access(alice))
+    codes, _ = codes_for(twofa, twofa.user())
     twofa.user(email="bob@example.com", phone="250788000002")
     response = twofa.post(
         "2fa/recover", twofa.challenge("bob@example.com"), {"backup_code": codes[0]}
@@ -87,8 +113,7 @@ def test_a_code_of_another_user_does_not_recover(twofa):
 
 
 def test_recover_needs_a_challenge_token_and_counts_failures(twofa):
-    secret = twofa.user()
-    codes = codes_for(twofa, twofa.access(secret))
+    codes, _ = codes_for(twofa, twofa.user())
     challenge = twofa.challenge()
     for _ in range(5):
         assert twofa.post("2fa/recover", challenge, {"backup_code": "AAAA-AAAA"}).status_code == 401
@@ -98,8 +123,8 @@ def test_recover_needs_a_challenge_token_and_counts_failures(twofa):
 
 def test_the_access_token_from_recover_works(twofa):
     secret = twofa.user()
-    codes = codes_for(twofa, twofa.access(secret))
+    codes, _ = codes_for(twofa, secret)
     token = twofa.post("2fa/recover", twofa.challenge(), {"backup_code": codes[0]}).json[
         "accessToken"
     ]
-    assert twofa.post("2fa/backup-codes", token).status_code == 200
+    assert twofa.post("2fa/backup-codes", token, twofa.step_up(secret)).status_code == 200

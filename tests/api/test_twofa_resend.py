@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.helpers import totp
 from tests.sms_gateway import FakeGateway
 
 
@@ -65,28 +66,60 @@ def test_an_unknown_channel_is_a_400(twofa):
     assert response.status_code == 400
 
 
-def test_sms_goes_through_the_gateway_and_its_code_verifies(gateway, twofa):
-    twofa.user()
+def test_sms_goes_through_the_gateway_to_the_verified_phone_and_its_code_verifies(gateway, twofa):
+    secret = twofa.user()
+    twofa.verify_phone(twofa.access(secret), secret, gateway, phone="250788999999")
     challenge = twofa.challenge()
     response = twofa.post("2fa/resend-otp", challenge, {"channel": "sms"})
     assert response.json == {"success": True, "message": "OTP sent via sms"}
     path, form, auth = gateway.sent[-1]
     assert path == "/2010-04-01/Accounts/AC123/Messages.json"
     assert auth == "AC123:tok"
-    assert form["To"] == "+250788000001" and form["From"] == "+15550001"
+    assert form["To"] == "+250788999999" and form["From"] == "+15550001"
     code = form["Body"].split("code is ")[1][:6]
     assert twofa.post("2fa/verify", challenge, {"otp": code}).status_code == 200
 
 
-def test_sms_to_a_user_without_a_phone_is_a_400(gateway, twofa, db):
-    twofa.user()
-    db.execute("UPDATE users SET phone = ''")
+def test_sms_to_an_unverified_phone_is_a_400(gateway, twofa):
+    twofa.user()  # the phone typed at sign-up was never proven
     response = twofa.post("2fa/resend-otp", twofa.challenge(), {"channel": "sms"})
-    assert response.json == {"success": False, "message": "No phone number on this account"}
+    assert response.status_code == 400
+    assert response.json["message"].startswith("No verified phone number on this account")
+    assert gateway.sent == []
 
 
 def test_a_failing_gateway_is_a_503(gateway, twofa):
+    secret = twofa.user()
+    twofa.verify_phone(twofa.access(secret), secret, gateway)
     gateway.status = 500
-    twofa.user()
     response = twofa.post("2fa/resend-otp", twofa.challenge(), {"channel": "sms"})
     assert response.status_code == 503
+
+
+def test_a_code_resent_for_one_challenge_does_not_answer_another(twofa):
+    twofa.user()
+    first = twofa.challenge()
+    twofa.post("2fa/resend-otp", first)
+    code = twofa.last_code()
+    second = twofa.challenge()
+    assert twofa.post("2fa/verify", second, {"otp": code}).status_code == 401
+    assert twofa.post("2fa/verify", first, {"otp": code}).status_code == 200
+
+
+def test_the_mfa_php_login_code_does_not_answer_a_challenge(twofa):
+    twofa.user()
+    code = twofa.legacy.login()
+    assert twofa.post("2fa/verify", twofa.challenge(), {"otp": code}).status_code == 401
+    refused = twofa.legacy.post("verify", {"email": "alice@example.com", "email_otp": code})
+    assert refused.status_code == 400  # and it still answers the mfa-php face (TOTP missing)
+
+
+def test_a_resent_code_does_not_answer_the_mfa_php_face(twofa, db):
+    secret = twofa.user()
+    challenge = twofa.challenge()
+    twofa.post("2fa/resend-otp", challenge)
+    code = twofa.last_code()
+    response = twofa.legacy.post(
+        "verify", {"email": "alice@example.com", "email_otp": code, "auth_code": totp(secret, 1)}
+    )
+    assert response.status_code == 401

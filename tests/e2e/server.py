@@ -14,6 +14,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pyotp
+
 from tests.smtp import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,10 +31,10 @@ def service_env(**settings) -> dict:
     return env
 
 
-def init_db(env: dict) -> str:
-    """Run `flask --app wsgi init-db` as an operator would; its output."""
+def flask_command(env: dict, *args: str) -> str:
+    """Run `flask --app wsgi <args>` as an operator would; its output."""
     done = subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", "init-db"],
+        [str(BIN / "flask"), "--app", "wsgi", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -43,12 +45,18 @@ def init_db(env: dict) -> str:
     return done.stdout
 
 
+def init_db(env: dict) -> str:
+    """Run `flask --app wsgi init-db` as an operator would; its output."""
+    return flask_command(env, "init-db")
+
+
 class Gunicorn:
     """gunicorn serving wsgi:app on a free loopback port; a context manager."""
 
-    def __init__(self, env: dict, workers: int = 2):
+    def __init__(self, env: dict, workers: int = 2, threads: int = 1):
         self.env = env
         self.workers = workers
+        self.threads = threads  # more than one: gunicorn's gthread workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the server
@@ -58,6 +66,7 @@ class Gunicorn:
 
     def __enter__(self) -> Gunicorn:
         command = [str(BIN / "gunicorn"), "-w", str(self.workers), "--timeout", "30"]
+        command += ["--threads", str(self.threads)]
         command += ["-b", f"127.0.0.1:{self.port}", "--access-logfile", "-"]
         command += ["--access-logformat", "ACCESS pid=%(p)s %(m)s %(U)s %(s)s", "wsgi:app"]
         self.process = subprocess.Popen(
@@ -86,10 +95,10 @@ class Gunicorn:
         """What the server has written to its log so far."""
         return Path(self.log.name).read_text(errors="replace")
 
-    def call(
+    def exchange(
         self, method: str, path: str, body: dict | None = None, token: str | None = None
-    ) -> tuple[int, dict]:
-        """A JSON request (with a bearer token if given); (status, JSON body)."""
+    ) -> tuple[int, dict, dict]:
+        """A JSON request (with a bearer token if given); (status, JSON body, headers)."""
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -99,9 +108,16 @@ class Gunicorn:
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                return response.status, json.loads(response.read())
+                return response.status, json.loads(response.read()), dict(response.headers)
         except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
+            return error.code, json.loads(error.read()), dict(error.headers)
+
+    def call(
+        self, method: str, path: str, body: dict | None = None, token: str | None = None
+    ) -> tuple[int, dict]:
+        """A JSON request (with a bearer token if given); (status, JSON body)."""
+        status, answer, _ = self.exchange(method, path, body, token)
+        return status, answer
 
     def post(self, path: str, body: dict, token: str | None = None) -> tuple[int, dict]:
         """POST JSON; (status, JSON body)."""
@@ -111,3 +127,21 @@ class Gunicorn:
         """The gunicorn workers that answered requests to path, from the access log."""
         pattern = re.compile(rf"ACCESS pid=<?(\d+)>? \w+ {re.escape(path)} ")
         return set(pattern.findall(self.output()))
+
+
+def totp(secret: str, steps_ahead: int = 0) -> str:
+    """The TOTP code of secret now (real time: the server's clock), or steps ahead."""
+    return pyotp.TOTP(secret).at(time.time() + 30 * steps_ahead)
+
+
+def register_user(server: Gunicorn, smtp, email: str, password: str, phone: str) -> str:
+    """Register and verify through the mfa-php face (TOTP step -1, leaving 0 and +1 free);
+    the TOTP secret."""
+    body = {"names": "E2E", "email": email, "phone": phone, "password": password}
+    status, answer = server.post("/mfa-php/api/register", body)
+    assert status == 200, answer
+    secret = answer["data"]["secret"]
+    verify = {"email": email, "email_otp": smtp.last_code(email), "auth_code": totp(secret, -1)}
+    status, answer = server.post("/mfa-php/api/verify", verify)
+    assert status == 200, answer
+    return secret

@@ -3,10 +3,9 @@
 import threading
 import time
 
-import pyotp
 import pytest
 
-from tests.e2e.server import Gunicorn, init_db, service_env
+from tests.e2e.server import Gunicorn, init_db, register_user, service_env, totp
 from tests.services import fresh_redis_prefix
 from tests.smtp import SmtpSink
 
@@ -27,6 +26,9 @@ def stack(database_url):
             MAIL_PORT=smtp.port,
             BCRYPT_ROUNDS=10,
             RATELIMIT_LOGIN="6 per minute",
+            # The request rate limit is under test here, not the account counters' back-off.
+            BACKOFF_AFTER=50,
+            ACCOUNT_BACKOFF_AFTER=50,
         )
         init_db(env)
         with Gunicorn(env, workers=2) as server:
@@ -34,23 +36,8 @@ def stack(database_url):
     smtp.stop()
 
 
-def totp(secret, steps_ahead=0):
-    return pyotp.TOTP(secret).at(time.time() + 30 * steps_ahead)
-
-
 def register(server, smtp) -> str:
-    status, body = server.post(
-        "/mfa-php/api/register",
-        {"names": "Grace", "email": EMAIL, "phone": "250788555666", "password": PASSWORD},
-    )
-    assert status == 200, body
-    secret = body["data"]["secret"]
-    status, body = server.post(
-        "/mfa-php/api/verify",
-        {"email": EMAIL, "email_otp": smtp.last_code(EMAIL), "auth_code": totp(secret)},
-    )
-    assert status == 200, body
-    return secret
+    return register_user(server, smtp, EMAIL, PASSWORD, "250788555666")
 
 
 def challenge(server) -> str:
@@ -63,15 +50,17 @@ def test_seed_flows(stack):
     server, smtp = stack
     secret = register(server, smtp)
 
-    # login -> challenge -> TOTP -> access
-    status, body = server.post("/api/auth/2fa/verify", {"otp": totp(secret, 1)}, challenge(server))
+    # login -> challenge -> TOTP -> access (each TOTP step is accepted once: -1, 0, +1)
+    status, body = server.post("/api/auth/2fa/verify", {"otp": totp(secret)}, challenge(server))
     assert status == 200, body
     access = body["accessToken"]
 
-    # backup codes -> recover
-    status, body = server.post("/api/auth/2fa/backup-codes", {}, access)
+    # backup codes (step-up: password and a TOTP) -> recover
+    step_up = {"password": PASSWORD, "otp": totp(secret, 1)}
+    status, body = server.post("/api/auth/2fa/backup-codes", step_up, access)
     codes = body["backupCodes"]
     assert status == 200 and len(codes) == 10
+    assert server.post("/api/auth/2fa/setup", {}, access)[0] == 401  # earlier tokens ended
     status, body = server.post(
         "/api/auth/2fa/recover", {"backup_code": codes[0]}, challenge(server)
     )
@@ -89,8 +78,9 @@ def test_seed_flows(stack):
     assert status == 200, body
     access = body["accessToken"]
 
-    # disable -> login without 2FA -> setup -> verify -> enable
-    status, body = server.post("/api/auth/2fa/disable", {"password": PASSWORD}, access)
+    # disable (step-up with a backup code) -> login without 2FA -> setup -> verify -> enable
+    step_up = {"password": PASSWORD, "otp": codes[1]}
+    status, body = server.post("/api/auth/2fa/disable", step_up, access)
     assert status == 200, body
     assert any("turned off" in smtp.text_of(m) for m in smtp.inbox)
     status, body = server.post("/api/auth/login", {"email": EMAIL, "password": PASSWORD})
@@ -101,7 +91,7 @@ def test_seed_flows(stack):
     new_secret = body["secretKey"]
     status, body = server.post("/api/auth/2fa/verify", {"otp": totp(new_secret)}, access)
     assert (status, body["message"]) == (200, "Code verified successfully")
-    status, body = server.post("/api/auth/2fa/enable", {}, access)
+    status, body = server.post("/api/auth/2fa/enable", {"password": PASSWORD}, access)
     assert status == 200, body
     status, body = server.post(
         "/api/auth/2fa/verify", {"otp": totp(new_secret, 1)}, challenge(server)

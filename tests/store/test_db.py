@@ -3,7 +3,7 @@
 import pytest
 
 from mfa_api.db import connect, get_db
-from tests.conftest import make_app
+from tests.helpers import make_app
 from tests.services import fresh_mysql_database
 
 

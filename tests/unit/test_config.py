@@ -65,6 +65,10 @@ def test_the_default_database_is_sqlite_in_the_instance_folder(clean_env):
         ("DATABASE_URL", "postgres://x", "DATABASE_URL"),
         ("LEGACY_PREFIX", "api/", "LEGACY_PREFIX"),
         ("OTP_TTL_SECONDS", 0, "OTP_TTL_SECONDS"),
+        ("LOCK_AFTER", 101, "LOCK_AFTER must be between 1 and 100"),
+        ("BACKOFF_AFTER", 0, "BACKOFF_AFTER"),
+        ("BACKOFF_MAX_SECONDS", 0, "BACKOFF_MAX_SECONDS must be at least"),
+        ("UNLOCK_URL", "https://app.example/unlock", "UNLOCK_URL must contain {token}"),
     ],
 )
 def test_settings_that_cannot_work_stop_the_start(key, value, message):

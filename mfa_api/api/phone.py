@@ -1,0 +1,35 @@
+"""A phone for SMS codes on the 2FA face: proven by a texted code before any code goes to it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g
+
+from ..schemas import PhoneSchema, RequiredCodeSchema, load
+from ..security.tokens import ACCESS
+from ..services import phone
+from .common import context, json_body
+from .guards import token_required
+from .limits import per_user, step_up_limit
+
+bp = Blueprint("phone", __name__)
+
+
+@bp.post("/2fa/phone")
+@per_user("RATELIMIT_2FA_PHONE")
+@step_up_limit
+@token_required(ACCESS)
+def start():
+    """Text a code to a new phone number (step-up first)."""
+    form = load(PhoneSchema(), json_body())
+    phone.start(g.user, form["phone"], form["password"], form["otp"], context())
+    return {"success": True, "message": "A code was texted to the phone; send it to /verify"}
+
+
+@bp.post("/2fa/phone/verify")
+@per_user("RATELIMIT_2FA_VERIFY")
+@token_required(ACCESS)
+def verify():
+    """Prove the phone with the texted code; SMS codes may go to it from now on."""
+    code = load(RequiredCodeSchema(), json_body())["otp"]
+    verified = phone.confirm(g.user, code, context())
+    return {"success": True, "message": "Phone number verified", "phone": "+" + verified}

@@ -1,0 +1,53 @@
+"""The audit trail: every security-relevant thing that happens to an account, recorded once."""
+
+from __future__ import annotations
+
+from ..store import events
+from ..store.events import Event
+from .context import Context
+
+LOGIN_SUCCEEDED = "login_succeeded"
+LOGIN_FAILED = "login_failed"
+PASSWORD_FAILED = "password_failed"  # noqa: S105 - an event name
+SECOND_FACTOR_SUCCEEDED = "second_factor_succeeded"
+SECOND_FACTOR_FAILED = "second_factor_failed"
+BACKOFF = "backoff"
+LOCKED = "locked"
+UNLOCKED = "unlocked"
+REGISTERED = "registered"
+TWOFA_ENABLED = "twofa_enabled"
+TWOFA_DISABLED = "twofa_disabled"
+BACKUP_CODES_GENERATED = "backup_codes_generated"
+BACKUP_CODE_USED = "backup_code_used"
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name
+PHONE_VERIFIED = "phone_verified"
+TOKENS_REVOKED = "tokens_revoked"  # noqa: S105 - an event name
+ACCOUNT_DELETED = "account_deleted"
+ADMIN_VIEWED = "admin_viewed"
+
+MAX_LISTED = 200
+PURGE_EVERY = 64  # events written between two purges of those past the retention
+
+
+def record(ctx: Context, user_id: int | None, event: str, **detail) -> None:
+    """Write an event for a user (none for an email that has no account); now and then, drop
+    a batch of those past the retention."""
+    if user_id is None:
+        return
+    event_id = events.record(
+        user_id=user_id,
+        event=event,
+        ip=ctx.client.ip,
+        user_agent=ctx.client.user_agent,
+        request_id=ctx.client.request_id,
+        at=ctx.now,
+        detail=detail or None,
+    )
+    if event_id % PURGE_EVERY == 0:
+        events.purge(ctx.now - ctx.settings.events_retention_seconds)
+
+
+def recent(user_id: int, limit: int, ctx: Context) -> list[Event]:
+    """The user's events within the retention, newest first (at most MAX_LISTED)."""
+    since = ctx.now - ctx.settings.events_retention_seconds
+    return events.recent(user_id, since, max(1, min(limit, MAX_LISTED)))

@@ -1,0 +1,67 @@
+"""A phone number proven by an SMS code before any code is ever sent to it."""
+
+from __future__ import annotations
+
+import json
+
+from ..db import IntegrityError
+from ..errors import Conflict, InvalidInput, ServiceUnavailable, Unauthorized
+from ..security import crypto
+from ..sms import SmsDeliveryError
+from ..store import users
+from ..store.ephemeral import ephemeral
+from ..store.users import User
+from . import audit, codes, guard, notifications, step_up
+from .context import Context
+
+PHONE_TAKEN = "This phone number is verified on another account"
+NO_VERIFICATION = "No phone verification in progress; request a code first"
+
+
+def _key(user_id: int) -> str:
+    return f"phone:{user_id}"
+
+
+def start(user: User, phone: str, password: str, code: str | None, ctx: Context) -> None:
+    """Text a code to phone (step-up first); the code proves the phone when sent back."""
+    if ctx.sms is None:
+        raise InvalidInput("SMS is not configured on this server")
+    step_up.require(user, password, code, ctx)
+    if users.phone_verified_by_other(phone, user.id):
+        raise Conflict(PHONE_TAKEN)
+    issued = codes.issue_code(ctx)
+    minutes = max(1, ctx.settings.otp_ttl_seconds // 60)
+    text = f"Your code to verify this phone is {issued.code}. It is valid for {minutes} minutes."
+    try:
+        ctx.sms.send("+" + phone, text)
+    except SmsDeliveryError as exc:
+        raise ServiceUnavailable("Could not send the SMS") from exc
+    record = {"phone": phone, "code_hash": issued.code_hash}
+    ephemeral().put(_key(user.id), json.dumps(record), issued.expires_at, ctx.now)
+
+
+def confirm(user: User, code: str, ctx: Context) -> str:
+    """Check the texted code (tries counted on it and on the account); the verified phone."""
+    raw = ephemeral().get(_key(user.id), ctx.now)
+    if raw is None:
+        raise InvalidInput(NO_VERIFICATION)
+    record = json.loads(raw)
+    attempt = guard.second_factor_attempt(ctx, user.email, code_tag=record["code_hash"][:16])
+    if not crypto.same_hash(record["code_hash"], codes.hash_code(ctx, code)):
+        guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="phone")
+        raise Unauthorized("Invalid code")
+    if ephemeral().take(_key(user.id), ctx.now) is None:
+        raise InvalidInput(NO_VERIFICATION)  # a concurrent request confirmed it first
+    guard.succeeded(attempt)
+    try:
+        users.set_verified_phone(user.id, record["phone"])
+    except IntegrityError as exc:
+        raise Conflict(PHONE_TAKEN) from exc
+    audit.record(ctx, user.id, audit.PHONE_VERIFIED, phone=mask(record["phone"]))
+    notifications.send_notice(ctx.mailer, user.email, notifications.PHONE_VERIFIED)
+    return record["phone"]
+
+
+def mask(phone: str) -> str:
+    """A phone number with all but its last 3 digits hidden."""
+    return "•" * max(0, len(phone) - 3) + phone[-3:]

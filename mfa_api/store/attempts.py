@@ -1,0 +1,138 @@
+"""The `attempt_counters` table: consecutive failures of an account (or of one client against it),
+and when the next attempt may be evaluated.
+
+Every change is a conditional write that sees the counter exactly as its caller last read it, so
+of several racing requests only one moves it from a given state: the race's single decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..db import IntegrityError, get_db
+
+_COLUMNS = "scope, subject, failures, next_attempt_at, unlock_hash"
+SWEEP_BATCH = 100
+
+
+@dataclass(frozen=True)
+class Counter:
+    """Failures counted against a subject (an email, or an email and a client) in one scope."""
+
+    scope: str
+    subject: str
+    failures: int
+    next_attempt_at: int
+    unlock_hash: str | None
+
+
+def find(scope: str, subject: str) -> Counter | None:
+    """The counter, or None when nothing has failed (or it was cleared)."""
+    row = get_db().fetch_one(
+        f"SELECT {_COLUMNS} FROM attempt_counters WHERE scope = ? AND subject = ?",
+        (scope, subject),
+    )
+    return None if row is None else Counter(**row)
+
+
+def advance(scope: str, subject: str, seen: Counter | None, next_at: int, now: int) -> bool:
+    """Count one more failure, if the counter is still as seen (None: absent); True if this call
+    did it."""
+    db = get_db()
+    if seen is None:
+        try:
+            db.execute(
+                "INSERT INTO attempt_counters (scope, subject, failures, next_attempt_at, "
+                "updated_at) VALUES (?, ?, 1, ?, ?)",
+                (scope, subject, next_at, now),
+            )
+        except IntegrityError:
+            return False  # another request created it first
+        return True
+    changed = db.execute(
+        "UPDATE attempt_counters SET failures = ?, next_attempt_at = ?, updated_at = ? "
+        "WHERE scope = ? AND subject = ? AND failures = ? AND next_attempt_at = ?",
+        (seen.failures + 1, next_at, now, scope, subject, seen.failures, seen.next_attempt_at),
+    )
+    return changed == 1
+
+
+def restore(scope: str, subject: str, seen: Counter | None, advanced_next_at: int) -> None:
+    """Undo an advance (an attempt refused by a later check), unless the counter moved since."""
+    db = get_db()
+    where = "scope = ? AND subject = ? AND failures = ? AND next_attempt_at = ?"
+    if seen is None:
+        db.execute(
+            f"DELETE FROM attempt_counters WHERE {where}", (scope, subject, 1, advanced_next_at)
+        )
+        return
+    db.execute(
+        f"UPDATE attempt_counters SET failures = ?, next_attempt_at = ? WHERE {where}",
+        (
+            seen.failures,
+            seen.next_attempt_at,
+            scope,
+            subject,
+            seen.failures + 1,
+            advanced_next_at,
+        ),
+    )
+
+
+def clear(scope: str, subject: str) -> None:
+    """Forget the counter (a success, or an admin)."""
+    get_db().execute(
+        "DELETE FROM attempt_counters WHERE scope = ? AND subject = ?", (scope, subject)
+    )
+
+
+def set_unlock_hash(scope: str, subject: str, unlock_hash: str) -> None:
+    """Remember the keyed hash of the token that may unlock this counter."""
+    get_db().execute(
+        "UPDATE attempt_counters SET unlock_hash = ? WHERE scope = ? AND subject = ?",
+        (unlock_hash, scope, subject),
+    )
+
+
+def take_by_unlock_hash(unlock_hash: str) -> Counter | None:
+    """Remove the counter this unlock token belongs to and return it; only one caller gets it."""
+    row = get_db().fetch_one(
+        f"SELECT {_COLUMNS} FROM attempt_counters WHERE unlock_hash = ?", (unlock_hash,)
+    )
+    if row is None:
+        return None
+    removed = get_db().execute(
+        "DELETE FROM attempt_counters WHERE scope = ? AND subject = ? AND unlock_hash = ?",
+        (row["scope"], row["subject"], unlock_hash),
+    )
+    return Counter(**row) if removed == 1 else None
+
+
+def for_subject(subject: str) -> list[Counter]:
+    """Every counter of a subject and of its clients (`subject|...`), for an admin to read."""
+    rows = get_db().fetch_all(
+        f"SELECT {_COLUMNS} FROM attempt_counters WHERE subject = ? OR subject LIKE ? ESCAPE '!' "
+        "ORDER BY scope, subject",
+        (subject, _like_prefix(subject + "|")),
+    )
+    return [Counter(**row) for row in rows]
+
+
+def clear_subject(subject: str) -> None:
+    """Forget every counter of a subject and of its clients (its account is gone)."""
+    get_db().execute(
+        "DELETE FROM attempt_counters WHERE subject = ? OR subject LIKE ? ESCAPE '!'",
+        (subject, _like_prefix(subject + "|")),
+    )
+
+
+def sweep(before: int) -> None:
+    """Forget a batch of counters untouched since before, unless they hold a lock."""
+    get_db().delete_oldest(
+        "attempt_counters", "updated_at", before, SWEEP_BATCH, extra="unlock_hash IS NULL"
+    )
+
+
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+    return escaped + "%"
