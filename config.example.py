@@ -62,9 +62,9 @@ PROXY_COUNT = 0
 # Account defence: consecutive failures per account, reset only by a success or an admin.
 # After BACKOFF_AFTER failures (of a second factor, or of a password from one client) each
 # further attempt must wait BACKOFF_BASE_SECONDS, doubling up to BACKOFF_MAX_SECONDS; earlier
-# attempts are refused with 429 and Retry-After without being checked. A password from any
-# client, and codes guessed by clients that did not ask for them, back off only after
-# ACCOUNT_BACKOFF_AFTER (so a stranger rarely slows the user). LOCK_AFTER consecutive wrong
+# attempts are refused with 429 and Retry-After without being checked. Passwords from all
+# clients together, and codes guessed by clients that did not ask for them, back off only after
+# ACCOUNT_BACKOFF_AFTER (no client adds more than BACKOFF_AFTER). LOCK_AFTER consecutive wrong
 # second factors (at most 100) lock them until the user unlocks with the mailed token, or an
 # admin runs `flask users unlock EMAIL`. UNLOCK_URL, if set, is the link in the lock notice.
 BACKOFF_AFTER = 5
@@ -72,6 +72,8 @@ BACKOFF_BASE_SECONDS = 1
 BACKOFF_MAX_SECONDS = 900
 ACCOUNT_BACKOFF_AFTER = 20
 LOCK_AFTER = 100
+# A client that logged in to an account this recently is spared its account-wide delay.
+KNOWN_CLIENT_DAYS = 30
 # UNLOCK_URL = "https://app.example/unlock?token={token}"
 
 # How long the audit trail (GET /api/auth/events, `flask users events`) keeps an event.

@@ -52,6 +52,7 @@ DEFAULTS = {
     "BACKOFF_MAX_SECONDS": 900,
     "ACCOUNT_BACKOFF_AFTER": 20,
     "LOCK_AFTER": 100,
+    "KNOWN_CLIENT_DAYS": 30,
     "UNLOCK_URL": None,
     "EVENTS_RETENTION_DAYS": 90,
     "SMS_GATEWAY_URL": None,
@@ -88,6 +89,7 @@ class Settings:
     backoff_max_seconds: int
     account_backoff_after: int
     lock_after: int
+    known_client_seconds: int
     unlock_url: str | None
     events_retention_seconds: int
 
@@ -133,6 +135,7 @@ def settings_from(config: dict) -> Settings:
         backoff_max_seconds=int(config["BACKOFF_MAX_SECONDS"]),
         account_backoff_after=int(config["ACCOUNT_BACKOFF_AFTER"]),
         lock_after=int(config["LOCK_AFTER"]),
+        known_client_seconds=int(config["KNOWN_CLIENT_DAYS"]) * 86400,
         unlock_url=config.get("UNLOCK_URL") or None,
         events_retention_seconds=int(config["EVENTS_RETENTION_DAYS"]) * 86400,
     )
@@ -176,8 +179,9 @@ def _check(config: dict) -> None:
         problems.append("BACKOFF_MAX_SECONDS must be at least BACKOFF_BASE_SECONDS")
     if not 1 <= int(config["LOCK_AFTER"]) <= MAX_LOCK_AFTER:
         problems.append(f"LOCK_AFTER must be between 1 and {MAX_LOCK_AFTER}")
-    if int(config["EVENTS_RETENTION_DAYS"]) <= 0:
-        problems.append("EVENTS_RETENTION_DAYS must be positive")
+    for key in ("EVENTS_RETENTION_DAYS", "KNOWN_CLIENT_DAYS"):
+        if int(config[key]) <= 0:
+            problems.append(f"{key} must be positive")
     unlock_url = config.get("UNLOCK_URL")
     if unlock_url and "{token}" not in str(unlock_url):
         problems.append("UNLOCK_URL must contain {token}")

@@ -96,9 +96,16 @@ class Database:
             return [dict(row) for row in self._run(sql, params).fetchall()]
 
     def delete_oldest(
-        self, table: str, time_column: str, before: int, batch: int, extra: str = "1 = 1"
+        self,
+        table: str,
+        time_column: str,
+        before: int,
+        batch: int,
+        extra: str = "1 = 1",
+        extra_params: tuple = (),
     ) -> None:
-        """Delete about `batch` of the oldest rows whose time_column is before `before`.
+        """Delete the oldest rows whose time_column is before `before`: about `batch` of them
+        (rows sharing the batch's last time go too).
 
         Bounded, so that a sweep piggy-backed on a request never turns into a long one.
         table, time_column and extra are the caller's constants, never input.
@@ -107,10 +114,13 @@ class Database:
         nth = self.fetch_one(
             f"SELECT {time_column} AS t FROM {table} WHERE {where} "  # noqa: S608
             f"ORDER BY {time_column} LIMIT 1 OFFSET ?",
-            (before, batch - 1),
+            (before, *extra_params, batch - 1),
         )
         bound = before if nth is None else nth["t"] + 1
-        self.execute(f"DELETE FROM {table} WHERE {where} AND {time_column} < ?", (before, bound))  # noqa: S608
+        self.execute(
+            f"DELETE FROM {table} WHERE {where} AND {time_column} < ?",  # noqa: S608
+            (before, *extra_params, bound),
+        )
 
     def apply_ddl(self, statement: str) -> None:
         """Run a schema statement; on MySQL, one whose object already exists counts as done."""

@@ -34,8 +34,16 @@ class Text(_Field):
         return value
 
 
+MAX_EMAIL_LENGTH = 255
+
+
+def canonical_email(value: str) -> str:
+    """An email as the service stores and compares it: trimmed and lower-cased."""
+    return value.strip().lower()
+
+
 class EmailAddress(Text):
-    """An email address, trimmed and lower-cased; checked for shape when `strict`."""
+    """An email address in its canonical form; checked for shape when `strict`."""
 
     default_error_messages = {"email": "Not a valid email address."}
 
@@ -44,14 +52,14 @@ class EmailAddress(Text):
         self.strict = strict
 
     def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs).lower()
+        value = canonical_email(super()._deserialize(value, attr, data, **kwargs))
+        if len(value) > MAX_EMAIL_LENGTH:
+            raise self.make_error("email")
         if self.strict:
             try:
                 validate.Email()(value)
             except ValidationError as exc:
                 raise self.make_error("email") from exc
-            if len(value) > 255:
-                raise self.make_error("email")
         return value
 
 

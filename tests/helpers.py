@@ -79,6 +79,7 @@ def together(send: Callable[[], object], requests: int) -> list:
         thread.start()
     for thread in threads:
         thread.join()
+    assert len(answers) == requests, "a request raised instead of answering"
     return answers
 
 

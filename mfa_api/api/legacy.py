@@ -8,7 +8,6 @@ from ..errors import EndpointNotFound, MethodNotAllowed, legacy_shape, use_error
 from ..extensions import limiter
 from ..schemas import LegacyLoginSchema, LegacyRegisterSchema, LegacyVerifySchema, load
 from ..services import login, registration
-from ..store import pending
 from .common import context, json_body
 from .limits import client_ip, ip_and_email
 
@@ -62,7 +61,7 @@ def verify():
 
 def _guess_type(email: str) -> str:
     """mfa-php required `type` but its README left it out: a pending sign-up means register."""
-    return "register" if pending.find_by_email(email) else "login"
+    return "register" if registration.is_pending(email) else "login"
 
 
 ENDPOINTS = {"register": register, "login": login_start, "verify": verify}

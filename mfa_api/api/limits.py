@@ -10,7 +10,9 @@ from flask_limiter.util import get_remote_address
 
 from ..extensions import limiter
 from ..parts import parts
+from ..schemas import MAX_EMAIL_LENGTH, canonical_email
 from ..security import tokens
+from ..services.context import client_key
 from .common import now
 from .guards import bearer_token
 
@@ -42,7 +44,7 @@ def body_email() -> str:
     except (ValueError, RecursionError):
         return ""
     email = data.get("email") if isinstance(data, dict) else None
-    return email.strip().lower() if isinstance(email, str) else ""
+    return canonical_email(email)[:MAX_EMAIL_LENGTH] if isinstance(email, str) else ""
 
 
 def scoped(key: str) -> str:
@@ -54,13 +56,14 @@ def scoped(key: str) -> str:
 
 
 def client_ip() -> str:
-    """Key: the client IP (PROXY_COUNT hops of X-Forwarded-For trusted)."""
-    return scoped(f"ip:{get_remote_address()}")
+    """Key: the client IP, an IPv6 one by its /64 (PROXY_COUNT hops of X-Forwarded-For
+    trusted)."""
+    return scoped(f"ip:{client_key(get_remote_address())}")
 
 
 def ip_and_email() -> str:
     """Key: the client IP and the email being tried."""
-    return scoped(f"ip:{get_remote_address()}|email:{body_email()}")
+    return scoped(f"ip:{client_key(get_remote_address())}|email:{body_email()}")
 
 
 def user_or_ip() -> str:

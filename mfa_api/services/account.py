@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ..db import transaction
 from ..security import passwords
-from ..store import users
+from ..store import attempts, users
 from ..store.users import User
-from . import audit, enrolment, guard, notifications, sessions, step_up
+from . import audit, enrolment, notifications, sessions, step_up
 from .context import Context
 from .sessions import AccessGrant
 
@@ -25,7 +25,7 @@ def change_password(
 
 
 def delete_account(user: User, password: str, code: str | None, ctx: Context) -> None:
-    """Delete the user and everything of theirs (the audit trail stays, for the retention)."""
+    """Delete the user and everything of theirs, their audit trail included."""
     step_up.require(user, password, code, ctx)
     remove(user, ctx, by="user")
 
@@ -35,8 +35,8 @@ def remove(user: User, ctx: Context, *, by: str) -> None:
     with transaction():
         users.delete(user.id)
     enrolment.forget_setup(user.id)
-    guard.forget(user.email)
-    audit.record(ctx, user.id, audit.ACCOUNT_DELETED, by=by)
+    attempts.clear_subject(user.email)  # its counters and its clients'
+    audit.record_deletion(ctx, user.id, by=by)
 
 
 def logout(claims: dict, user: User, ctx: Context) -> None:

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from ..db import transaction
 from ..errors import NotFound
-from ..store import backup_codes, users
+from ..schemas import canonical_email
+from ..store import attempts, backup_codes, users
 from ..store.attempts import Counter
 from ..store.events import Event
 from ..store.users import User
-from . import account, audit, enrolment, guard, lockout, phone
+from . import account, audit, enrolment, lockout, phone
 from .context import Context
 
 
@@ -32,7 +33,7 @@ class Summary:
 
 def user_by_email(email: str) -> User:
     """The user with this email (as typed by the admin, normalised), else NotFound."""
-    user = users.find_by_email(email.strip().lower())
+    user = users.find_by_email(canonical_email(email))
     if user is None:
         raise NotFound(f"No user with the email {email!r}")
     return user
@@ -41,9 +42,10 @@ def user_by_email(email: str) -> User:
 def show(email: str, ctx: Context) -> Summary:
     """The account's state and counters."""
     user = user_by_email(email)
-    counters = guard.counters_of(user.email)
+    counters = attempts.for_subject(user.email)
     locked = any(
-        c.scope == guard.SECOND_FACTOR and c.failures >= ctx.settings.lock_after for c in counters
+        c.scope == attempts.SECOND_FACTOR and c.failures >= ctx.settings.lock_after
+        for c in counters
     )
     audit.record(ctx, user.id, audit.ADMIN_VIEWED, what="summary")
     return Summary(
@@ -61,8 +63,8 @@ def show(email: str, ctx: Context) -> Summary:
 
 
 def unlock(email: str, ctx: Context) -> None:
-    """Clear the account's failure counters (its lock included)."""
-    lockout.unlock_by_admin(user_by_email(email).email, ctx)
+    """Clear the failure counters of an email (its lock included), with an account or not."""
+    lockout.unlock_by_admin(canonical_email(email), ctx)
 
 
 def reset_2fa(email: str, ctx: Context) -> None:

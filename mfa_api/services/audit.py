@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from ..store import events
 from ..store.events import Event
 from .context import Context
@@ -34,7 +36,7 @@ def record(ctx: Context, user_id: int | None, event: str, **detail) -> None:
     a batch of those past the retention."""
     if user_id is None:
         return
-    event_id = events.record(
+    events.record(
         user_id=user_id,
         event=event,
         ip=ctx.client.ip,
@@ -43,8 +45,22 @@ def record(ctx: Context, user_id: int | None, event: str, **detail) -> None:
         at=ctx.now,
         detail=detail or None,
     )
-    if event_id % PURGE_EVERY == 0:
+    if secrets.randbelow(PURGE_EVERY) == 0:
         events.purge(ctx.now - ctx.settings.events_retention_seconds)
+
+
+def record_deletion(ctx: Context, user_id: int, *, by: str) -> None:
+    """Write that an account was deleted: with its trail gone, under no user (the id kept in
+    the detail), so that a later account given the same id never reads it."""
+    events.record(
+        user_id=None,
+        event=ACCOUNT_DELETED,
+        ip=ctx.client.ip,
+        user_agent=ctx.client.user_agent,
+        request_id=ctx.client.request_id,
+        at=ctx.now,
+        detail={"user_id": user_id, "by": by},
+    )
 
 
 def recent(user_id: int, limit: int, ctx: Context) -> list[Event]:

@@ -3,13 +3,14 @@ challenge (email or SMS), or a backup code."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import InvalidInput, ServiceUnavailable, Unauthorized
-from ..sms import SmsDeliveryError
+from ..db import transaction
+from ..errors import InvalidInput, Unauthorized
 from ..store import challenges, users
 from ..store.users import User
-from . import audit, backup, codes, guard, notifications, sessions, totp
+from . import audit, backup, codes, guard, lockout, notifications, sessions, totp
 from .context import Context
 from .login import authenticate
 from .sessions import AccessGrant
@@ -40,7 +41,7 @@ def login(email: str, password: str, ctx: Context) -> LoginOutcome:
     if not user.twofa_enabled:
         audit.record(ctx, user.id, audit.LOGIN_SUCCEEDED, factor="password")
         return LoginOutcome(sessions.grant_access(user, ctx), None)
-    guard.ensure_not_locked(ctx, user.email)
+    lockout.ensure_not_locked(ctx, user.email)
     token, claims = sessions.challenge_token(user, ctx)
     challenges.create(claims["jti"], user.id, claims["exp"])
     return LoginOutcome(None, token)
@@ -68,17 +69,40 @@ def _begin_try(user: User, claims: dict, ctx: Context) -> guard.Attempt:
     return attempt
 
 
-def _finish(user: User, claims: dict, attempt: guard.Attempt, ctx: Context, factor: str):
-    if not challenges.use(claims["jti"], now=ctx.now):
-        raise Unauthorized(CHALLENGE_DEAD)  # a concurrent answer closed it first
-    guard.succeeded(attempt)
+class _ChallengeClosed(Exception):
+    """A concurrent answer closed the challenge first (rolls the factor's use back)."""
+
+
+UseFactor = Callable[[], "str | None"]  # uses up a factor: its name, or None when it is wrong
+
+
+def _answer(claims: dict, ctx: Context, use_factor: UseFactor) -> str | None:
+    """Use up the factor and close the challenge together: if a concurrent answer closed it
+    first, the factor is not used up."""
+    with transaction():
+        factor = use_factor()
+        if factor is not None and not challenges.use(claims["jti"], now=ctx.now):
+            raise _ChallengeClosed()
+    return factor
+
+
+def _conclude(
+    user: User, claims: dict, ctx: Context, use_factor: UseFactor, wrong_message: str
+) -> str:
+    """Check a second step with its try reserved; the factor that answered (the account's
+    counters cleared), else 401 (counted)."""
+    attempt = _begin_try(user, claims, ctx)
+    try:
+        factor = _answer(claims, ctx, use_factor)
+    except _ChallengeClosed:
+        guard.release(attempt)
+        raise Unauthorized(CHALLENGE_DEAD) from None
+    if factor is None:
+        guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="login")
+        raise Unauthorized(wrong_message)
+    guard.succeeded(ctx, attempt)
     audit.record(ctx, user.id, audit.LOGIN_SUCCEEDED, factor=factor)
-    return sessions.grant_access(user, ctx)
-
-
-def _fail(user: User, attempt: guard.Attempt, ctx: Context, message: str) -> Unauthorized:
-    guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="login")
-    return Unauthorized(message)
+    return factor
 
 
 def _resent_code_ok(user: User, claims: dict, code: str, ctx: Context) -> bool:
@@ -92,43 +116,40 @@ def _resent_code_ok(user: User, claims: dict, code: str, ctx: Context) -> bool:
 
 def verify(user: User, claims: dict, code: str, ctx: Context) -> AccessGrant:
     """Answer a challenge with the current TOTP or the code resent for it; an access token."""
-    attempt = _begin_try(user, claims, ctx)
-    if totp.use_code(user, code, ctx):
-        return _finish(user, claims, attempt, ctx, "totp")
-    if _resent_code_ok(user, claims, code, ctx):
-        return _finish(user, claims, attempt, ctx, "sent_code")
-    raise _fail(user, attempt, ctx, "Invalid code")
+
+    def use_factor() -> str | None:
+        if totp.use_code(user, code, ctx):
+            return "totp"
+        return "sent_code" if _resent_code_ok(user, claims, code, ctx) else None
+
+    _conclude(user, claims, ctx, use_factor, "Invalid code")
+    return sessions.grant_access(user, ctx)
 
 
 def recover(user: User, claims: dict, typed: str, ctx: Context) -> Recovered:
     """Answer a challenge with a backup code, which is used up."""
-    attempt = _begin_try(user, claims, ctx)
-    if not backup.use(user, typed, ctx):
-        raise _fail(user, attempt, ctx, "Invalid backup code")
-    access = _finish(user, claims, attempt, ctx, "backup_code")
-    return Recovered(access, backup.announce_use(user, ctx))
+
+    def use_factor() -> str | None:
+        return "backup_code" if backup.use(user, typed, ctx) else None
+
+    _conclude(user, claims, ctx, use_factor, "Invalid backup code")
+    return Recovered(sessions.grant_access(user, ctx), backup.announce_use(user, ctx))
 
 
 def resend(user: User, claims: dict, channel: str, ctx: Context) -> None:
     """Send a new code that answers this challenge only, by email or SMS (to a verified phone);
     it replaces any earlier code."""
     _open_challenge(claims, ctx)
-    guard.ensure_not_locked(ctx, user.email)
+    lockout.ensure_not_locked(ctx, user.email)
     code = codes.issue_code(ctx)
+    ttl = ctx.settings.otp_ttl_seconds
     if channel == "sms":
-        if ctx.sms is None:
-            raise InvalidInput("SMS is not configured on this server")
-        if not user.verified_phone:
+        if ctx.sms is not None and not user.verified_phone:
             raise InvalidInput(NO_VERIFIED_PHONE)
-        minutes = ctx.settings.otp_ttl_seconds // 60
-        text = f"Your verification code is {code.code}. It is valid for {minutes} minutes."
-        try:
-            ctx.sms.send("+" + user.verified_phone, text)
-        except SmsDeliveryError as exc:
-            raise ServiceUnavailable("Could not send the SMS") from exc
+        notifications.text_code(ctx.sms, user.verified_phone, "verification code", code.code, ttl)
     else:
-        notifications.send_code(ctx.mailer, user.email, code.code, ctx.settings.otp_ttl_seconds)
+        notifications.send_code(ctx.mailer, user.email, code.code, ttl)
     purpose = codes.challenge_purpose(claims["jti"])
     users.issue_email_otp(
-        user.id, code.code_hash, code.expires_at, purpose=purpose, client=ctx.client.ip
+        user.id, code.code_hash, code.expires_at, purpose=purpose, client=ctx.client.key
     )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..errors import ApiError, InvalidInput, TooManyAttempts, Unauthorized
+from ..errors import ApiError, TooManyAttempts, Unauthorized
 from ..security import crypto, otp
 from . import guard
 from .context import Context
@@ -71,54 +70,51 @@ def refusal(ctx: Context, holder: HoldsCode, purpose: str) -> ApiError | None:
 
 def email_code_matches(ctx: Context, holder: HoldsCode, code: str) -> bool:
     """True when code is holder's outstanding code (constant-time compare)."""
-    return crypto.same_hash(holder.otp_hash, hash_code(ctx, code))
+    return same_code(holder.otp_hash, hash_code(ctx, code))
 
 
-@dataclass(frozen=True)
-class Checked:
-    """The outcome of an evaluated guess, and the attempt it was counted as."""
-
-    matched: bool
-    step: int | None
-    attempt: guard.Attempt
+def same_code(stored_hash: str, code_hash: str) -> bool:
+    """Compare two code hashes in constant time."""
+    return crypto.same_hash(stored_hash, code_hash)
 
 
-def check_with_totp(
+def reserve_login_try(ctx: Context, user: HoldsCode, email: str, reserve_own_try) -> guard.Attempt:
+    """Reserve a guess at a user's mailed login code, or refuse it unevaluated.
+
+    The client that asked for the code proved the password: its tries count on the code itself
+    (reserve_own_try, one conditional UPDATE: False when a concurrent try wore it out) and
+    toward the account's back-off and lock. Any other client counts on its own.
+    """
+    if holder_asked(ctx, user):
+        attempt = guard.second_factor_attempt(ctx, email)
+        if not reserve_own_try():
+            guard.release(attempt)
+            raise TooManyAttempts(guard.CODE_WORN_OUT)
+        return attempt
+    return guard.unproven_code_attempt(ctx, email, user.otp_hash[:16])
+
+
+def holder_asked(ctx: Context, holder: HoldsCode) -> bool:
+    """True when the calling client is the one the holder's code was issued to."""
+    return holder.otp_client == ctx.client.key
+
+
+def matches(
     ctx: Context,
-    holder: HoldsCode,
+    code_hash: str,
     *,
-    email: str,
-    purpose: str,
     email_otp: str,
-    totp_secret: str | None,
+    totp_secret: str,
     auth_code: str | None,
     last_step: int | None,
-    reserve_try: Callable[[], bool],
-    reload: Callable[[], HoldsCode | None],
-) -> Checked:
-    """Check holder's mailed code and (when totp_secret is given) the TOTP, the mfa-php way.
+) -> tuple[bool, int | None]:
+    """Whether email_otp is the code stored as code_hash and auth_code a TOTP of totp_secret
+    (unless auth_code is None: the mailed code alone); the TOTP's step.
 
-    Refused unevaluated (429, 401 expired) when the code cannot answer purpose. The client that
-    asked for the code proved the password: its tries count on the code itself (reserve_try) and
-    toward the account's back-off and lock. Any other client counts on its own. Both codes are
-    always computed, so the time taken does not say which one failed. reload reads holder
-    again, to say why a try could not be reserved.
+    Both are always computed, so the time taken does not say which one failed.
     """
-    refused = refusal(ctx, holder, purpose)
-    if refused is not None:
-        raise refused
-    if totp_secret is not None and auth_code is None:
-        raise InvalidInput(CODES_REQUIRED)
-    if holder.otp_client == ctx.client.ip:
-        attempt = guard.second_factor_attempt(ctx, email)
-        if not reserve_try():  # used, replaced or worn out by a concurrent request
-            guard.release(attempt)
-            now_held = reload()
-            raise (now_held and refusal(ctx, now_held, purpose)) or Unauthorized(INVALID_CODES)
-    else:
-        attempt = guard.unproven_code_attempt(ctx, email, holder.otp_hash[:16])
-    email_ok = email_code_matches(ctx, holder, email_otp)
-    if totp_secret is None:
-        return Checked(email_ok, None, attempt)
+    email_ok = same_code(code_hash, hash_code(ctx, email_otp))
+    if auth_code is None:
+        return email_ok, None
     step = otp.matching_totp_step(totp_secret, auth_code, ctx.now, last_step)
-    return Checked(email_ok and step is not None, step, attempt)
+    return email_ok and step is not None, step

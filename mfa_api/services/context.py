@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from ..config import Settings
@@ -16,6 +17,25 @@ class Client:
     ip: str
     user_agent: str
     request_id: str
+
+    @property
+    def key(self) -> str:
+        """The client as counters and rate limits know it (see client_key)."""
+        return client_key(self.ip)
+
+
+def client_key(ip: str) -> str:
+    """An IPv4 address as is; an IPv6 address by its /64 (one subscriber gets a whole /64, so
+    keying on the full address would hand an attacker 2**64 fresh clients)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return ip
 
 
 @dataclass(frozen=True)

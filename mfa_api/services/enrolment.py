@@ -66,7 +66,7 @@ def _pending_step(user: User, record: dict, code: str, ctx: Context) -> int:
     if step is None:
         guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="setup")
         raise Unauthorized(INVALID_CODE)
-    guard.succeeded(attempt)
+    guard.succeeded(ctx, attempt)
     return step
 
 

@@ -8,7 +8,9 @@ a conditional write that only one racing request wins, so N concurrent wrong gue
 evaluate more than the counters allow; a success then clears the account's counters.
 
 Counters are keyed by the email as stored (the canonical identity, for accounts and for emails
-that have none alike, so that back-off says nothing about which emails exist).
+that have none alike, so that back-off says nothing about which emails exist), and by client
+(an IP; an IPv6 /64) within it. No client adds more than BACKOFF_AFTER failures to an account's
+counter, so one client alone can never slow the account for others.
 """
 
 from __future__ import annotations
@@ -17,36 +19,42 @@ import secrets
 from dataclasses import dataclass
 
 from ..errors import Locked, TooManyAttempts
-from ..security import crypto
 from ..store import attempts
-from ..store.attempts import Counter
-from . import audit, notifications
+from ..store.attempts import (
+    CODE,
+    CODE_CLIENT,
+    CODE_OTHERS,
+    PASSWORD,
+    PASSWORD_CLIENT,
+    SECOND_FACTOR,
+    SIGNUP,
+    SIGNUP_CLIENT,
+    Counter,
+)
+from . import audit, lockout, notifications
 from .context import Context
 
-PASSWORD = "password"  # noqa: S105 - a scope: an account's password failures, any client
-PASSWORD_CLIENT = "password-client"  # noqa: S105 - one client's password failures on an account
-SECOND_FACTOR = "second-factor"  # code failures from clients that proved the password
-CODE = "code"  # the tries at one code that has no row of its own (a phone's, say)
-CODE_CLIENT = "code-client"  # one client that did not prove the password, guessing one code
-CODE_OTHERS = "code-others"  # every such client together, on an account
-
-LOCKED = (
-    "Too many failed codes: two-step sign-in is locked for this account. Unlock it with the "
-    "token we emailed, or ask an administrator."
-)
 CODE_WORN_OUT = "Too many failed attempts; request a new code"
+OTHERS_STOPPED = (
+    "Too many failed attempts from elsewhere; enter the code on the device that asked for it"
+)
 RACE_ROUNDS = 100  # a reservation lost to a concurrent one is retried; each round one wins
 SWEEP_ONE_IN = 64  # new counters between two sweeps (of those untouched for the retention)
 
 
 @dataclass(frozen=True)
 class Gate:
-    """One counter an attempt must pass: back off after some failures, refuse after others."""
+    """One counter an attempt must pass: back off after some failures, refuse after others.
+
+    A shared gate (an account's) counts a client's failure only while that client's own gate,
+    just before it, is below its back-off threshold.
+    """
 
     scope: str
     subject: str
     backoff_after: int | None
     stop_after: int | None
+    shared: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ class _Taken:
     seen: Counter | None
     next_at: int
     failures: int
+    counted: bool
 
 
 @dataclass(frozen=True)
@@ -62,22 +71,19 @@ class Attempt:
     """A reserved attempt against an account (an email): the counters it was counted on."""
 
     email: str
-    password: bool
+    kind: str  # "password", "second_factor" or "signup"
     taken: tuple[_Taken, ...]
 
 
 def password_attempt(ctx: Context, email: str) -> Attempt:
-    """Reserve a password check: per client, and per account past a higher ceiling."""
+    """Reserve a password check: per client, and per account past a higher ceiling (which a
+    client that recently logged in to this account is spared)."""
     s = ctx.settings
-    return _reserve(
-        ctx,
-        email,
-        password=True,
-        gates=(
-            Gate(PASSWORD_CLIENT, _client_subject(ctx, email), s.backoff_after, None),
-            Gate(PASSWORD, email, s.account_backoff_after, None),
-        ),
-    )
+    own = Gate(PASSWORD_CLIENT, _client_subject(ctx, email), s.backoff_after, None)
+    account = Gate(PASSWORD, email, s.account_backoff_after, None, shared=True)
+    if _known_client(ctx, own):
+        return _reserve(ctx, email, "password", (own,))
+    return _reserve(ctx, email, "password", (own, account))
 
 
 def second_factor_attempt(ctx: Context, email: str, code_tag: str | None = None) -> Attempt:
@@ -90,50 +96,67 @@ def second_factor_attempt(ctx: Context, email: str, code_tag: str | None = None)
     gates = [Gate(SECOND_FACTOR, email, s.backoff_after, s.lock_after)]
     if code_tag is not None:
         gates.append(Gate(CODE, f"{email}|{code_tag}", None, s.max_failed_attempts))
-    return _reserve(ctx, email, password=False, gates=tuple(gates))
+    return _reserve(ctx, email, "second_factor", tuple(gates))
 
 
 def unproven_code_attempt(ctx: Context, email: str, code_tag: str) -> Attempt:
     """Reserve a guess at a mailed code by a client that did not ask for it.
 
     Counted against that client (a few guesses per code) and all such clients together (a
-    higher ceiling, then back-off), never toward the account's lock: guessing from elsewhere
-    cannot kill the code the user's own client is about to send.
+    higher ceiling, then back-off, then refusal until the account's next success), never
+    toward the account's lock: guessing from elsewhere cannot kill the code the user's own
+    client is about to send, nor lock the user out.
     """
-    ensure_not_locked(ctx, email)
+    lockout.ensure_not_locked(ctx, email)
     s = ctx.settings
-    per_client = Gate(
-        CODE_CLIENT, f"{email}|{code_tag}|{ctx.client.ip}", None, s.max_failed_attempts
-    )
-    together = Gate(CODE_OTHERS, email, s.account_backoff_after, None)
-    return _reserve(ctx, email, password=False, gates=(per_client, together))
+    own = Gate(CODE_CLIENT, f"{email}|{code_tag}|{ctx.client.key}", None, s.max_failed_attempts)
+    others = Gate(CODE_OTHERS, email, s.account_backoff_after, s.lock_after, shared=True)
+    return _reserve(ctx, email, "second_factor", (own, others))
 
 
-def ensure_not_locked(ctx: Context, email: str) -> None:
-    """423 when the account's second factor is locked."""
-    counter = attempts.find(SECOND_FACTOR, email)
-    if counter is not None and counter.failures >= ctx.settings.lock_after:
-        raise Locked(LOCKED)
+def signup_attempt(ctx: Context, email: str) -> Attempt:
+    """Reserve a guess at the codes of an email's pending sign-ups.
+
+    Nothing proves a mailbox before its code does, so every client counts on its own (back-off
+    that re-registering does not reset) and, all together, on the email (a higher ceiling);
+    none of it toward the lock of the account the email may later have.
+    """
+    s = ctx.settings
+    own = Gate(SIGNUP_CLIENT, _client_subject(ctx, email), s.backoff_after, None)
+    email_wide = Gate(SIGNUP, email, s.account_backoff_after, None, shared=True)
+    return _reserve(ctx, email, "signup", (own, email_wide))
 
 
 def release(attempt: Attempt) -> None:
     """Give a reservation back: the attempt was refused before its guess was evaluated."""
     for taken in reversed(attempt.taken):
-        attempts.restore(taken.gate.scope, taken.gate.subject, taken.seen, taken.next_at)
+        if taken.counted:
+            attempts.restore(taken.gate.scope, taken.gate.subject, taken.seen, taken.next_at)
 
 
-def succeeded(attempt: Attempt) -> None:
-    """A right guess: the account's counters of that kind start again from zero."""
+def succeeded(ctx: Context, attempt: Attempt) -> None:
+    """A right guess: the account's counters of that kind start again from zero; a client
+    that got a password right is remembered as one of the account's own."""
     for taken in attempt.taken:
-        if taken.gate.scope in (CODE, CODE_CLIENT, PASSWORD_CLIENT):
+        if taken.gate.scope == PASSWORD_CLIENT:
+            attempts.mark_success(taken.gate.scope, taken.gate.subject, ctx.now)
+        elif taken.gate.scope in (CODE, CODE_CLIENT, SIGNUP_CLIENT):
             attempts.clear(taken.gate.scope, taken.gate.subject)
-    account_scopes = (PASSWORD,) if attempt.password else (SECOND_FACTOR, CODE_OTHERS)
+    account_scopes = {
+        "password": (PASSWORD,),
+        "second_factor": (SECOND_FACTOR, CODE_OTHERS),
+        "signup": (SIGNUP,),
+    }[attempt.kind]
     for scope in account_scopes:
         attempts.clear(scope, attempt.email)
 
 
 def failed(ctx: Context, attempt: Attempt, user_id: int | None, event: str, **detail) -> None:
-    """Record a wrong guess (already counted by its reservation); 423 if it locked the account."""
+    """Record a wrong guess (already counted by its reservation); 423 if it locked the account.
+
+    The user is mailed once when wrong codes start to be slowed down: whoever entered them knew
+    the password, or is guessing from elsewhere.
+    """
     audit.record(ctx, user_id, event, **detail)
     slowest = max(attempt.taken, key=lambda t: t.next_at)
     if slowest.next_at > ctx.now:
@@ -146,68 +169,60 @@ def failed(ctx: Context, attempt: Attempt, user_id: int | None, event: str, **de
             seconds=slowest.next_at - ctx.now,
         )
     for taken in attempt.taken:
-        if taken.gate.scope == SECOND_FACTOR and taken.failures == ctx.settings.lock_after:
-            _lock(ctx, attempt.email, user_id, taken.failures)
-            raise Locked(LOCKED)
+        if not taken.counted or taken.gate.scope not in (SECOND_FACTOR, CODE_OTHERS):
+            continue
+        if taken.failures == taken.gate.backoff_after and user_id is not None:
+            notifications.send_notice(ctx.mailer, attempt.email, notifications.CODES_GUESSED)
+        if taken.gate.scope == SECOND_FACTOR and taken.failures >= ctx.settings.lock_after:
+            lockout.lock(ctx, attempt.email, taken.failures)
+            raise Locked(lockout.LOCKED)
 
 
-def _lock(ctx: Context, email: str, user_id: int | None, failures: int) -> None:
-    token = secrets.token_urlsafe(32)
-    attempts.set_unlock_hash(SECOND_FACTOR, email, _unlock_hash(ctx, token))
-    audit.record(ctx, user_id, audit.LOCKED, failures=failures)
-    notifications.send_lock_notice(ctx.mailer, email, token, ctx.settings.unlock_url)
-
-
-def unlock_with_token(ctx: Context, token: str) -> str | None:
-    """Unlock the account the mailed token belongs to (once); its email, or None."""
-    counter = attempts.take_by_unlock_hash(_unlock_hash(ctx, token))
-    if counter is None:
-        return None
-    attempts.clear(CODE_OTHERS, counter.subject)
-    return counter.subject
-
-
-def unlock(email: str) -> None:
-    """Clear every counter of an account's own (an administrator's unlock)."""
-    for scope in (SECOND_FACTOR, CODE_OTHERS, PASSWORD):
-        attempts.clear(scope, email)
-
-
-def forget(email: str) -> None:
-    """Drop every counter of an email and of its clients (the account is deleted)."""
-    attempts.clear_subject(email)
-
-
-def counters_of(email: str) -> list[Counter]:
-    """Every counter of an email and of its clients."""
-    return attempts.for_subject(email)
-
-
-def _reserve(ctx: Context, email: str, *, password: bool, gates: tuple[Gate, ...]) -> Attempt:
+def _reserve(ctx: Context, email: str, kind: str, gates: tuple[Gate, ...]) -> Attempt:
     taken: list[_Taken] = []
     try:
         for gate in gates:
-            taken.append(_reserve_one(ctx, gate))
+            count = not gate.shared or _still_counts(ctx, taken[-1])
+            taken.append(_reserve_one(ctx, gate, count=count))
     except (TooManyAttempts, Locked):
-        release(Attempt(email, password, tuple(taken)))
+        release(Attempt(email, kind, tuple(taken)))
         raise
-    return Attempt(email, password, tuple(taken))
+    return Attempt(email, kind, tuple(taken))
 
 
-def _reserve_one(ctx: Context, gate: Gate) -> _Taken:
+def _still_counts(ctx: Context, client: _Taken) -> bool:
+    """Whether a client's failure still adds to its account's counter (its first few only)."""
+    threshold = client.gate.backoff_after or ctx.settings.max_failed_attempts
+    return client.failures <= threshold
+
+
+def _reserve_one(ctx: Context, gate: Gate, *, count: bool) -> _Taken:
     for _ in range(RACE_ROUNDS):
         seen = attempts.find(gate.scope, gate.subject)
         failures = seen.failures if seen else 0
         if gate.stop_after is not None and failures >= gate.stop_after:
-            raise Locked(LOCKED) if gate.scope == SECOND_FACTOR else TooManyAttempts(CODE_WORN_OUT)
+            raise _stopped(ctx, gate, seen)
         if seen is not None and seen.next_attempt_at > ctx.now:
             raise _backed_off(seen.next_attempt_at - ctx.now)
+        if not count:  # checked, not counted
+            return _Taken(gate, seen, seen.next_attempt_at if seen else 0, failures, False)
         next_at = ctx.now + delay(ctx, gate.backoff_after, failures + 1)
         if attempts.advance(gate.scope, gate.subject, seen, next_at, ctx.now):
             if seen is None and secrets.randbelow(SWEEP_ONE_IN) == 0:
-                attempts.sweep(ctx.now - ctx.settings.events_retention_seconds)
-            return _Taken(gate, seen, next_at, failures + 1)
+                before = ctx.now - ctx.settings.events_retention_seconds
+                attempts.sweep(before, ctx.settings.lock_after)
+            return _Taken(gate, seen, next_at, failures + 1, True)
     raise _backed_off(1)
+
+
+def _stopped(ctx: Context, gate: Gate, seen: Counter | None) -> Exception:
+    if gate.scope == SECOND_FACTOR:
+        if seen is not None and seen.unlock_hash is None:  # LOCK_AFTER was lowered meanwhile
+            lockout.lock(ctx, gate.subject, seen.failures)
+        return Locked(lockout.LOCKED)
+    if gate.scope == CODE_OTHERS:
+        return TooManyAttempts(OTHERS_STOPPED)
+    return TooManyAttempts(CODE_WORN_OUT)
 
 
 def delay(ctx: Context, backoff_after: int | None, failures: int) -> int:
@@ -216,21 +231,21 @@ def delay(ctx: Context, backoff_after: int | None, failures: int) -> int:
     if backoff_after is None or failures < backoff_after:
         return 0
     s = ctx.settings
-    return min(
-        s.backoff_max_seconds, s.backoff_base_seconds * 2 ** min(failures - backoff_after, 40)
-    )
+    doubled = s.backoff_base_seconds * 2 ** min(failures - backoff_after, 40)
+    return min(s.backoff_max_seconds, doubled)
 
 
 def _backed_off(seconds: int) -> TooManyAttempts:
     wait = max(1, seconds)
-    return TooManyAttempts(
-        f"Too many failed attempts; try again in {wait} seconds", retry_after=wait
-    )
+    message = f"Too many failed attempts; try again in {wait} seconds"
+    return TooManyAttempts(message, retry_after=wait)
 
 
 def _client_subject(ctx: Context, email: str) -> str:
-    return f"{email}|{ctx.client.ip}"
+    return f"{email}|{ctx.client.key}"
 
 
-def _unlock_hash(ctx: Context, token: str) -> str:
-    return crypto.keyed_hash(ctx.settings.unlock_key, token)
+def _known_client(ctx: Context, own: Gate) -> bool:
+    counter = attempts.find(own.scope, own.subject)
+    recent = ctx.now - ctx.settings.known_client_seconds
+    return counter is not None and (counter.succeeded_at or 0) >= recent

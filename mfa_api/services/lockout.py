@@ -1,27 +1,57 @@
-"""Unlocking an account's second factor: by the token mailed with the lock notice, or by an
-administrator."""
+"""A locked second factor: the lock and its one notice, and the ways to lift it (the token that
+notice carries, or an administrator)."""
 
 from __future__ import annotations
 
-from ..errors import InvalidInput
-from ..store import users
-from . import audit, guard, notifications
+import secrets
+
+from ..errors import InvalidInput, Locked
+from ..security import crypto
+from ..store import attempts, users
+from ..store.attempts import CODE_OTHERS, PASSWORD, SECOND_FACTOR
+from . import audit, notifications
 from .context import Context
 
+LOCKED = (
+    "Too many failed codes: two-step sign-in is locked for this account. Unlock it with the "
+    "token we emailed, or ask an administrator."
+)
 INVALID_TOKEN = "Invalid or already used unlock token"  # noqa: S105 - a message
 
 
+def ensure_not_locked(ctx: Context, email: str) -> None:
+    """423 when the account's second factor is locked."""
+    counter = attempts.find(SECOND_FACTOR, email)
+    if counter is not None and counter.failures >= ctx.settings.lock_after:
+        if counter.unlock_hash is None:  # LOCK_AFTER was lowered below it meanwhile
+            lock(ctx, email, counter.failures)
+        raise Locked(LOCKED)
+
+
+def lock(ctx: Context, email: str, failures: int) -> None:
+    """Lock the account's second factor: the first caller sets the token and mails the notice."""
+    token = secrets.token_urlsafe(32)
+    if not attempts.lock_once(SECOND_FACTOR, email, _token_hash(ctx, token)):
+        return  # locked already: one notice per lock
+    user = users.find_by_email(email)
+    audit.record(ctx, user.id if user else None, audit.LOCKED, failures=failures)
+    notifications.send_lock_notice(ctx.mailer, email, token, ctx.settings.unlock_url)
+
+
 def unlock_with_token(token: str, ctx: Context) -> None:
-    """Unlock the account the token was mailed for; 400 when it is wrong or used."""
-    email = guard.unlock_with_token(ctx, token)
-    if email is None:
+    """Unlock the account the token was mailed for (once); 400 when it is wrong or used."""
+    counter = attempts.take_by_unlock_hash(_token_hash(ctx, token))
+    if counter is None:
         raise InvalidInput(INVALID_TOKEN)
-    _unlocked(email, ctx, by="token")
+    attempts.clear(CODE_OTHERS, counter.subject)
+    _unlocked(counter.subject, ctx, by="token")
 
 
 def unlock_by_admin(email: str, ctx: Context) -> None:
-    """Clear every counter of the account's own, locked or not."""
-    guard.unlock(email)
+    """Clear every counter of the account's own, locked or not (an email without an account
+    too: a pending sign-up's)."""
+    for scope in (SECOND_FACTOR, CODE_OTHERS, PASSWORD, attempts.SIGNUP):
+        attempts.clear(scope, email)
     _unlocked(email, ctx, by="admin")
 
 
@@ -29,3 +59,7 @@ def _unlocked(email: str, ctx: Context, *, by: str) -> None:
     user = users.find_by_email(email)
     audit.record(ctx, user.id if user else None, audit.UNLOCKED, by=by)
     notifications.send_notice(ctx.mailer, email, notifications.UNLOCKED)
+
+
+def _token_hash(ctx: Context, token: str) -> str:
+    return crypto.keyed_hash(ctx.settings.unlock_key, token)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..errors import NotFound, Unauthorized
+from ..errors import InvalidInput, NotFound, Unauthorized
 from ..security import passwords
 from ..store import users
 from ..store.users import User
-from . import audit, codes, guard, sessions, totp
+from . import audit, codes, guard, lockout, sessions, totp
 from .context import Context
 from .notifications import send_code
 
@@ -30,7 +30,7 @@ def authenticate(email: str, password: str, ctx: Context) -> User:
     if not passwords.verify_password(password, user.password_hash):
         guard.failed(ctx, attempt, user.id, audit.LOGIN_FAILED)
         raise Unauthorized(INVALID_CREDENTIALS)
-    guard.succeeded(attempt)
+    guard.succeeded(ctx, attempt)
     if passwords.needs_rehash(user.password_hash, rounds):
         users.set_password_hash(user.id, passwords.hash_password(password, rounds))
     return user
@@ -42,17 +42,17 @@ def check_password(user: User, password: str, ctx: Context) -> None:
     if not passwords.verify_password(password, user.password_hash):
         guard.failed(ctx, attempt, user.id, audit.PASSWORD_FAILED)
         raise Unauthorized(INVALID_PASSWORD)
-    guard.succeeded(attempt)
+    guard.succeeded(ctx, attempt)
 
 
 def start_login(*, email: str, password: str, ctx: Context) -> User:
     """Check the password, then email a new code that replaces any earlier one."""
     user = authenticate(email, password, ctx)
-    guard.ensure_not_locked(ctx, user.email)
+    lockout.ensure_not_locked(ctx, user.email)
     code = codes.issue_code(ctx)
     send_code(ctx.mailer, user.email, code.code, ctx.settings.otp_ttl_seconds)
     users.issue_email_otp(
-        user.id, code.code_hash, code.expires_at, purpose=codes.LOGIN, client=ctx.client.ip
+        user.id, code.code_hash, code.expires_at, purpose=codes.LOGIN, client=ctx.client.key
     )
     return user
 
@@ -62,26 +62,28 @@ def verify_login(*, email: str, email_otp: str, auth_code: str | None, ctx: Cont
     user = users.find_by_email(email)
     if user is None:
         raise NotFound("User not found")
+    refused = codes.refusal(ctx, user, codes.LOGIN)
+    if refused is not None:
+        raise refused
+    if user.twofa_enabled and auth_code is None:
+        raise InvalidInput(codes.CODES_REQUIRED)
     max_tries = ctx.settings.max_failed_attempts
-    checked = codes.check_with_totp(
+    attempt = codes.reserve_login_try(
+        ctx, user, user.email, lambda: users.reserve_code_try(user.id, user.otp_hash, max_tries)
+    )
+    matched, step = codes.matches(
         ctx,
-        user,
-        email=user.email,
-        purpose=codes.LOGIN,
+        user.otp_hash,
         email_otp=email_otp,
-        totp_secret=totp.reveal(ctx.settings, user.totp_secret) if user.twofa_enabled else None,
-        auth_code=auth_code,
+        totp_secret=totp.reveal(ctx.settings, user.totp_secret) if user.twofa_enabled else "",
+        auth_code=auth_code if user.twofa_enabled else None,
         last_step=user.totp_last_step,
-        reserve_try=lambda: users.reserve_code_try(user.id, user.otp_hash, max_tries),
-        reload=lambda: users.find_by_id(user.id),
     )
-    won = checked.matched and users.use_email_otp(
-        user.id, user.otp_hash, now=ctx.now, totp_step=checked.step
-    )
+    won = matched and users.use_email_otp(user.id, user.otp_hash, now=ctx.now, totp_step=step)
     if not won:
-        guard.failed(ctx, checked.attempt, user.id, audit.SECOND_FACTOR_FAILED, during="login")
+        guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="login")
         raise Unauthorized(codes.INVALID_CODES)
-    guard.succeeded(checked.attempt)
+    guard.succeeded(ctx, attempt)
     factor = "email_code+totp" if user.twofa_enabled else "email_code"
     audit.record(ctx, user.id, audit.LOGIN_SUCCEEDED, factor=factor)
     return sessions.access_token(user, ctx)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from html import escape
 
-from ..errors import ServiceUnavailable
+from ..errors import InvalidInput, ServiceUnavailable
 from ..mailer import Email, MailDeliveryError, Mailer
+from ..sms import SmsDeliveryError, SmsGateway
 
 log = logging.getLogger(__name__)
 
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 def code_email(to: str, code: str, ttl_seconds: int) -> Email:
     """The message carrying a one-time code and how long it lasts."""
     minutes = max(1, ttl_seconds // 60)
-    validity = f"This code is valid for {minutes} minute{'s' if minutes != 1 else ''}."
+    validity = f"This code is valid for {_minutes(ttl_seconds)}."
     return Email(
         to=to,
         subject=f"Your verification code: {code} (valid for {minutes} min)",
@@ -27,6 +28,23 @@ def code_email(to: str, code: str, ttl_seconds: int) -> Email:
             "<p>If you did not ask for it, ignore this message.</p>"
         ),
     )
+
+
+def text_code(sms: SmsGateway | None, phone: str, what: str, code: str, ttl_seconds: int) -> None:
+    """Text a one-time code to a phone (its digits; + is added); 400 without a gateway, 503 when
+    the gateway fails."""
+    if sms is None:
+        raise InvalidInput("SMS is not configured on this server")
+    text = f"Your {what} is {code}. It is valid for {_minutes(ttl_seconds)}."
+    try:
+        sms.send("+" + phone, text)
+    except SmsDeliveryError as exc:
+        raise ServiceUnavailable("Could not send the SMS") from exc
+
+
+def _minutes(ttl_seconds: int) -> str:
+    minutes = max(1, ttl_seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def send_code(mailer: Mailer, to: str, code: str, ttl_seconds: int) -> None:
@@ -44,6 +62,10 @@ BACKUP_CODE_USED = "A backup code was used to sign in to your account."
 PASSWORD_CHANGED = "The password of your account was changed."  # noqa: S105 - a sentence
 PHONE_VERIFIED = "A phone number was verified for your account; codes may now be texted to it."
 UNLOCKED = "Two-step sign-in was unlocked for your account."
+CODES_GUESSED = (
+    "Several wrong codes were entered in a row for your account, so further tries are being "
+    "slowed down. If they were not yours, someone may know your password: change it."
+)
 
 
 def notice_email(to: str, event: str) -> Email:
@@ -68,15 +90,15 @@ def send_notice(mailer: Mailer, to: str, event: str) -> None:
 def lock_email(to: str, token: str, unlock_url: str | None) -> Email:
     """The one notice of a lock, carrying the token that lifts it."""
     how = (
-        f"To unlock it, open {unlock_url.format(token=token)}"
+        f"To unlock it, open {unlock_url.replace('{token}', token)}"
         if unlock_url
         else f'To unlock it, send {{"token": "{token}"}} to POST /api/auth/unlock'
     )
     text = (
         "Too many wrong codes were entered for your account, so two-step sign-in is locked.\n"
         f"{how}\n(or ask an administrator). The token works once.\n\n"
-        "Whoever entered them knew your password: if it was not you, change your password "
-        "as soon as you are signed in again."
+        "If those codes were not yours, someone may know your password: change it as soon "
+        "as you are signed in again."
     )
     html = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in text.split("\n\n"))
     return Email(to=to, subject="Your account's two-step sign-in is locked", text=text, html=html)

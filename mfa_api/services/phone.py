@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 from ..db import IntegrityError
-from ..errors import Conflict, InvalidInput, ServiceUnavailable, Unauthorized
-from ..security import crypto
-from ..sms import SmsDeliveryError
+from ..errors import Conflict, InvalidInput, Unauthorized
 from ..store import users
 from ..store.ephemeral import ephemeral
 from ..store.users import User
@@ -30,12 +28,8 @@ def start(user: User, phone: str, password: str, code: str | None, ctx: Context)
     if users.phone_verified_by_other(phone, user.id):
         raise Conflict(PHONE_TAKEN)
     issued = codes.issue_code(ctx)
-    minutes = max(1, ctx.settings.otp_ttl_seconds // 60)
-    text = f"Your code to verify this phone is {issued.code}. It is valid for {minutes} minutes."
-    try:
-        ctx.sms.send("+" + phone, text)
-    except SmsDeliveryError as exc:
-        raise ServiceUnavailable("Could not send the SMS") from exc
+    ttl = ctx.settings.otp_ttl_seconds
+    notifications.text_code(ctx.sms, phone, "code to verify this phone", issued.code, ttl)
     record = {"phone": phone, "code_hash": issued.code_hash}
     ephemeral().put(_key(user.id), json.dumps(record), issued.expires_at, ctx.now)
 
@@ -47,12 +41,13 @@ def confirm(user: User, code: str, ctx: Context) -> str:
         raise InvalidInput(NO_VERIFICATION)
     record = json.loads(raw)
     attempt = guard.second_factor_attempt(ctx, user.email, code_tag=record["code_hash"][:16])
-    if not crypto.same_hash(record["code_hash"], codes.hash_code(ctx, code)):
+    if not codes.same_code(record["code_hash"], codes.hash_code(ctx, code)):
         guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="phone")
         raise Unauthorized("Invalid code")
     if ephemeral().take(_key(user.id), ctx.now) is None:
+        guard.release(attempt)
         raise InvalidInput(NO_VERIFICATION)  # a concurrent request confirmed it first
-    guard.succeeded(attempt)
+    guard.succeeded(ctx, attempt)
     try:
         users.set_verified_phone(user.id, record["phone"])
     except IntegrityError as exc:

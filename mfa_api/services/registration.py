@@ -1,14 +1,25 @@
-"""Registration: a pending sign-up with an emailed code and a TOTP secret, then its verification."""
+"""Registration: a pending sign-up with an emailed code and a TOTP secret, then its verification.
+
+An email may have several pending sign-ups, one per client that started one: a sign-up from
+elsewhere (someone who knows only the email) can neither replace nor kill the owner's.
+"""
 
 from __future__ import annotations
 
+import secrets
+
 from ..db import IntegrityError, transaction
-from ..errors import Conflict, NotFound, Unauthorized
+from ..errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 from ..security import otp, passwords
 from ..store import pending, users
+from ..store.pending import PendingUser
 from . import audit, codes, guard, totp
 from .context import Context
 from .notifications import send_code
+
+SWEEP_ONE_IN = 64  # sign-ups started between two sweeps of long-expired ones
+EXPIRED_KEPT_SECONDS = 86400
+_NO_SECRET = otp.new_totp_secret()  # checked when no sign-up is targeted, for equal time
 
 
 def register(
@@ -19,7 +30,8 @@ def register(
     password: str,
     ctx: Context,
 ) -> totp.Provisioning:
-    """Start (or start over) a registration and email its code; what the authenticator needs.
+    """Start (or start over) this client's registration and email its code; what the
+    authenticator needs.
 
     The mail goes out before anything is written: if it fails, the earlier pending
     registration (if any) is untouched and a retry simply succeeds.
@@ -40,47 +52,84 @@ def register(
                 otp_hash=code.code_hash,
                 totp_secret=totp.seal(ctx.settings, secret),
                 otp_expires_at=code.expires_at,
-                client=ctx.client.ip,
+                client=ctx.client.key,
             )
-    except IntegrityError as exc:  # a registration for the same email raced this one
+    except IntegrityError as exc:  # the same client's registration raced this one
         raise Conflict("A registration for this email is in progress") from exc
+    if secrets.randbelow(SWEEP_ONE_IN) == 0:
+        pending.sweep_expired(ctx.now - EXPIRED_KEPT_SECONDS)
     return totp.provision(secret, email, ctx.settings)
 
 
+def is_pending(email: str) -> bool:
+    """True when a sign-up for this email waits for its codes (and no account has it yet)."""
+    return pending.exists(email) and users.find_by_email(email) is None
+
+
 def verify_registration(*, email: str, email_otp: str, auth_code: str | None, ctx: Context) -> None:
-    """Check both codes and move the pending registration to `users`, in one transaction."""
-    waiting = pending.find_by_email(email)
-    if waiting is None:
+    """Check both codes and move the sign-up they belong to into `users`, in one transaction."""
+    signups = pending.for_email(email)
+    if not signups:
         raise NotFound("Pending registration not found")
+    if users.find_by_email(email) is not None:  # left behind by a race with the owner's verify
+        pending.delete_for_email(email)
+        raise Conflict("User already exists")
+    target = _targeted(ctx, signups, email_otp)
+    refused = [codes.refusal(ctx, s, pending.REGISTER) for s in ([target] if target else signups)]
+    if all(refused):  # the targeted sign-up's code, or every one of them, cannot be used
+        raise refused[-1]
+    if auth_code is None:
+        raise InvalidInput(codes.CODES_REQUIRED)
+    attempt = guard.signup_attempt(ctx, email)
     max_tries = ctx.settings.max_failed_attempts
-    checked = codes.check_with_totp(
+    own_code = target is not None and codes.holder_asked(ctx, target)
+    if own_code and not pending.reserve_code_try(target.id, target.otp_hash, max_tries):
+        guard.release(attempt)
+        raise TooManyAttempts(guard.CODE_WORN_OUT)
+    matched, step = codes.matches(
         ctx,
-        waiting,
-        email=waiting.email,
-        purpose=pending.REGISTER,
+        target.otp_hash if target else "",
         email_otp=email_otp,
-        totp_secret=totp.reveal(ctx.settings, waiting.totp_secret),
+        totp_secret=totp.reveal(ctx.settings, target.totp_secret) if target else _NO_SECRET,
         auth_code=auth_code,
         last_step=None,
-        reserve_try=lambda: pending.reserve_code_try(waiting.id, waiting.otp_hash, max_tries),
-        reload=lambda: pending.find_by_email(email),
     )
-    if not checked.matched:
-        guard.failed(ctx, checked.attempt, None, audit.SECOND_FACTOR_FAILED)
+    if not matched:
+        guard.failed(ctx, attempt, None, audit.SECOND_FACTOR_FAILED)
         raise Unauthorized(codes.INVALID_CODES)
     try:
+        user_id = _create_user(target, step, ctx)
+    except Unauthorized:
+        guard.release(attempt)  # right codes, but a concurrent request used them first
+        raise
+    guard.succeeded(ctx, attempt)
+    audit.record(ctx, user_id, audit.REGISTERED)
+
+
+def _targeted(ctx: Context, signups: list[PendingUser], email_otp: str) -> PendingUser | None:
+    """The sign-up whose code this is, else the calling client's own (if it has one)."""
+    code_hash = codes.hash_code(ctx, email_otp)
+    for signup in signups:
+        if signup.otp_hash and codes.same_code(signup.otp_hash, code_hash):
+            return signup
+    return next((s for s in signups if codes.holder_asked(ctx, s)), None)
+
+
+def _create_user(signup: PendingUser, step: int | None, ctx: Context) -> int:
+    """Move the sign-up into `users` (the email's other sign-ups go); the new user's id."""
+    try:
         with transaction():
-            if not pending.take(waiting.id, waiting.otp_hash, now=ctx.now):
-                raise Unauthorized(codes.INVALID_CODES)  # another request used the code first
+            if not pending.take(signup.id, signup.otp_hash, now=ctx.now):
+                raise Unauthorized(codes.INVALID_CODES)
             user_id = users.create_verified(
-                names=waiting.names,
-                email=waiting.email,
-                phone=waiting.phone,
-                password_hash=waiting.password_hash,
-                totp_secret=waiting.totp_secret,
-                totp_step=checked.step,
+                names=signup.names,
+                email=signup.email,
+                phone=signup.phone,
+                password_hash=signup.password_hash,
+                totp_secret=signup.totp_secret,
+                totp_step=step,
             )
+            pending.delete_for_email(signup.email)
     except IntegrityError as exc:
         raise Conflict("User already exists") from exc
-    guard.succeeded(checked.attempt)
-    audit.record(ctx, user_id, audit.REGISTERED)
+    return user_id

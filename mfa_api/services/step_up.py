@@ -33,7 +33,7 @@ def second_factor(user: User, code: str, ctx: Context, during: str = "step_up") 
     if factor is None:
         guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during=during)
         raise Unauthorized(INVALID_CODE)
-    guard.succeeded(attempt)
+    guard.succeeded(ctx, attempt)
     audit.record(ctx, user.id, audit.SECOND_FACTOR_SUCCEEDED, during=during, factor=factor)
     if factor == "backup_code":
         backup.announce_use(user, ctx)

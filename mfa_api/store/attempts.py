@@ -11,8 +11,18 @@ from dataclasses import dataclass
 
 from ..db import IntegrityError, get_db
 
-_COLUMNS = "scope, subject, failures, next_attempt_at, unlock_hash"
+_COLUMNS = "scope, subject, failures, next_attempt_at, unlock_hash, succeeded_at"
 SWEEP_BATCH = 100
+
+# What a counter counts. Subjects are the email as stored, `email|client` for one client.
+PASSWORD = "password"  # noqa: S105 - an account's wrong passwords, from any client
+PASSWORD_CLIENT = "password-client"  # noqa: S105 - one client's, on an account
+SECOND_FACTOR = "second-factor"  # an account's wrong codes from clients that proved the password
+CODE = "code"  # the tries at one code that has no row of its own (a phone's)
+CODE_CLIENT = "code-client"  # one client that did not ask for a code, guessing it
+CODE_OTHERS = "code-others"  # every such client together, on an account
+SIGNUP_CLIENT = "signup-client"  # one client's wrong codes on an email's pending sign-ups
+SIGNUP = "signup"  # every client's together
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,7 @@ class Counter:
     failures: int
     next_attempt_at: int
     unlock_hash: str | None
+    succeeded_at: int | None
 
 
 def find(scope: str, subject: str) -> Counter | None:
@@ -86,12 +97,34 @@ def clear(scope: str, subject: str) -> None:
     )
 
 
-def set_unlock_hash(scope: str, subject: str, unlock_hash: str) -> None:
-    """Remember the keyed hash of the token that may unlock this counter."""
-    get_db().execute(
-        "UPDATE attempt_counters SET unlock_hash = ? WHERE scope = ? AND subject = ?",
+def mark_success(scope: str, subject: str, now: int) -> None:
+    """Start the counter over and remember when its subject last succeeded."""
+    db = get_db()
+    reset = (
+        "UPDATE attempt_counters SET failures = 0, next_attempt_at = 0, succeeded_at = ?, "
+        "updated_at = ? WHERE scope = ? AND subject = ?"
+    )
+    if db.execute(reset, (now, now, scope, subject)) == 1:
+        return
+    try:
+        db.execute(
+            "INSERT INTO attempt_counters (scope, subject, failures, next_attempt_at, "
+            "succeeded_at, updated_at) VALUES (?, ?, 0, 0, ?, ?)",
+            (scope, subject, now, now),
+        )
+    except IntegrityError:  # created meanwhile by a concurrent attempt
+        db.execute(reset, (now, now, scope, subject))
+
+
+def lock_once(scope: str, subject: str, unlock_hash: str) -> bool:
+    """Set the hash of the token that may unlock this counter, unless one is set; True if this
+    call set it (so exactly one caller mails the notice)."""
+    changed = get_db().execute(
+        "UPDATE attempt_counters SET unlock_hash = ? "
+        "WHERE scope = ? AND subject = ? AND unlock_hash IS NULL",
         (unlock_hash, scope, subject),
     )
+    return changed == 1
 
 
 def take_by_unlock_hash(unlock_hash: str) -> Counter | None:
@@ -126,10 +159,15 @@ def clear_subject(subject: str) -> None:
     )
 
 
-def sweep(before: int) -> None:
+def sweep(before: int, lock_after: int) -> None:
     """Forget a batch of counters untouched since before, unless they hold a lock."""
     get_db().delete_oldest(
-        "attempt_counters", "updated_at", before, SWEEP_BATCH, extra="unlock_hash IS NULL"
+        "attempt_counters",
+        "updated_at",
+        before,
+        SWEEP_BATCH,
+        extra=f"unlock_hash IS NULL AND NOT (scope = '{SECOND_FACTOR}' AND failures >= ?)",
+        extra_params=(lock_after,),
     )
 
 

@@ -24,7 +24,7 @@ class Event:
 
 def record(
     *,
-    user_id: int,
+    user_id: int | None,
     event: str,
     ip: str,
     user_agent: str,

@@ -11,6 +11,7 @@ _COLUMNS = (
     "otp_client"
 )
 REGISTER = "register"  # the purpose of every code a pending registration holds
+SWEEP_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,18 @@ def _pending(row: dict | None) -> PendingUser | None:
     )
 
 
-def find_by_email(email: str) -> PendingUser | None:
-    """The pending registration for this (lower-case) email, or None."""
-    row = get_db().fetch_one(f"SELECT {_COLUMNS} FROM waiting_users WHERE email = ?", (email,))
-    return _pending(row)
+def for_email(email: str) -> list[PendingUser]:
+    """Every pending sign-up for this email (one per client that started one), oldest first."""
+    rows = get_db().fetch_all(
+        f"SELECT {_COLUMNS} FROM waiting_users WHERE email = ? ORDER BY waiting_id", (email,)
+    )
+    return [_pending(row) for row in rows]
+
+
+def exists(email: str) -> bool:
+    """True when some sign-up for this email is pending."""
+    row = get_db().fetch_one("SELECT 1 AS x FROM waiting_users WHERE email = ?", (email,))
+    return row is not None
 
 
 def replace(
@@ -64,14 +73,14 @@ def replace(
     otp_expires_at: int,
     client: str,
 ) -> int:
-    """Start a registration over: drop any pending one with this email, insert this one.
+    """Start a client's sign-up for an email over: drop the one it had pending, insert this one.
 
-    Only the email's own: a phone typed at sign-up is a claim, and another email's sign-up with
-    the same phone neither deletes nor blocks this one. Call inside a transaction, so that a
-    failure leaves the earlier registration in place.
+    Only that client's: another client's sign-up for the same email (its owner's, maybe) and
+    any sign-up with the same phone (a claim, not a key) stay as they are. Call inside a
+    transaction, so that a failure leaves the earlier registration in place.
     """
     db = get_db()
-    db.execute("DELETE FROM waiting_users WHERE email = ?", (email,))
+    db.execute("DELETE FROM waiting_users WHERE email = ? AND otp_client = ?", (email, client))
     return db.insert(
         "INSERT INTO waiting_users (names, email, phone, password, email_otp, phone_otp, "
         "auth_code, otp_expires_at, trials, otp_client) VALUES (?, ?, ?, ?, ?, '', ?, ?, 0, ?)",
@@ -102,3 +111,13 @@ def take(pending_id: int, otp_hash: str, *, now: int) -> bool:
         )
         == 1
     )
+
+
+def delete_for_email(email: str) -> None:
+    """Drop every pending sign-up for this email (its account now exists)."""
+    get_db().execute("DELETE FROM waiting_users WHERE email = ?", (email,))
+
+
+def sweep_expired(before: int) -> None:
+    """Drop a batch of the sign-ups whose code expired before `before`."""
+    get_db().delete_oldest("waiting_users", "otp_expires_at", before, SWEEP_BATCH)

@@ -191,9 +191,11 @@ def change_password(user_id: int, password_hash: str) -> None:
 
 
 def delete(user_id: int) -> None:
-    """Delete the user and every row of theirs (explicitly: the FKs cascade, but only if on)."""
+    """Delete the user and every row of theirs, audit trail included (explicitly: the FKs
+    cascade, but only if on, and the trail has none)."""
     db = get_db()
     db.execute("DELETE FROM backup_codes WHERE user_id = ?", (user_id,))
     db.execute("DELETE FROM auth_challenges WHERE user_id = ?", (user_id,))
     db.execute("DELETE FROM otp_settings WHERE user_id = ?", (user_id,))
+    db.execute("DELETE FROM security_events WHERE user_id = ?", (user_id,))
     db.execute("DELETE FROM users WHERE id = ?", (user_id,))

@@ -23,6 +23,10 @@ ALTER TABLE waiting_users ADD INDEX waiting_users_phone (phone);
 ALTER TABLE users ADD COLUMN otp_purpose VARCHAR(100) NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN otp_client VARCHAR(64) NOT NULL DEFAULT '';
 ALTER TABLE waiting_users ADD COLUMN otp_client VARCHAR(64) NOT NULL DEFAULT '';
+-- One pending sign-up per email *and client*: a sign-up from elsewhere for the same email is
+-- a sign-up of its own, and can neither replace nor kill the one the owner started.
+ALTER TABLE waiting_users DROP INDEX email;
+ALTER TABLE waiting_users ADD UNIQUE KEY waiting_users_email_client (email, otp_client);
 
 -- Random ids compare exactly too.
 ALTER TABLE auth_challenges MODIFY jti VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;
@@ -35,6 +39,7 @@ CREATE TABLE IF NOT EXISTS attempt_counters (
   failures INT NOT NULL DEFAULT 0,
   next_attempt_at BIGINT NOT NULL DEFAULT 0,
   unlock_hash CHAR(64) NULL,
+  succeeded_at BIGINT NULL,
   updated_at BIGINT NOT NULL,
   PRIMARY KEY (scope, subject),
   UNIQUE KEY attempt_counters_unlock (unlock_hash),

@@ -1,6 +1,7 @@
 -- Account defence (see sql/mysql/004_account_defence.sql). SQLite compares text exactly already;
--- its inline UNIQUE on phone cannot be dropped, so users and waiting_users are rebuilt the way
--- SQLite documents it (init-db runs migrations with foreign keys off, and checks them after).
+-- its inline UNIQUEs on phone (and waiting_users' on email) cannot be dropped, so users and
+-- waiting_users are rebuilt the way SQLite documents it (init-db runs migrations with foreign
+-- keys off, and checks them after).
 
 CREATE TABLE users_new (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -32,7 +33,7 @@ CREATE INDEX users_phone ON users (phone);
 CREATE TABLE waiting_users_new (
   waiting_id INTEGER PRIMARY KEY AUTOINCREMENT,
   names TEXT NOT NULL,
-  email TEXT NOT NULL UNIQUE,
+  email TEXT NOT NULL,
   phone TEXT NOT NULL,
   password TEXT NOT NULL,
   email_otp TEXT NOT NULL,
@@ -42,7 +43,8 @@ CREATE TABLE waiting_users_new (
   created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
   otp_expires_at INTEGER,
   trials INTEGER NOT NULL DEFAULT 0,
-  otp_client TEXT NOT NULL DEFAULT ''
+  otp_client TEXT NOT NULL DEFAULT '',
+  UNIQUE (email, otp_client)
 );
 INSERT INTO waiting_users_new (waiting_id, names, email, phone, password, email_otp, phone_otp,
   auth_code, otp_expiry, created_at, otp_expires_at, trials)
@@ -58,6 +60,7 @@ CREATE TABLE IF NOT EXISTS attempt_counters (
   failures INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL DEFAULT 0,
   unlock_hash TEXT UNIQUE,
+  succeeded_at INTEGER,
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (scope, subject)
 );

@@ -208,10 +208,55 @@ def test_a_stranger_cannot_kill_a_pending_sign_up(defence, legacy):
     secret = legacy.register()["secret"]
     code = legacy.last_code(EMAIL)
     body = {"email": EMAIL, "email_otp": "000000", "auth_code": "000000"}
-    guesses = [legacy.post("verify", body, **ATTACKER).status_code for _ in range(6)]
-    assert guesses == [401] * 5 + [429]
+    guesses = [legacy.post("verify", body, **ATTACKER).status_code for _ in range(5)]
+    assert guesses == [401] * 3 + [429] * 2  # that client backs off; the sign-up lives on
     right = {"email": EMAIL, "email_otp": code, "auth_code": totp(secret)}
     assert legacy.post("verify", right).status_code == 200
+
+
+def test_a_strangers_sign_up_for_the_same_email_neither_replaces_nor_kills_the_owners(
+    defence, legacy, db
+):
+    owner = legacy.register()
+    owner_code = legacy.last_code(EMAIL)
+    other = {"names": "Mallory", "email": EMAIL, "phone": "250788000666", "password": PASSWORD}
+    assert legacy.post("register", other, **ATTACKER).status_code == 200  # a sign-up of its own
+    assert db.fetch_one("SELECT COUNT(*) AS n FROM waiting_users", ())["n"] == 2
+    right = {"email": EMAIL, "email_otp": owner_code, "auth_code": totp(owner["secret"])}
+    assert legacy.post("verify", right).status_code == 200
+    assert db.fetch_one("SELECT COUNT(*) AS n FROM waiting_users", ())["n"] == 0
+    assert db.fetch_one("SELECT names FROM users", ())["names"] == "Alice"
+
+
+def test_failed_sign_ups_never_lock_the_account_the_email_later_gets(defence, legacy):
+    other = {"names": "Mallory", "email": EMAIL, "phone": "250788000666", "password": PASSWORD}
+    wrong = {"email": EMAIL, "email_otp": "000000", "auth_code": "000000"}
+    for _ in range(5):  # the attacker starts over and over, waiting out its delays
+        legacy.post("register", other, **ATTACKER)
+        for _ in range(5):
+            response = legacy.post("verify", wrong, **ATTACKER)
+            if response.status_code == 429:
+                CLOCK.advance(int(response.headers["Retry-After"]))
+    secret = legacy.register()["secret"]  # the owner, from their own client
+    right = {"email": EMAIL, "email_otp": legacy.last_code(EMAIL), "auth_code": totp(secret)}
+    assert legacy.post("verify", right).status_code == 200
+
+
+def test_a_sign_up_left_behind_by_a_race_does_not_turn_logins_into_registrations(legacy, db):
+    secret = legacy.enrolled()
+    db.execute(  # as a sign-up written just after the owner's verify would leave it
+        "INSERT INTO waiting_users (names, email, phone, password, email_otp, auth_code, "
+        "otp_expires_at, otp_client) VALUES ('M', ?, '1234567', 'h', 'x', 'y', 0, '10.9.9.9')",
+        (EMAIL,),
+    )
+    code = legacy.login()
+    verify = legacy.post(
+        "verify", {"email": EMAIL, "email_otp": code, "auth_code": totp(secret, 1)}
+    )
+    assert verify.json["message"] == "Login verification successful"
+    register = {"email": EMAIL, "email_otp": "000000", "auth_code": "000000", "type": "register"}
+    assert legacy.post("verify", register).status_code == 409
+    assert db.fetch_one("SELECT COUNT(*) AS n FROM waiting_users", ())["n"] == 0
 
 
 def test_strangers_together_back_off_at_the_accounts_ceiling(defence, legacy):
@@ -264,11 +309,142 @@ def test_twenty_concurrent_wrong_guesses_on_one_mfa_php_code_evaluate_no_more_th
 @pytest.fixture
 def unlock_url(defence):
     """Lock notices link to the app's own unlock page (ask for it before `twofa`)."""
-    defence["UNLOCK_URL"] = "https://app.example/unlock?token={token}"
+    defence["UNLOCK_URL"] = "https://app.example/{lang}/unlock?token={token}"
 
 
 def test_the_lock_notice_links_to_unlock_url_when_set(unlock_url, twofa):
     fail_until_locked(twofa, twofa.user())
     notice = next(m for m in twofa.mailbox if "is locked" in m.subject)
-    token = re.search(r"unlock\?token=([\w-]+)", notice.body).group(1)
+    token = re.search(r"/\{lang\}/unlock\?token=([\w-]+)", notice.body).group(1)
     assert twofa.post("unlock", body={"token": token}).status_code == 200
+
+
+def test_one_client_alone_never_slows_the_account_for_others(defence, twofa):
+    twofa.user()
+    wrong = {"email": EMAIL, "password": "wrong-password"}
+    attacker = from_ip("10.0.0.1")
+    evaluated = 0
+    for _ in range(30):  # patient: waits out every delay it is given
+        response = twofa.post("login", body=wrong, **attacker)
+        if response.status_code == 429:
+            CLOCK.advance(int(response.headers["Retry-After"]))
+        else:
+            evaluated += 1
+    assert evaluated > 6  # past the account-wide ceiling, had it counted them all
+    right = {"email": EMAIL, "password": PASSWORD}
+    assert twofa.post("login", body=right, **from_ip("10.0.9.9")).status_code == 200
+
+
+def test_a_client_that_logged_in_lately_is_spared_the_account_wide_back_off(defence, twofa):
+    twofa.user()
+    right = {"email": EMAIL, "password": PASSWORD}
+    home = from_ip("192.0.2.10")
+    assert twofa.post("login", body=right, **home).status_code == 200
+    wrong = {"email": EMAIL, "password": "wrong-password"}
+    for n in range(3):  # many clients, 3 wrong passwords each: the account backs off
+        for _ in range(3):
+            twofa.post("login", body=wrong, **from_ip(f"198.51.100.{n}"))
+    assert twofa.post("login", body=right, **from_ip("203.0.113.9")).status_code == 429
+    assert twofa.post("login", body=right, **home).status_code == 200
+
+
+def test_one_ipv6_subscriber_is_one_client(defence, twofa):
+    twofa.user()
+    wrong = {"email": EMAIL, "password": "wrong-password"}
+    statuses = [
+        twofa.post("login", body=wrong, **from_ip(f"2001:db8:1:2::{n:x}")).status_code
+        for n in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]  # one /64: one client
+
+
+def test_a_password_holder_guessing_from_other_clients_is_stopped_at_the_lock_count(
+    defence, legacy
+):
+    legacy.enrolled()
+    statuses = []
+    for n in range(4):  # a code from the password's client, guesses from others
+        legacy.login()
+        for k in range(3):
+            guess = {"email": EMAIL, "email_otp": "000000", "auth_code": "000000"}
+            response = legacy.post("verify", guess, **from_ip(f"198.51.{n}.{k}"))
+            if response.status_code == 429 and "Retry-After" in response.headers:
+                CLOCK.advance(int(response.headers["Retry-After"]))
+                response = legacy.post("verify", guess, **from_ip(f"198.51.{n}.{k}"))
+            statuses.append(response.status_code)
+    assert statuses.count(401) == 8  # LOCK_AFTER evaluated, then refused
+    assert statuses[-1] == 429
+    assert "device that asked for it" in response.json["error"]
+
+
+def test_the_user_may_finish_from_another_client_than_the_one_that_logged_in(legacy):
+    secret = legacy.enrolled()
+    code = legacy.login()
+    right = {"email": EMAIL, "email_otp": code, "auth_code": totp(secret, 1)}
+    assert legacy.post("verify", right, **from_ip("192.0.2.77")).status_code == 200
+
+
+def test_the_user_is_mailed_when_wrong_codes_start_to_be_slowed(defence, twofa):
+    secret = twofa.user()
+    for _ in range(3):
+        twofa.post("2fa/verify", twofa.challenge(), {"otp": wrong_totp(secret)})
+    notices = [m for m in twofa.mailbox if "wrong codes were entered" in m.body]
+    assert len(notices) == 1
+
+
+@pytest.fixture
+def lowered_lock(defence):
+    """LOCK_AFTER lowered below a counter that already stands (ask for it before `twofa`)."""
+    defence["LOCK_AFTER"] = 3
+
+
+def test_a_counter_past_a_lowered_lock_after_is_locked_with_its_notice(lowered_lock, twofa, db):
+    secret = twofa.user()
+    db.execute(
+        "INSERT INTO attempt_counters (scope, subject, failures, next_attempt_at, updated_at) "
+        "VALUES ('second-factor', ?, 5, 0, 0)",
+        (EMAIL,),
+    )
+    for _ in range(2):
+        assert twofa.post("login", body={"email": EMAIL, "password": PASSWORD}).status_code == 423
+    assert len([m for m in twofa.mailbox if "is locked" in m.subject]) == 1
+    token = unlock_token(twofa.mailbox)
+    assert twofa.post("unlock", body={"token": token}).status_code == 200
+    assert twofa.post("2fa/verify", twofa.challenge(), {"otp": totp(secret, 1)}).status_code == 200
+
+
+def test_refused_by_the_account_the_clients_own_counter_is_given_back(defence, twofa, db):
+    twofa.user()
+    wrong = {"email": EMAIL, "password": "wrong-password"}
+    for n in range(2):
+        for _ in range(3):
+            twofa.post("login", body=wrong, **from_ip(f"198.51.100.{n}"))
+    fresh = from_ip("203.0.113.5")
+    assert twofa.post("login", body=wrong, **fresh).status_code == 429  # the account's delay
+    assert counter(db, "password-client", f"{EMAIL}|203.0.113.5") == 0
+
+
+def test_twenty_concurrent_wrong_guesses_on_fresh_challenges_evaluate_no_more_than_back_off(
+    defence, twofa, twofa_app, db
+):
+    secret = twofa.user()
+    challenges = [twofa.challenge() for _ in range(20)]
+
+    def send():
+        token = challenges.pop()
+        response = twofa_app.test_client().post(
+            "/api/auth/2fa/verify",
+            json={"otp": wrong_totp(secret)},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        return response.status_code
+
+    statuses = together(send, 20)
+    assert statuses.count(401) == events(db, "second_factor_failed") <= 3  # BACKOFF_AFTER
+
+
+def test_an_email_too_long_to_be_one_is_a_400_not_a_500(twofa):
+    long_email = "a" * 300 + "@example.com"
+    assert twofa.post("login", body={"email": long_email, "password": PASSWORD}).status_code == 400
+    legacy = twofa.legacy.post("login", {"email": long_email, "password": PASSWORD})
+    assert legacy.status_code == 400

@@ -80,3 +80,13 @@ def test_events_older_than_the_retention_are_not_listed(twofa):
     access = twofa.access(secret)
     listed = names(twofa.call("GET", "events", access))
     assert "login_failed" not in listed and "login_succeeded" in listed
+
+
+def test_deleting_an_account_deletes_its_trail_but_records_the_deletion(twofa, db):
+    secret = twofa.user()
+    twofa.post("login", body={"email": EMAIL, "password": "wrong-password"})
+    access = twofa.access(secret)
+    assert twofa.call("DELETE", "account", access, twofa.step_up(secret)).status_code == 200
+    rows = db.fetch_all("SELECT user_id, event, detail FROM security_events", ())
+    assert [(r["user_id"], r["event"]) for r in rows] == [(None, "account_deleted")]
+    assert '"by":"user"' in rows[0]["detail"]

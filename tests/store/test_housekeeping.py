@@ -32,8 +32,9 @@ def test_sweep_forgets_idle_counters_but_never_a_lock(app):
         for subject, now in (("old@x.example", 100), ("new@x.example", 900)):
             assert attempts.advance("password", subject, None, 0, now)
         assert attempts.advance("second-factor", "locked@x.example", None, 0, 100)
-        attempts.set_unlock_hash("second-factor", "locked@x.example", "h" * 64)
-        attempts.sweep(before=500)
+        assert attempts.lock_once("second-factor", "locked@x.example", "h" * 64)
+        assert not attempts.lock_once("second-factor", "locked@x.example", "i" * 64)
+        attempts.sweep(before=500, lock_after=100)
         assert attempts.find("password", "old@x.example") is None
         assert attempts.find("password", "new@x.example") is not None
         assert attempts.find("second-factor", "locked@x.example") is not None
