@@ -32,10 +32,19 @@ PURGE_EVERY = 64  # events written between two purges of those past the retentio
 
 
 def record(ctx: Context, user_id: int | None, event: str, **detail) -> None:
-    """Write an event for a user (none for an email that has no account); now and then, drop
-    a batch of those past the retention."""
-    if user_id is None:
-        return
+    """Write an event for a user (none for an email that has no account)."""
+    if user_id is not None:
+        _write(ctx, user_id, event, detail or None)
+
+
+def record_deletion(ctx: Context, user_id: int, *, by: str) -> None:
+    """Write that an account was deleted: with its trail gone, under no user (the id kept in
+    the detail), so that a later account given the same id never reads it."""
+    _write(ctx, None, ACCOUNT_DELETED, {"user_id": user_id, "by": by})
+
+
+def _write(ctx: Context, user_id: int | None, event: str, detail: dict | None) -> None:
+    """Append the event as the calling client's; now and then drop a batch past the retention."""
     events.record(
         user_id=user_id,
         event=event,
@@ -43,24 +52,10 @@ def record(ctx: Context, user_id: int | None, event: str, **detail) -> None:
         user_agent=ctx.client.user_agent,
         request_id=ctx.client.request_id,
         at=ctx.now,
-        detail=detail or None,
+        detail=detail,
     )
     if secrets.randbelow(PURGE_EVERY) == 0:
         events.purge(ctx.now - ctx.settings.events_retention_seconds)
-
-
-def record_deletion(ctx: Context, user_id: int, *, by: str) -> None:
-    """Write that an account was deleted: with its trail gone, under no user (the id kept in
-    the detail), so that a later account given the same id never reads it."""
-    events.record(
-        user_id=None,
-        event=ACCOUNT_DELETED,
-        ip=ctx.client.ip,
-        user_agent=ctx.client.user_agent,
-        request_id=ctx.client.request_id,
-        at=ctx.now,
-        detail={"user_id": user_id, "by": by},
-    )
 
 
 def recent(user_id: int, limit: int, ctx: Context) -> list[Event]:
