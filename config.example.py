@@ -1,12 +1,22 @@
 """Copy to config.py (next to wsgi.py) and edit. MFA_<KEY> environment variables override it.
 
-Every key is optional except SECRET_KEY in production. Values shown are examples or defaults.
+Outside development (FLASK_DEBUG=1) the service refuses to start without SECRET_KEY, MAIL_SERVER
+and an encryption key; `flask --app wsgi check-config` lists everything that is wrong at once.
+This file ships no usable secret: make your own, as each comment says.
 """
 
-# Signs tokens and keys the stored OTP hashes. Required in production (the service refuses
-# to start without it); every worker and host must share the same one. Make one with:
-#   python -c "import secrets; print(secrets.token_urlsafe(48))"
-SECRET_KEY = "change-me-to-a-long-random-string"
+# Signs tokens and keys the stored code hashes; at least 32 bytes, the same on every worker and
+# host. Make one with:  python -c "import secrets; print(secrets.token_urlsafe(48))"
+# SECRET_KEY = "<the output of that command>"
+
+# Encrypts TOTP secrets and backup-code copies at rest: a key ring, newest first. Make a key with
+# `flask --app wsgi gen-key`. To rotate: put a new key first, keep the old ones after it, run
+# `flask --app wsgi rotate-keys`, then drop the old ones. (The older ENCRYPTION_KEY, any string,
+# still works and is read as the oldest key of the ring.)
+# ENCRYPTION_KEYS = ["<the output of flask gen-key>"]
+# While a PHP mfa-php still reads this database it needs the TOTP secrets in plain text; say so
+# on purpose (backup-code copies are encrypted all the same):
+# ALLOW_PLAINTEXT_SECRETS = True
 
 # SQLite by default (instance/mfa.sqlite3). For MySQL/MariaDB, an mfa-php database included:
 # DATABASE_URL = "mysql://user:password@127.0.0.1:3306/otp"
@@ -30,7 +40,8 @@ BCRYPT_ROUNDS = 12
 # Access token lifetime in seconds.
 JWT_TTL_SECONDS = 3600
 
-# Mail (flask-mail). With MAIL_SERVER unset, mail is written to the log: development only.
+# Mail (flask-mail). Required outside development; unset in development, mail (one-time codes
+# included) is written to the log.
 # MAIL_SERVER = "smtp.example.com"
 # MAIL_PORT = 587
 # MAIL_USE_TLS = True
@@ -89,6 +100,9 @@ SETUP_TTL_SECONDS = 900
 # SMS_AUTH_TOKEN = "..."
 # SMS_FROM = "+15550001234"
 
-# Encrypt TOTP secrets at rest (opt-in: a PHP install sharing the database could no longer read
-# them). Backup-code copies are always encrypted, with this key or one derived from SECRET_KEY.
-# ENCRYPTION_KEY = "another-long-random-string"
+# New passwords that are common or breached (a list shipped with the service) are refused;
+# turn it off only for old clients that must keep their choices. Whitespace-only is refused always.
+REJECT_COMMON_PASSWORDS = True
+
+# Behind HTTPS, tell browsers to use nothing else for this many seconds (0: no HSTS header).
+HSTS_SECONDS = 0

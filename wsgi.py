@@ -1,5 +1,10 @@
 """The WSGI entry point: `gunicorn wsgi:app` or `flask --app wsgi run`."""
 
-from mfa_api import create_app
+import sys
 
-app = create_app()
+from mfa_api import ConfigError, create_app
+
+try:
+    app = create_app()
+except ConfigError as exc:  # one clear line, not a traceback
+    sys.exit(f"mfa-api will not start: {exc}")

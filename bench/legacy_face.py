@@ -3,9 +3,11 @@
     python -m bench.legacy_face [--db sqlite|mysql] [--rounds N]
 
 What it compares against: a bare bcrypt check at the same cost (the floor of any login), and a
-trivial request through the same app (the floor of any request). It also prints how long the
-three kinds of failed login take relative to each other: they should be about equal, so that
-nobody learns which emails exist.
+trivial request through the same app (the floor of any request). It also prints how long a
+wrong password takes for each kind of email relative to an unknown one: unknown, pending
+(a sign-up not verified yet), current (a hash at the configured cost) and upgraded (mfa-php's
+$2y$10$, not logged in since): they should all be about equal (0.9 to 1.1), so that nobody
+learns which emails exist or which accounts came from mfa-php.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ import time
 from collections.abc import Callable
 
 import bcrypt
+from cryptography.fernet import Fernet
 
 from mfa_api import create_app
-from mfa_api.config import settings_from
 from mfa_api.db import connect
 from mfa_api.migrate import upgrade
 from mfa_api.security import otp
-from mfa_api.services.codes import hash_code
+from mfa_api.security.crypto import keyed_hash
 
 PREFIX = "/mfa-php/api"
 PASSWORD = "bench-password-1"
@@ -62,15 +64,26 @@ def build_app(db_kind: str, rounds: int, workdir: str):
             "MAIL_SERVER": "localhost",  # recorded by flask-mail, not sent
             "BCRYPT_ROUNDS": rounds,
             "RATELIMIT_ENABLED": False,  # else repeated logins would be answered 429, fast
+            "BACKOFF_AFTER": 10**6,  # likewise the account defence's back-off
+            "ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
+            "ACCOUNT_BACKOFF_AFTER": 10**6,
         }
     )
     conn = connect(url)
     upgrade(conn)
     secret = otp.new_totp_secret()
     password_hash = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds)).decode()
-    conn.execute(
+    insert = (
         "INSERT INTO users (names, email, phone, password, is_verified, auth_code, otp, trials) "
-        "VALUES ('Bench', 'bench@example.com', '250788000000', ?, 1, ?, '', 0)",
+        "VALUES ('Bench', ?, ?, ?, 1, ?, '', 0)"
+    )
+    conn.execute(insert, ("bench@example.com", "250788000000", password_hash, secret))
+    php_hash = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(10)).decode()
+    php_hash = php_hash.replace("$2b$", "$2y$", 1)  # as mfa-php's password_hash wrote it
+    conn.execute(insert, ("upgraded@example.com", "250788000001", php_hash, secret))
+    conn.execute(
+        "INSERT INTO waiting_users (names, email, phone, password, email_otp, auth_code, "
+        "otp_client) VALUES ('Pending', 'pending@example.com', '250788000002', ?, 'x', ?, 'b')",
         (password_hash, secret),
     )
     conn.close()
@@ -93,20 +106,22 @@ def run(db_kind: str, rounds: int, runs: int) -> None:
         login_ok = median_seconds(
             lambda: post("login", {"email": "bench@example.com", "password": PASSWORD}), runs
         )
-        login_unknown = median_seconds(
-            lambda: post("login", {"email": "nobody@example.com", "password": PASSWORD}), runs
-        )
-        login_wrong = median_seconds(
-            lambda: post("login", {"email": "bench@example.com", "password": "wrong-pass"}), runs
-        )
+        wrong = {
+            kind: median_seconds(
+                lambda kind=kind: post("login", {"email": f"{kind}@example.com", "password": "x"}),
+                runs,
+            )
+            for kind in ("nobody", "pending", "bench", "upgraded")
+        }
 
         code = "123456"
-        code_hash = hash_code(settings_from(app.config), code)
+        code_hash = keyed_hash(app.extensions["mfa_parts"].settings.otp_key, code)
         conn = connect(app.config["DATABASE_URL"])
 
         def fresh_code():
             conn.execute(
-                "UPDATE users SET otp = ?, otp_expires_at = ?, trials = 0, totp_last_step = NULL",
+                "UPDATE users SET otp = ?, otp_expires_at = ?, trials = 0, totp_last_step = NULL, "
+                "otp_purpose = 'login', otp_client = '127.0.0.1' WHERE email = 'bench@example.com'",
                 (code_hash, int(time.time()) + 300),
             )
 
@@ -125,7 +140,10 @@ def run(db_kind: str, rounds: int, runs: int) -> None:
     print(f"  floor: trivial request (404)      {floor_request * 1000:8.2f} ms")
     print(f"  /login, right password            {login_ok / floor_bcrypt:8.2f} x bcrypt")
     print(f"  /verify (login, both codes)       {verify_ok / floor_request:8.2f} x trivial request")
-    print(f"  /login unknown email / wrong pw   {login_unknown / login_wrong:8.2f} (1.00 = equal)")
+    unknown = wrong["nobody"]
+    print("  wrong password, time / unknown email's (goal 0.9 to 1.1):")
+    for kind, label in (("pending", "pending"), ("bench", "current"), ("upgraded", "upgraded")):
+        print(f"    {label:<10}{wrong[kind] / unknown:8.2f}")
 
 
 def main() -> None:

@@ -7,25 +7,42 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import load_config
+from .config import development, load_config, use_throwaway_secret_key
+from .config_check import ConfigError, checking_config, init_config_check, problems, refuse_if_fatal
 from .cors import init_cors
 from .db import init_db_layer
 from .errors import init_errors
 from .extensions import limiter
+from .headers import init_headers
 from .migrate import init_migrations
 from .parts import init_parts
 from .redis_client import init_redis
 
+__all__ = ["ConfigError", "create_app"]
+
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: configuration, extensions, database, error handling, blueprints."""
+    """Build the app: configuration, extensions, database, error handling, blueprints.
+
+    Raises ConfigError when the configuration would make the service unsafe or cannot work.
+    """
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     if not logging.getLogger().handlers:
         app.logger.setLevel(logging.INFO)
         logging.getLogger("mfa_api").setLevel(logging.INFO)
     load_config(app, test_config)
+    found = problems(app.config, development=development(app))
+    init_config_check(app, found)
+    if any(problem.fatal for problem in found):
+        if checking_config():
+            return app  # just enough for `flask check-config` to say what is wrong
+        refuse_if_fatal(found)
+    for problem in found:
+        logging.getLogger(__name__).warning("Configuration: %s", problem.message)
+    use_throwaway_secret_key(app)
     init_errors(app)
     init_cors(app)
+    init_headers(app)
     init_db_layer(app)
     init_parts(app)
     init_redis(app)
@@ -36,10 +53,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from .api import account, cli, legacy, phone, twofa
+    from .api import account, cli, cli_keys, legacy, phone, twofa
 
     app.register_blueprint(legacy.bp, url_prefix=app.config["LEGACY_PREFIX"])
     for face in (twofa, phone, account):
         app.register_blueprint(face.bp, url_prefix="/api/auth")
     app.cli.add_command(cli.users)
+    app.cli.add_command(cli_keys.gen_key)
+    app.cli.add_command(cli_keys.rotate_keys)
     return app

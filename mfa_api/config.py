@@ -1,4 +1,5 @@
-"""Settings: defaults, config.py, MFA_* environment variables, and the checks made at start-up."""
+"""Settings: defaults, config.py and MFA_* environment variables, and the services' view of them
+(what is wrong with them is config_check's job)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import secrets
 from dataclasses import dataclass
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
 from flask import Flask
 
 from .security.crypto import derive_key, fernet_for
@@ -29,7 +30,11 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "CHALLENGE_TTL_SECONDS": 300,
     "SETUP_TTL_SECONDS": 900,
-    "ENCRYPTION_KEY": None,
+    "ENCRYPTION_KEYS": None,  # a key ring: Fernet keys made by `flask gen-key`, newest first
+    "ENCRYPTION_KEY": None,  # the older single key (any string); still read, as the oldest
+    "ALLOW_PLAINTEXT_SECRETS": False,
+    "REJECT_COMMON_PASSWORDS": True,
+    "HSTS_SECONDS": 0,
     "REDIS_URL": None,
     "REDIS_PREFIX": "mfa:",
     "RATELIMIT_STORAGE_URI": None,  # memory://, or REDIS_URL when set
@@ -63,8 +68,25 @@ DEFAULTS = {
 
 log = logging.getLogger(__name__)
 
-# NIST SP 800-63B 5.2.2: no more than 100 consecutive failed attempts on one account.
-MAX_LOCK_AFTER = 100
+# Read from MFA_* variables as given: JSON-parsing them would turn a numeric secret into a number.
+STRING_KEYS = (
+    "SECRET_KEY",
+    "ENCRYPTION_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "REDIS_PREFIX",
+    "MAIL_SERVER",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_DEFAULT_SENDER",
+    "SMS_GATEWAY_URL",
+    "SMS_ACCOUNT_SID",
+    "SMS_AUTH_TOKEN",
+    "SMS_FROM",
+    "TOTP_ISSUER",
+    "LEGACY_PREFIX",
+    "UNLOCK_URL",
+)
 
 
 @dataclass(frozen=True)
@@ -74,8 +96,10 @@ class Settings:
     otp_key: bytes
     jwt_key: bytes
     backup_key: bytes
-    backup_cipher: Fernet  # backup-code copies are always encrypted
-    secret_cipher: Fernet | None  # TOTP secrets only when ENCRYPTION_KEY is set (opt-in)
+    backup_cipher: MultiFernet  # backup-code copies are always encrypted
+    backup_newest: Fernet  # the ring's newest key, which writes
+    secret_cipher: MultiFernet | None  # TOTP secrets, unless no key is set (plaintext allowed)
+    secret_newest: Fernet | None
     otp_ttl_seconds: int
     challenge_ttl_seconds: int
     setup_ttl_seconds: int
@@ -92,6 +116,7 @@ class Settings:
     known_client_seconds: int
     unlock_url: str | None
     events_retention_seconds: int
+    reject_common_passwords: bool
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:
@@ -101,27 +126,55 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         config_file = os.environ.get("MFA_CONFIG_FILE", os.path.join(os.getcwd(), "config.py"))
         app.config.from_pyfile(config_file, silent=True)
         app.config.from_prefixed_env("MFA")
+        for key in STRING_KEYS:
+            if f"MFA_{key}" in os.environ:
+                app.config[key] = os.environ[f"MFA_{key}"]
     else:
         app.config.from_mapping(test_config)
+    if isinstance(app.config["ENCRYPTION_KEYS"], str):  # one key given as a plain string
+        app.config["ENCRYPTION_KEYS"] = [app.config["ENCRYPTION_KEYS"]]
     if not app.config["DATABASE_URL"]:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{app.instance_path}/mfa.sqlite3"
-    _ensure_secret_key(app)
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
-    _check(app.config)
+
+
+def development(app: Flask) -> bool:
+    """True in development (FLASK_DEBUG=1) and in tests: unsafe settings are warnings there."""
+    return app.debug or app.testing
+
+
+def use_throwaway_secret_key(app: Flask) -> None:
+    """Without SECRET_KEY (allowed in development only) make a random one for this process."""
+    if app.config["SECRET_KEY"]:
+        return
+    app.config["SECRET_KEY"] = secrets.token_urlsafe(48)
+    log.warning(
+        "\n%s\nSECRET_KEY is not set: using a random one for this process only (development).\n"
+        "Tokens and codes stop working when it restarts. Never run like this in production.\n%s",
+        "!" * 78,
+        "!" * 78,
+    )
 
 
 def settings_from(config: dict) -> Settings:
     """Build the services' Settings from a loaded Flask config."""
     secret = config["SECRET_KEY"]
-    encryption_key = config.get("ENCRYPTION_KEY")
+    ring = [Fernet(key) for key in config.get("ENCRYPTION_KEYS") or []]
+    if config.get("ENCRYPTION_KEY"):
+        ring.append(fernet_for(config["ENCRYPTION_KEY"]))
+    # Backup-code copies were written under a key derived from SECRET_KEY when no key was set:
+    # the oldest in their ring, so they still read (and rotate-keys moves them to the newest).
+    backup_ring = [*ring, fernet_for(derive_key(secret, "backup-copy"))]
     return Settings(
         otp_key=derive_key(secret, "email-otp"),
         jwt_key=derive_key(secret, "jwt"),
         backup_key=derive_key(secret, "backup-code"),
-        backup_cipher=fernet_for(encryption_key or derive_key(secret, "backup-copy")),
-        secret_cipher=fernet_for(encryption_key) if encryption_key else None,
+        backup_cipher=MultiFernet(backup_ring),
+        backup_newest=backup_ring[0],
+        secret_cipher=MultiFernet(ring) if ring else None,
+        secret_newest=ring[0] if ring else None,
         otp_ttl_seconds=int(config["OTP_TTL_SECONDS"]),
         challenge_ttl_seconds=int(config["CHALLENGE_TTL_SECONDS"]),
         setup_ttl_seconds=int(config["SETUP_TTL_SECONDS"]),
@@ -138,52 +191,5 @@ def settings_from(config: dict) -> Settings:
         known_client_seconds=int(config["KNOWN_CLIENT_DAYS"]) * 86400,
         unlock_url=config.get("UNLOCK_URL") or None,
         events_retention_seconds=int(config["EVENTS_RETENTION_DAYS"]) * 86400,
+        reject_common_passwords=bool(config["REJECT_COMMON_PASSWORDS"]),
     )
-
-
-def _ensure_secret_key(app: Flask) -> None:
-    """Refuse to run in production without SECRET_KEY; make a throw-away one in development."""
-    if app.config["SECRET_KEY"]:
-        return
-    if not (app.debug or app.testing):
-        raise RuntimeError(
-            "SECRET_KEY is not set. It signs tokens and keys the OTP hashes, and every worker "
-            "must share it: set MFA_SECRET_KEY (e.g. python -c 'import secrets; "
-            "print(secrets.token_urlsafe(48))') or SECRET_KEY in config.py."
-        )
-    app.config["SECRET_KEY"] = secrets.token_urlsafe(48)
-    log.warning(
-        "\n%s\nSECRET_KEY is not set: using a random one for this process only (development).\n"
-        "Tokens and codes stop working when it restarts. Never run like this in production.\n%s",
-        "!" * 78,
-        "!" * 78,
-    )
-
-
-def _check(config: dict) -> None:
-    """Fail fast, with a readable message, on settings that cannot work."""
-    problems = []
-    if not str(config["DATABASE_URL"]).startswith(("sqlite:///", "mysql://", "mysql+pymysql://")):
-        problems.append("DATABASE_URL must start with sqlite:/// or mysql://")
-    if not 4 <= int(config["BCRYPT_ROUNDS"]) <= 31:
-        problems.append("BCRYPT_ROUNDS must be between 4 and 31")
-    prefix = str(config["LEGACY_PREFIX"])
-    if not prefix.startswith("/") or prefix.endswith("/"):
-        problems.append("LEGACY_PREFIX must start with / and not end with one")
-    ttl_keys = ("OTP_TTL_SECONDS", "MAX_FAILED_ATTEMPTS", "JWT_TTL_SECONDS")
-    defence_keys = ("BACKOFF_AFTER", "BACKOFF_BASE_SECONDS", "ACCOUNT_BACKOFF_AFTER")
-    for key in (*ttl_keys, "CHALLENGE_TTL_SECONDS", "SETUP_TTL_SECONDS", *defence_keys):
-        if int(config[key]) <= 0:
-            problems.append(f"{key} must be positive")
-    if int(config["BACKOFF_MAX_SECONDS"]) < int(config["BACKOFF_BASE_SECONDS"]):
-        problems.append("BACKOFF_MAX_SECONDS must be at least BACKOFF_BASE_SECONDS")
-    if not 1 <= int(config["LOCK_AFTER"]) <= MAX_LOCK_AFTER:
-        problems.append(f"LOCK_AFTER must be between 1 and {MAX_LOCK_AFTER}")
-    for key in ("EVENTS_RETENTION_DAYS", "KNOWN_CLIENT_DAYS"):
-        if int(config[key]) <= 0:
-            problems.append(f"{key} must be positive")
-    unlock_url = config.get("UNLOCK_URL")
-    if unlock_url and "{token}" not in str(unlock_url):
-        problems.append("UNLOCK_URL must contain {token}")
-    if problems:
-        raise RuntimeError("Invalid configuration: " + "; ".join(problems))

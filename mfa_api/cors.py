@@ -7,6 +7,10 @@ from flask import Flask, Response, current_app, request
 ALLOWED_METHODS = "GET, POST, DELETE, OPTIONS"
 # X-Password: a browser cannot send a GET body, so listing backup codes needs the header.
 ALLOWED_HEADERS = "Content-Type, Authorization, X-Password"
+# What browser code may read of an answer: when to retry, the request's id, the limits.
+EXPOSED_HEADERS = (
+    "Retry-After, X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+)
 
 
 def _allowed_origin() -> str | None:
@@ -33,6 +37,7 @@ def _add_origin(response: Response) -> Response:
     origin = _allowed_origin()
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     if origin != "*":
         response.vary.add("Origin")
     return response

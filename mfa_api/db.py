@@ -204,6 +204,11 @@ def _connect_mysql(url: str) -> pymysql.connections.Connection:
     )
 
 
+def like_prefix(prefix: str) -> str:
+    """A LIKE pattern for values starting with prefix, to be used with ESCAPE '!'."""
+    return prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+
+
 def connect(url: str) -> Database:
     """Open a connection outside any request (init-db, tests, tools)."""
     return Database(url)

@@ -43,7 +43,8 @@ class SmtpMailer:
         message = Message(email.subject, recipients=[email.to], body=email.text, html=email.html)
         try:
             mail.send(message)
-        except (smtplib.SMTPException, OSError) as exc:
+        # UnicodeError: an address stored before addresses were checked, that SMTP cannot carry
+        except (smtplib.SMTPException, OSError, UnicodeError) as exc:
             log.error("Mail to the SMTP server failed: %s", exc)
             raise MailDeliveryError(str(exc)) from exc
 

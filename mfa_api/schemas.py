@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
+from email_validator import EmailNotValidError, validate_email
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
 from .errors import InvalidInput
@@ -20,13 +22,24 @@ class _Field(fields.Field):
     default_error_messages = {"required": REQUIRED, "null": REQUIRED}
 
 
+def _encodable(value: str) -> bool:
+    """True when value has no lone surrogate (JSON allows them; UTF-8 does not)."""
+    return not any(unicodedata.category(c) == "Cs" for c in value)
+
+
+def _clean(value: str) -> bool:
+    """True for text with no control character and no lone surrogate (which no database, mail
+    header or hash can take)."""
+    return not any(unicodedata.category(c) in ("Cc", "Cs") for c in value)
+
+
 class Text(_Field):
     """A string, trimmed; blank counts as missing (as PHP's empty() did)."""
 
     default_error_messages = {"invalid": "Not a valid string."}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not _clean(value):
             raise self.make_error("invalid")
         value = value.strip()
         if not value:
@@ -43,7 +56,9 @@ def canonical_email(value: str) -> str:
 
 
 class EmailAddress(Text):
-    """An email address in its canonical form; checked for shape when `strict`."""
+    """An email address in its canonical form. `strict` (a new address): an ASCII dot-atom
+    before the @ and a dotted, public domain name after it (no quoting, no IP literal, no
+    localhost or other special-use name), checked by email-validator."""
 
     default_error_messages = {"email": "Not a valid email address."}
 
@@ -55,12 +70,13 @@ class EmailAddress(Text):
         value = canonical_email(super()._deserialize(value, attr, data, **kwargs))
         if len(value) > MAX_EMAIL_LENGTH:
             raise self.make_error("email")
-        if self.strict:
-            try:
-                validate.Email()(value)
-            except ValidationError as exc:
-                raise self.make_error("email") from exc
-        return value
+        if not self.strict:
+            return value
+        try:
+            checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+        except EmailNotValidError as exc:
+            raise ValidationError(f"Not a valid email address: {exc}") from exc
+        return canonical_email(checked.normalized)
 
 
 class Password(_Field):
@@ -70,6 +86,7 @@ class Password(_Field):
         "invalid": "Not a valid string.",
         "short": f"Password must be at least {MIN_PASSWORD_LENGTH} characters.",
         "long": f"Password must be at most {MAX_PASSWORD_BYTES} bytes.",
+        "blank": "Password cannot be only spaces.",
     }
 
     def __init__(self, *, new: bool = False, **kwargs):
@@ -77,7 +94,7 @@ class Password(_Field):
         self.new = new
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or "\x00" in value or not _encodable(value):
             raise self.make_error("invalid")
         if value == "":
             raise self.make_error("required")
@@ -85,6 +102,8 @@ class Password(_Field):
             raise self.make_error("long")
         if self.new and len(value) < MIN_PASSWORD_LENGTH:
             raise self.make_error("short")
+        if self.new and not value.strip():
+            raise self.make_error("blank")
         return value
 
 

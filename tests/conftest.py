@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mfa_api.db import connect
-from tests.helpers import CLOCK, LegacyClient, TwoFaClient, make_app, recorded_mail
+from tests.helpers import CLOCK, TEST_KEY, LegacyClient, TwoFaClient, make_app, recorded_mail
 from tests.services import fresh_mysql_database, fresh_redis_prefix
 
 
@@ -39,6 +39,7 @@ def app_config(database_url):
         # the clock (tests/helpers.py CLOCK) instead.
         "BACKOFF_BASE_SECONDS": 10,
         "BACKOFF_MAX_SECONDS": 40,
+        "ENCRYPTION_KEYS": [TEST_KEY],  # as production requires: secrets sealed at rest
     }
 
 

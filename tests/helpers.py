@@ -10,14 +10,22 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 import pyotp
+from cryptography.fernet import Fernet, MultiFernet
 from flask_mail import email_dispatched
 
 from mfa_api import create_app
 from mfa_api.db import connect
 from mfa_api.migrate import upgrade
+from mfa_api.security import crypto
 
 PREFIX = "/mfa-php/api"
-PASSWORD = "Password123"
+PASSWORD = "Quiet-Orchid-42"  # not a common password (those are refused)
+TEST_KEY = Fernet.generate_key().decode()  # the tests' ENCRYPTION_KEYS, as production requires
+
+
+def unseal(stored: str) -> str:
+    """A secret as the tests' key ring reads it back from the database."""
+    return crypto.decrypt(MultiFernet([Fernet(TEST_KEY)]), stored)
 
 
 class Clock:
@@ -192,9 +200,9 @@ class TwoFaClient:
         """A step-up body: the password and, for a user with 2FA on, a fresh TOTP."""
         return {"password": password, **({"otp": fresh_totp(secret)} if secret else {})}
 
-    def without_2fa(self, secret: str) -> str:
+    def without_2fa(self, secret: str, email="alice@example.com") -> str:
         """Turn the user's 2FA off (step-up); the fresh access token that hands back."""
-        response = self.post("2fa/disable", self.access(secret), self.step_up(secret))
+        response = self.post("2fa/disable", self.access(secret, email), self.step_up(secret))
         assert response.status_code == 200, response.json
         return response.json["accessToken"]
 

@@ -24,7 +24,7 @@ def json_body(message: str = "Invalid JSON data", *, optional: bool = False) -> 
         return {}
     try:
         data = json.loads(raw)
-    except ValueError as exc:  # not JSON, or not UTF-8
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested too deep
         raise InvalidInput(message) from exc
     if not isinstance(data, dict):
         raise InvalidInput(message)

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 
 def derive_key(master: str | bytes, purpose: str) -> bytes:
@@ -29,25 +29,46 @@ def same_hash(expected: str, candidate: str) -> bool:
 ENCRYPTED_PREFIX = "enc:"
 
 
+class UnreadableSecret(ValueError):
+    """A stored value is encrypted, and no key of the ring opens it."""
+
+
+def new_fernet_key() -> str:
+    """A new random key for the ring (ENCRYPTION_KEYS)."""
+    return Fernet.generate_key().decode()
+
+
 def fernet_for(key_material: str | bytes) -> Fernet:
-    """A Fernet cipher keyed from any secret string (ENCRYPTION_KEY, or a derived key)."""
+    """A Fernet cipher keyed from any secret string (the older ENCRYPTION_KEY, a derived key)."""
     if isinstance(key_material, str):
         key_material = key_material.encode()
     return Fernet(base64.urlsafe_b64encode(hashlib.sha256(key_material).digest()))
 
 
-def encrypt(cipher: Fernet, plaintext: str) -> str:
-    """plaintext encrypted and marked, so that rows written before encryption still read."""
-    return ENCRYPTED_PREFIX + cipher.encrypt(plaintext.encode()).decode()
+def encrypt(ring: MultiFernet, plaintext: str) -> str:
+    """plaintext encrypted under the ring's newest key, and marked (unmarked values are plain)."""
+    return ENCRYPTED_PREFIX + ring.encrypt(plaintext.encode()).decode()
 
 
-def decrypt(cipher: Fernet | None, stored: str) -> str:
-    """The plaintext of a stored value: decrypted when marked, as is when not."""
+def decrypt(ring: MultiFernet | None, stored: str) -> str:
+    """The plaintext of a stored value: decrypted with any key of the ring when marked, as is
+    when not (rows written before encryption)."""
     if not stored.startswith(ENCRYPTED_PREFIX):
         return stored
-    if cipher is None:
-        raise ValueError("value is encrypted but no ENCRYPTION_KEY is set")
+    if ring is None:
+        raise UnreadableSecret("the value is encrypted but no encryption key is set")
     try:
-        return cipher.decrypt(stored[len(ENCRYPTED_PREFIX) :].encode()).decode()
+        return ring.decrypt(stored[len(ENCRYPTED_PREFIX) :].encode()).decode()
     except InvalidToken as exc:
-        raise ValueError("value was encrypted with another key") from exc
+        raise UnreadableSecret("no key of ENCRYPTION_KEYS opens the value") from exc
+
+
+def under_newest(ring: MultiFernet, newest: Fernet, stored: str) -> bool:
+    """True when stored is encrypted under the ring's newest key (nothing to rotate)."""
+    if not stored.startswith(ENCRYPTED_PREFIX):
+        return False
+    try:
+        newest.decrypt(stored[len(ENCRYPTED_PREFIX) :].encode())
+    except InvalidToken:
+        return False
+    return True

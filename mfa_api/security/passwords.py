@@ -1,8 +1,10 @@
-"""Password hashing with bcrypt, compatible with PHP's password_hash ($2y$)."""
+"""Password hashing with bcrypt, compatible with PHP's password_hash ($2y$), and the common
+passwords a new one may not be."""
 
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import bcrypt
 
@@ -22,15 +24,57 @@ def verify_password(password: str, password_hash: str) -> bool:
         return False
 
 
+def cost_of(password_hash: str) -> int | None:
+    """The bcrypt cost a hash was made at, or None when it is not a bcrypt hash."""
+    try:
+        return int(password_hash.split("$")[2])
+    except (IndexError, ValueError):
+        return None
+
+
 def needs_rehash(password_hash: str, rounds: int) -> bool:
     """True when the hash was made at a lower cost than the one configured now."""
-    try:
-        return int(password_hash.split("$")[2]) < rounds
-    except (IndexError, ValueError):
+    cost = cost_of(password_hash)
+    return cost is None or cost < rounds
+
+
+MAX_PADDING_CHECKS = 64
+
+
+def verify_in_equal_time(password: str, password_hash: str, rounds: int) -> bool:
+    """verify_password, but a wrong password costs what it costs against a hash of the
+    configured cost, whatever the stored hash's (mfa-php's $2y$10$ under rounds 12, say), so
+    that timing never tells an upgraded user from the others.
+
+    bcrypt's time doubles with each cost step: 2**(rounds - cost) - 1 more checks at the stored
+    cost add up to one at the configured cost.
+    """
+    if verify_password(password, password_hash):
         return True
+    cost = cost_of(password_hash)
+    if cost is not None and 4 <= cost < rounds and 2 ** (rounds - cost) - 1 <= MAX_PADDING_CHECKS:
+        for _ in range(2 ** (rounds - cost) - 1):
+            verify_password(password, dummy_hash(cost))
+    elif cost is None or cost < rounds:  # not bcrypt, or far cheaper: one full check
+        verify_password(password, dummy_hash(rounds))
+    return False
 
 
 @functools.lru_cache(maxsize=4)
 def dummy_hash(rounds: int) -> str:
     """A hash to check against when there is no user, so that a miss costs what a hit costs."""
     return hash_password("not-a-real-password", rounds)
+
+
+COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
+
+
+@functools.cache
+def _common() -> frozenset[str]:
+    lines = COMMON_PASSWORDS.read_text().splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def is_common(password: str) -> bool:
+    """True when password (in any case) is on the shipped list of common passwords."""
+    return password.lower() in _common()

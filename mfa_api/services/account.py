@@ -9,6 +9,7 @@ from ..store import attempts, users
 from ..store.users import User
 from . import audit, enrolment, notifications, sessions, step_up
 from .context import Context
+from .login import refuse_common_password
 from .sessions import AccessGrant
 
 
@@ -16,6 +17,7 @@ def change_password(
     user: User, current: str, new: str, code: str | None, ctx: Context
 ) -> AccessGrant:
     """Set a new password; every earlier token stops working; a fresh access token."""
+    refuse_common_password(new, "new_password", ctx)
     step_up.require(user, current, code, ctx)
     users.change_password(user.id, passwords.hash_password(new, ctx.settings.bcrypt_rounds))
     audit.record(ctx, user.id, audit.PASSWORD_CHANGED)

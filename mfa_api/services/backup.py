@@ -10,6 +10,7 @@ from ..store.users import User
 from . import audit, notifications
 from .context import Context
 from .login import check_password
+from .sealing import open_sealed
 
 CODES_PER_SET = 10
 
@@ -34,7 +35,8 @@ def unused(user: User, password: str | None, ctx: Context) -> list[str]:
         raise InvalidInput("Password required (X-Password header or JSON body)")
     check_password(user, password, ctx)
     cipher = ctx.settings.backup_cipher
-    return [crypto.decrypt(cipher, copy) for copy in backup_codes.unused_copies(user.id)]
+    where = f"backup_codes of user {user.id}"
+    return [open_sealed(cipher, copy, where) for copy in backup_codes.unused_copies(user.id)]
 
 
 def use(user: User, typed: str, ctx: Context) -> bool:

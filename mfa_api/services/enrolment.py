@@ -61,7 +61,7 @@ def _pending(user: User, ctx: Context) -> dict | None:
 def _pending_step(user: User, record: dict, code: str, ctx: Context) -> int:
     """The time step of code under the pending secret (counted on the account), else 401."""
     attempt = guard.second_factor_attempt(ctx, user.email)
-    secret = totp.reveal(ctx.settings, record["secret"])
+    secret = totp.reveal(ctx.settings, record["secret"], f"the pending setup of user {user.id}")
     step = otp.matching_totp_step(secret, code, ctx.now, record.get("confirmed_step"))
     if step is None:
         guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="setup")

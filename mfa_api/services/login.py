@@ -27,7 +27,7 @@ def authenticate(email: str, password: str, ctx: Context) -> User:
         passwords.verify_password(password, passwords.dummy_hash(rounds))
         guard.failed(ctx, attempt, None, audit.LOGIN_FAILED)
         raise Unauthorized(INVALID_CREDENTIALS)
-    if not passwords.verify_password(password, user.password_hash):
+    if not passwords.verify_in_equal_time(password, user.password_hash, rounds):
         guard.failed(ctx, attempt, user.id, audit.LOGIN_FAILED)
         raise Unauthorized(INVALID_CREDENTIALS)
     guard.succeeded(ctx, attempt)
@@ -39,10 +39,21 @@ def authenticate(email: str, password: str, ctx: Context) -> User:
 def check_password(user: User, password: str, ctx: Context) -> None:
     """401 Invalid password unless password is the (logged-in) user's own; counted as a login's."""
     attempt = guard.password_attempt(ctx, user.email)
-    if not passwords.verify_password(password, user.password_hash):
+    rounds = ctx.settings.bcrypt_rounds
+    if not passwords.verify_in_equal_time(password, user.password_hash, rounds):
         guard.failed(ctx, attempt, user.id, audit.PASSWORD_FAILED)
         raise Unauthorized(INVALID_PASSWORD)
     guard.succeeded(ctx, attempt)
+
+
+COMMON_PASSWORD = "This password is too common; choose one that is harder to guess"  # noqa: S105
+
+
+def refuse_common_password(password: str, field: str, ctx: Context) -> None:
+    """400 when a new password is on the list of common ones (unless REJECT_COMMON_PASSWORDS
+    is off)."""
+    if ctx.settings.reject_common_passwords and passwords.is_common(password):
+        raise InvalidInput(COMMON_PASSWORD, errors={field: [COMMON_PASSWORD]})
 
 
 def start_login(*, email: str, password: str, ctx: Context) -> User:
@@ -75,7 +86,11 @@ def verify_login(*, email: str, email_otp: str, auth_code: str | None, ctx: Cont
         ctx,
         user.otp_hash,
         email_otp=email_otp,
-        totp_secret=totp.reveal(ctx.settings, user.totp_secret) if user.twofa_enabled else "",
+        totp_secret=(
+            totp.reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
+            if user.twofa_enabled
+            else ""
+        ),
         auth_code=auth_code if user.twofa_enabled else None,
         last_step=user.totp_last_step,
     )

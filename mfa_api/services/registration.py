@@ -15,6 +15,7 @@ from ..store import pending, users
 from ..store.pending import PendingUser
 from . import audit, codes, guard, totp
 from .context import Context
+from .login import refuse_common_password
 from .notifications import send_code
 
 SWEEP_ONE_IN = 64  # sign-ups started between two sweeps of long-expired ones
@@ -36,6 +37,7 @@ def register(
     The mail goes out before anything is written: if it fails, the earlier pending
     registration (if any) is untouched and a retry simply succeeds.
     """
+    refuse_common_password(password, "password", ctx)
     if users.email_or_phone_taken(email, phone):
         raise Conflict("User already exists")
     secret = otp.new_totp_secret()
@@ -90,7 +92,7 @@ def verify_registration(*, email: str, email_otp: str, auth_code: str | None, ct
         ctx,
         target.otp_hash if target else "",
         email_otp=email_otp,
-        totp_secret=totp.reveal(ctx.settings, target.totp_secret) if target else _NO_SECRET,
+        totp_secret=_secret_of(target, ctx),
         auth_code=auth_code,
         last_step=None,
     )
@@ -104,6 +106,12 @@ def verify_registration(*, email: str, email_otp: str, auth_code: str | None, ct
         raise
     guard.succeeded(ctx, attempt)
     audit.record(ctx, user_id, audit.REGISTERED)
+
+
+def _secret_of(signup: PendingUser | None, ctx: Context) -> str:
+    if signup is None:
+        return _NO_SECRET
+    return totp.reveal(ctx.settings, signup.totp_secret, f"waiting_users id {signup.id}")
 
 
 def _targeted(ctx: Context, signups: list[PendingUser], email_otp: str) -> PendingUser | None:

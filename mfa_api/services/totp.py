@@ -9,25 +9,28 @@ from ..security import crypto, otp, qr
 from ..store import users
 from ..store.users import User
 from .context import Context
+from .sealing import open_sealed
 
 
 def seal(settings: Settings, secret: str) -> str:
-    """The secret as stored: encrypted when ENCRYPTION_KEY is set, else as is (mfa-php reads it)."""
+    """The secret as stored: encrypted under the ring's newest key, else (no key, plaintext
+    allowed) as is, as a PHP mfa-php sharing the database reads it."""
     if settings.secret_cipher is None:
         return secret
     return crypto.encrypt(settings.secret_cipher, secret)
 
 
-def reveal(settings: Settings, stored: str) -> str:
-    """The secret from its stored form; rows written before encryption was turned on still read."""
-    return crypto.decrypt(settings.secret_cipher, stored)
+def reveal(settings: Settings, stored: str, where: str) -> str:
+    """The secret from its stored form (where: its table and row, for the log if no key opens
+    it); rows written before encryption was turned on still read."""
+    return open_sealed(settings.secret_cipher, stored, where)
 
 
 def use_code(user: User, code: str, ctx: Context) -> bool:
     """True when code is the user's current TOTP on a time step not used before (now used)."""
     if not user.twofa_enabled or not user.totp_secret:
         return False
-    secret = reveal(ctx.settings, user.totp_secret)
+    secret = reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
     step = otp.matching_totp_step(secret, code, ctx.now, user.totp_last_step)
     return step is not None and users.use_totp_step(user.id, step)
 

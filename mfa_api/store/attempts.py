@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..db import IntegrityError, get_db
+from ..db import IntegrityError, get_db, like_prefix
 
 _COLUMNS = "scope, subject, failures, next_attempt_at, unlock_hash, succeeded_at"
 SWEEP_BATCH = 100
@@ -146,7 +146,7 @@ def for_subject(subject: str) -> list[Counter]:
     rows = get_db().fetch_all(
         f"SELECT {_COLUMNS} FROM attempt_counters WHERE subject = ? OR subject LIKE ? ESCAPE '!' "
         "ORDER BY scope, subject",
-        (subject, _like_prefix(subject + "|")),
+        (subject, like_prefix(subject + "|")),
     )
     return [Counter(**row) for row in rows]
 
@@ -155,7 +155,7 @@ def clear_subject(subject: str) -> None:
     """Forget every counter of a subject and of its clients (its account is gone)."""
     get_db().execute(
         "DELETE FROM attempt_counters WHERE subject = ? OR subject LIKE ? ESCAPE '!'",
-        (subject, _like_prefix(subject + "|")),
+        (subject, like_prefix(subject + "|")),
     )
 
 
@@ -169,8 +169,3 @@ def sweep(before: int, lock_after: int) -> None:
         extra=f"unlock_hash IS NULL AND NOT (scope = '{SECOND_FACTOR}' AND failures >= ?)",
         extra_params=(lock_after,),
     )
-
-
-def _like_prefix(prefix: str) -> str:
-    escaped = prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_")
-    return escaped + "%"

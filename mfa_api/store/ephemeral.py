@@ -12,7 +12,7 @@ from typing import Protocol
 import redis
 from flask import current_app
 
-from ..db import get_db, transaction
+from ..db import get_db, like_prefix, transaction
 from ..errors import ServiceUnavailable
 
 
@@ -21,6 +21,8 @@ class Ephemeral(Protocol):
     def get(self, key: str, now: int) -> str | None: ...
     def take(self, key: str, now: int) -> str | None: ...
     def delete(self, key: str) -> None: ...
+    def items(self, prefix: str, now: int) -> list[tuple[str, str]]: ...
+    def swap(self, key: str, old: str, new: str) -> bool: ...
 
 
 class SqlEphemeral:
@@ -54,6 +56,21 @@ class SqlEphemeral:
     def delete(self, key: str) -> None:
         """Remove key if present."""
         get_db().execute("DELETE FROM ephemeral WHERE k = ?", (key,))
+
+    def items(self, prefix: str, now: int) -> list[tuple[str, str]]:
+        """(key, value) of every live key starting with prefix."""
+        rows = get_db().fetch_all(
+            "SELECT k, v FROM ephemeral WHERE k LIKE ? ESCAPE '!' AND expires_at >= ?",
+            (like_prefix(prefix), now),
+        )
+        return [(row["k"], row["v"]) for row in rows]
+
+    def swap(self, key: str, old: str, new: str) -> bool:
+        """Set key to new if it still holds old; True if set."""
+        return (
+            get_db().execute("UPDATE ephemeral SET v = ? WHERE k = ? AND v = ?", (new, key, old))
+            == 1
+        )
 
 
 class RedisEphemeral:
@@ -89,6 +106,35 @@ class RedisEphemeral:
         """Remove key if present."""
         with self._available():
             self.client.delete(self.prefix + key)
+
+    def items(self, prefix: str, now: int) -> list[tuple[str, str]]:
+        """(key, value) of every key starting with prefix."""
+        with self._available():
+            found = []
+            for full in self.client.scan_iter(match=_glob_escape(self.prefix + prefix) + "*"):
+                value = self.client.get(full)
+                if value is not None:
+                    found.append((full[len(self.prefix) :], value))
+            return found
+
+    def swap(self, key: str, old: str, new: str) -> bool:
+        """Set key to new, keeping its expiry, if it still holds old; True if set."""
+        with self._available():
+            return bool(self.client.eval(_SWAP, 1, self.prefix + key, old, new))
+
+
+# Compare and set in one step, keeping the key's time to live.
+_SWAP = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+  return 1
+end
+return 0
+"""
+
+
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
 
 
 def ephemeral() -> Ephemeral:

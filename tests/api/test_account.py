@@ -70,3 +70,12 @@ def test_logout_ends_the_presented_token_only(twofa):
     assert twofa.post("2fa/setup", first).status_code == 401
     assert twofa.post("logout", first).status_code == 401
     assert twofa.call("GET", "2fa/backup-codes", second, {"password": PASSWORD}).status_code == 200
+
+
+def test_a_new_password_may_not_be_a_common_one(twofa):
+    secret = twofa.user()
+    access = twofa.access(secret)
+    body = {"current_password": PASSWORD, "new_password": "qwertyuiop", "otp": fresh_totp(secret)}
+    response = twofa.post("password", access, body)
+    assert response.status_code == 400
+    assert list(response.json["errors"]) == ["new_password"]

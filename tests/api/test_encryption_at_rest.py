@@ -10,8 +10,10 @@ EMAIL = "alice@example.com"
 
 @pytest.fixture
 def encrypted(store_config):
-    """Turn on encryption at rest (ask for it before `twofa`)."""
-    store_config["ENCRYPTION_KEY"] = "an-encryption-key-kept-apart-from-the-secret-key"
+    """The older single ENCRYPTION_KEY alone (ask for it before `twofa`)."""
+    store_config.update(
+        ENCRYPTION_KEYS=None, ENCRYPTION_KEY="an-encryption-key-kept-apart-from-the-secret-key"
+    )
 
 
 def test_secrets_are_encrypted_and_still_verify_on_both_faces(encrypted, twofa, db):
@@ -41,6 +43,12 @@ def test_pending_setup_secrets_are_encrypted_too(encrypted, twofa, db):
     assert twofa.post("2fa/enable", access, enable).status_code == 200
 
 
-def test_without_a_key_secrets_stay_readable_by_mfa_php(twofa, db):
+@pytest.fixture
+def plaintext_allowed(store_config):
+    """No key, plain text on purpose (ask for it before `twofa`)."""
+    store_config.update(ENCRYPTION_KEYS=None, ALLOW_PLAINTEXT_SECRETS=True)
+
+
+def test_without_a_key_secrets_stay_readable_by_mfa_php(plaintext_allowed, twofa, db):
     secret = twofa.user()
     assert db.fetch_one("SELECT auth_code FROM users", ())["auth_code"] == secret

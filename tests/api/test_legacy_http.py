@@ -121,3 +121,39 @@ def test_the_prefix_is_a_setting(app_config):
     client = make_app(app_config).test_client()
     assert client.post("/api/v1/login", json=LOGIN).status_code == 401
     assert client.post(PREFIX + "/login", json=LOGIN).status_code == 404
+
+
+PROTECTIVE = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+def test_every_answer_carries_the_protective_headers(legacy):
+    register = {"names": "A", "email": "b@example.com", "phone": "1234567", "password": "Pw-123456"}
+    answers = [
+        legacy.post("register", register),  # a secret and a QR code in it
+        legacy.post("login", LOGIN),  # an error
+        legacy.client.get("/no/such/page"),  # a 404 outside the faces
+        legacy.client.options(PREFIX + "/login", headers={"Origin": "https://a.example"}),
+    ]
+    assert answers[0].status_code == 200
+    for response in answers:
+        for name, value in PROTECTIVE.items():
+            assert response.headers[name] == value, (name, response.status_code)
+        assert "Strict-Transport-Security" not in response.headers
+
+
+def test_hsts_when_the_setting_says_https(app_config):
+    app_config["HSTS_SECONDS"] = 31536000
+    response = make_app(app_config).test_client().post(PREFIX + "/login", json=LOGIN)
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_browser_code_may_read_retry_after_the_request_id_and_the_limits(legacy):
+    response = legacy.post("login", LOGIN, headers={"Origin": "https://app.example"})
+    exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"Retry-After", "X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining"} <= exposed

@@ -2,9 +2,11 @@
 
 import base64
 
+import pytest
+
 from mfa_api.errors import ServiceUnavailable
 from mfa_api.services import registration
-from tests.helpers import CLOCK, PASSWORD, make_app, totp
+from tests.helpers import CLOCK, PASSWORD, make_app, totp, unseal
 from tests.smtp import SmtpSink, free_port
 
 BODY = {
@@ -45,7 +47,7 @@ def test_register_stores_a_pending_row_with_nothing_in_clear(legacy, db):
     assert row["names"] == "Alice"
     assert row["phone"] == "250788000001"
     assert row["password"].startswith("$2b$") and PASSWORD not in row["password"]
-    assert row["auth_code"] == data["secret"]
+    assert data["secret"] not in row["auth_code"] and unseal(row["auth_code"]) == data["secret"]
     assert code not in row["email_otp"] and len(row["email_otp"]) == 64
     assert before + 300 <= row["otp_expires_at"] <= int(CLOCK.now()) + 300
     assert row["trials"] == 0
@@ -129,9 +131,8 @@ def test_a_sign_up_with_another_pending_sign_ups_phone_leaves_it_alone(legacy, d
 
 
 def db_secret(db, email):
-    return db.fetch_one("SELECT auth_code FROM waiting_users WHERE email = ?", (email,))[
-        "auth_code"
-    ]
+    stored = db.fetch_one("SELECT auth_code FROM waiting_users WHERE email = ?", (email,))
+    return unseal(stored["auth_code"])
 
 
 def test_a_taken_email_or_a_verified_phone_is_a_409(legacy, db):
@@ -157,7 +158,8 @@ def test_missing_fields_say_all_fields_are_required(legacy):
 def test_an_invalid_email_is_a_400(legacy):
     response = legacy.post("register", {**BODY, "email": "alice-at-example"})
     assert response.status_code == 400
-    assert response.json["error"] == "Not a valid email address."
+    assert response.json["error"].startswith("Not a valid email address: ")
+    assert list(response.json["errors"]) == ["email"]
 
 
 def test_passwords_shorter_than_8_or_longer_than_72_bytes_are_refused(legacy):
@@ -205,3 +207,29 @@ def test_a_failed_mail_leaves_the_earlier_pending_registration_working(legacy, m
         {"email": "alice@example.com", "email_otp": code, "auth_code": totp(data["secret"])},
     )
     assert verify.status_code == 200
+
+
+def test_a_common_password_is_refused_with_a_reason(legacy):
+    response = legacy.post("register", {**BODY, "password": "Password123"})
+    assert response.status_code == 400
+    assert (
+        response.json["error"] == "This password is too common; choose one that is harder to guess"
+    )
+    assert list(response.json["errors"]) == ["password"]
+
+
+def test_a_password_of_spaces_only_is_refused(legacy):
+    response = legacy.post("register", {**BODY, "password": " " * 10})
+    assert response.status_code == 400
+    assert response.json["error"] == "Password cannot be only spaces."
+
+
+@pytest.fixture
+def common_allowed(app_config):
+    """REJECT_COMMON_PASSWORDS off (ask for it before `legacy`)."""
+    app_config["REJECT_COMMON_PASSWORDS"] = False
+
+
+def test_the_common_password_list_can_be_turned_off_but_not_the_spaces_rule(common_allowed, legacy):
+    assert legacy.post("register", {**BODY, "password": "Password123"}).status_code == 200
+    assert legacy.post("register", {**BODY, "password": " " * 10}).status_code == 400

@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pyotp
+from cryptography.fernet import Fernet
 
 from tests.smtp import free_port
 
@@ -23,11 +24,16 @@ BIN = Path(sys.executable).parent
 SECRET_KEY = "e2e-secret-key-0123456789abcdef0123456789"
 
 
+ENCRYPTION_KEYS = json.dumps([Fernet.generate_key().decode()])
+
+
 def service_env(**settings) -> dict:
-    """The process environment with only these MFA_* settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MFA_")}
+    """The process environment with only these MFA_* settings (and, unless given, the secret
+    key and the encryption key production requires)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MFA_") and k != "FLASK_DEBUG"}
     env.update({f"MFA_{key}": str(value) for key, value in settings.items()})
     env.setdefault("MFA_SECRET_KEY", SECRET_KEY)
+    env.setdefault("MFA_ENCRYPTION_KEYS", ENCRYPTION_KEYS)
     return env
 
 

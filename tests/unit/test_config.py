@@ -1,23 +1,98 @@
 """Settings from config.py and MFA_* variables, and the checks at start-up."""
 
-import pytest
+import json
+import os
 
-from mfa_api import create_app
+import pytest
+from cryptography.fernet import Fernet
+
+from mfa_api import ConfigError, create_app
 
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
-    """No MFA_* variables, no config.py: only what the test sets."""
-    for name in list(__import__("os").environ):
-        if name.startswith("MFA_"):
+    """No MFA_* variables, no config.py, no FLASK_DEBUG: only what the test sets, plus what
+    production requires but SECRET_KEY (a mail server, an encryption key)."""
+    for name in list(os.environ):
+        if name.startswith("MFA_") or name == "FLASK_DEBUG":
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MFA_DATABASE_URL", f"sqlite:///{tmp_path}/db.sqlite3")
+    monkeypatch.setenv("MFA_MAIL_SERVER", "smtp.example.com")
+    monkeypatch.setenv("MFA_ENCRYPTION_KEYS", json.dumps([Fernet.generate_key().decode()]))
     return monkeypatch
 
 
 def test_production_refuses_to_start_without_secret_key(clean_env):
-    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app()
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ("change-me-to-a-long-random-string", "SECRET_KEY is the example's"),
+        ("a", "shorter than 32 bytes"),
+        ("dictionary", "shorter than 32 bytes"),
+    ],
+)
+def test_production_refuses_a_weak_secret_key(clean_env, secret, message):
+    clean_env.setenv("MFA_SECRET_KEY", secret)
+    with pytest.raises(ConfigError, match=message):
+        create_app()
+
+
+def test_a_numeric_secret_key_from_the_environment_stays_a_string(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", "1" * 40)
+    assert create_app().config["SECRET_KEY"] == "1" * 40
+
+
+def test_a_secret_key_in_config_py_must_be_a_string(clean_env, tmp_path):
+    (tmp_path / "config.py").write_text("SECRET_KEY = 12345678901234567890123456789012345\n")
+    with pytest.raises(ConfigError, match="SECRET_KEY must be a string"):
+        create_app()
+
+
+def test_production_refuses_to_start_without_a_mail_server(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", "k" * 40)
+    clean_env.delenv("MFA_MAIL_SERVER")
+    with pytest.raises(ConfigError, match="MAIL_SERVER is not set"):
+        create_app()
+
+
+def test_production_refuses_plain_text_secrets_unless_allowed(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", "k" * 40)
+    clean_env.delenv("MFA_ENCRYPTION_KEYS")
+    with pytest.raises(ConfigError, match="no ENCRYPTION_KEYS"):
+        create_app()
+    clean_env.setenv("MFA_ALLOW_PLAINTEXT_SECRETS", "true")
+    assert create_app().extensions["mfa_parts"].settings.secret_cipher is None
+
+
+def test_the_older_single_encryption_key_is_a_ring_of_one(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", "k" * 40)
+    clean_env.delenv("MFA_ENCRYPTION_KEYS")
+    clean_env.setenv("MFA_ENCRYPTION_KEY", "an-older-free-form-key")
+    assert create_app().extensions["mfa_parts"].settings.secret_cipher is not None
+
+
+def test_a_key_ring_of_something_else_is_refused(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", "k" * 40)
+    clean_env.setenv("MFA_ENCRYPTION_KEYS", '["not-a-key"]')
+    with pytest.raises(ConfigError, match=r"ENCRYPTION_KEYS\[0\] is not a key"):
+        create_app()
+
+
+def test_per_worker_rate_limits_in_production_are_a_warning(clean_env, caplog):
+    clean_env.setenv("MFA_SECRET_KEY", "k" * 40)
+    create_app()
+    assert "rate limits are counted in each worker's memory" in caplog.text
+
+
+def test_a_setting_that_is_not_a_number_is_named(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", "k" * 40)
+    clean_env.setenv("MFA_OTP_TTL_SECONDS", "five minutes")
+    with pytest.raises(ConfigError, match="OTP_TTL_SECONDS must be a whole number"):
         create_app()
 
 
@@ -43,11 +118,11 @@ def test_mfa_variables_set_keys_and_parse_as_json(clean_env):
 
 def test_config_py_is_read_and_the_environment_wins(clean_env, tmp_path):
     (tmp_path / "config.py").write_text(
-        "SECRET_KEY = 'from-config-py-0123456789'\nBCRYPT_ROUNDS = 10\n"
+        "SECRET_KEY = 'from-config-py-0123456789-0123456789'\nBCRYPT_ROUNDS = 10\n"
     )
     clean_env.setenv("MFA_BCRYPT_ROUNDS", "11")
     config = create_app().config
-    assert config["SECRET_KEY"] == "from-config-py-0123456789"
+    assert config["SECRET_KEY"] == "from-config-py-0123456789-0123456789"
     assert config["BCRYPT_ROUNDS"] == 11
 
 
@@ -78,5 +153,5 @@ def test_settings_that_cannot_work_stop_the_start(key, value, message):
         "DATABASE_URL": "sqlite:////tmp/x",
         key: value,
     }
-    with pytest.raises(RuntimeError, match=message):
+    with pytest.raises(ConfigError, match=message):
         create_app(config)

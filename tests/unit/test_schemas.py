@@ -56,7 +56,17 @@ def test_register_missing_or_blank_field_says_all_fields_are_required(field, val
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"email": "not-an-email"}, "Not a valid email address."),
+        ({"email": "not-an-email"}, "Not a valid email address: An email address must have"),
+        ({"email": '"quoted"@example.com'}, "Not a valid email address: Quoting"),
+        ({"email": "user@[127.0.0.1]"}, "Not a valid email address: A bracketed IP"),
+        ({"email": "postmaster@localhost"}, "Not a valid email address: The part after"),
+        ({"email": "ädä@example.com"}, "Not a valid email address: Internationalized"),
+        ({"email": "a\x0bb@example.com"}, "Not a valid string."),
+        ({"email": "a\udc00@example.com"}, "Not a valid string."),
+        ({"names": "Eve\r\nBcc: x@example.com"}, "Not a valid string."),
+        ({"password": "pass\x00word-long"}, "Not a valid string."),
+        ({"password": "\udc00" * 9}, "Not a valid string."),
+        ({"password": " " * 9}, "Password cannot be only spaces."),
         ({"password": "short1"}, "Password must be at least 8 characters."),
         ({"password": "é" * 37}, "Password must be at most 72 bytes."),
         ({"phone": "12345"}, "A phone number has 6 to 20 digits."),
