@@ -40,7 +40,7 @@ BCRYPT_ROUNDS = 12
 # Access token lifetime in seconds.
 JWT_TTL_SECONDS = 3600
 
-# Mail (flask-mail). Required outside development; unset in development, mail (one-time codes
+# Mail over SMTP. Required outside development; unset in development, mail (one-time codes
 # included) is written to the log.
 # MAIL_SERVER = "smtp.example.com"
 # MAIL_PORT = 587
@@ -50,8 +50,9 @@ JWT_TTL_SECONDS = 3600
 # MAIL_PASSWORD = "app-password"
 MAIL_DEFAULT_SENDER = "MFA API <no-reply@example.com>"
 
-# Redis: pending 2FA setups, revoked token ids and rate-limit counts shared by every worker.
-# Without it they live in the database (and rate limits in each worker's memory).
+# Redis: rate-limit counts shared by every worker, pending 2FA setups and phones being checked.
+# Without it these live in the database (and rate limits in each worker's memory). Nothing
+# security-relevant is kept there: losing it only means starting a setup again.
 # REDIS_URL = "redis://127.0.0.1:6379/0"
 # REDIS_PREFIX = "mfa:"
 
@@ -89,6 +90,15 @@ KNOWN_CLIENT_DAYS = 30
 
 # How long the audit trail (GET /api/auth/events, `flask users events`) keeps an event.
 EVENTS_RETENTION_DAYS = 90
+
+# Deadlines (seconds) for each call to a dependency, all below gunicorn's 30 s timeout; a
+# dependency that failed is skipped (503 at once) for BREAKER_SECONDS, then tried again.
+DB_CONNECT_TIMEOUT_SECONDS = 2
+DB_TIMEOUT_SECONDS = 5
+REDIS_TIMEOUT_SECONDS = 0.5
+MAIL_TIMEOUT_SECONDS = 5
+SMS_TIMEOUT_SECONDS = 5
+BREAKER_SECONDS = 5
 
 # Lifetimes of the login challenge and of a pending 2FA setup, in seconds.
 CHALLENGE_TTL_SECONDS = 300

@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .breaker import init_breakers
 from .config import development, load_config, use_throwaway_secret_key
 from .config_check import ConfigError, checking_config, init_config_check, problems, refuse_if_fatal
 from .cors import init_cors
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_errors(app)
     init_cors(app)
     init_headers(app)
+    init_breakers(app)
     init_db_layer(app)
     init_parts(app)
     init_redis(app)

@@ -26,7 +26,6 @@ DEFAULTS = {
     "JWT_TTL_SECONDS": 3600,
     "MAIL_SERVER": None,
     "MAIL_DEFAULT_SENDER": "MFA API <no-reply@localhost>",
-    "MAIL_DEBUG": False,  # flask-mail would otherwise echo whole messages (codes) in debug mode
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "CHALLENGE_TTL_SECONDS": 300,
     "SETUP_TTL_SECONDS": 900,
@@ -39,8 +38,11 @@ DEFAULTS = {
     "REDIS_PREFIX": "mfa:",
     "RATELIMIT_STORAGE_URI": None,  # memory://, or REDIS_URL when set
     "RATELIMIT_ENABLED": True,
-    # Redis down: count in each worker's memory meanwhile, rather than fail every login.
+    # Redis down: count in each worker's memory meanwhile, rather than fail every login. A
+    # request whose storage call fails while another thread is switching to that fallback is
+    # let through (flask-limiter would otherwise raise: a 500).
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
     "RATELIMIT_REGISTER": "5 per 15 minutes",
     "RATELIMIT_LOGIN": "10 per 5 minutes",
     "RATELIMIT_VERIFY": "10 per 5 minutes",
@@ -60,6 +62,14 @@ DEFAULTS = {
     "KNOWN_CLIENT_DAYS": 30,
     "UNLOCK_URL": None,
     "EVENTS_RETENTION_DAYS": 90,
+    # Deadlines (seconds) for every call to a dependency, all below gunicorn's 30 s timeout, and
+    # how long a dependency that failed is then skipped (answered 503 at once).
+    "DB_CONNECT_TIMEOUT_SECONDS": 2,
+    "DB_TIMEOUT_SECONDS": 5,
+    "REDIS_TIMEOUT_SECONDS": 0.5,
+    "MAIL_TIMEOUT_SECONDS": 5,
+    "SMS_TIMEOUT_SECONDS": 5,
+    "BREAKER_SECONDS": 5,
     "SMS_GATEWAY_URL": None,
     "SMS_ACCOUNT_SID": None,
     "SMS_AUTH_TOKEN": None,

@@ -75,8 +75,18 @@ def _invalid(config: dict) -> list[str]:
     unlock_url = config.get("UNLOCK_URL")
     if unlock_url and "{token}" not in str(unlock_url):
         found.append("UNLOCK_URL must contain {token}")
+    for key in _SECONDS_KEYS:
+        if not _positive_number(config.get(key)):
+            found.append(f"{key} must be a positive number of seconds")
     found += _bad_keys(config)
     return found
+
+
+def _positive_number(value) -> bool:
+    try:
+        return not isinstance(value, bool) and float(value) > 0
+    except (TypeError, ValueError):
+        return False
 
 
 _POSITIVE_KEYS = (
@@ -90,6 +100,14 @@ _POSITIVE_KEYS = (
     "ACCOUNT_BACKOFF_AFTER",
     "EVENTS_RETENTION_DAYS",
     "KNOWN_CLIENT_DAYS",
+)
+_SECONDS_KEYS = (
+    "DB_CONNECT_TIMEOUT_SECONDS",
+    "DB_TIMEOUT_SECONDS",
+    "REDIS_TIMEOUT_SECONDS",
+    "MAIL_TIMEOUT_SECONDS",
+    "SMS_TIMEOUT_SECONDS",
+    "BREAKER_SECONDS",
 )
 _NUMBER_KEYS = (
     *_POSITIVE_KEYS,

@@ -1,22 +1,31 @@
 """One database layer for SQLite and MySQL/MariaDB: `?` placeholders, a connection per request.
 
 No other module knows which database it talks to. Driver errors come out as IntegrityError
-(a uniqueness clash, for the caller to turn into a 409) or ServiceUnavailable (a 503).
+(a uniqueness clash, for the caller to turn into a 409) or ServiceUnavailable (a 503). Every
+MySQL call has a deadline (connect, read, write); a MySQL that cannot be reached opens the
+database breaker, so that for a while requests get their 503 at once instead of waiting. A
+deadlock or lock-wait timeout is not an outage: the statement, or the whole transaction given
+to atomically(), is run again (a few times, with jitter) before it becomes a 503.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import random
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 import pymysql
 from flask import Flask, current_app, g
 
+from .breaker import breaker
 from .errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -26,6 +35,10 @@ _INTEGRITY = (sqlite3.IntegrityError, pymysql.err.IntegrityError)
 # table exists, duplicate column, duplicate key name, no such key to drop (dropped already)
 _MYSQL_ALREADY_DONE = {1050, 1060, 1061, 1091}
 _MYSQL_NO_SUCH_TABLE = 1146  # init-db was not run: unavailable, as SQLite reports it
+_MYSQL_CONFLICTS = {1213, 1205}  # deadlock, lock wait timeout: rolled back; run it again
+_MYSQL_UNREACHABLE = {2003, 2006, 2013, 2055}  # can't connect, gone, lost (or timed out)
+RETRIES = 4  # runs, in all, of a statement or transaction that keeps losing to a conflict
+T = TypeVar("T")
 
 
 class IntegrityError(Exception):
@@ -34,6 +47,22 @@ class IntegrityError(Exception):
 
 class DatabaseUnavailable(ServiceUnavailable):
     message = "Database unavailable"
+
+
+class DatabaseBusy(ServiceUnavailable):
+    message = "Database busy; try again"
+
+
+class _Conflict(Exception):
+    """A deadlock or lock-wait timeout: the statement or transaction was rolled back."""
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Seconds a MySQL call may take: to connect, and to read or write (the ping included)."""
+
+    connect: float = 5.0
+    read_write: float | None = None  # none for tools (a migration may take long); see get_db
 
 
 @functools.lru_cache(maxsize=512)
@@ -45,13 +74,22 @@ def _to_pyformat(sql: str) -> str:
 class Database:
     """A connection to one database, with the few operations the repositories need."""
 
-    def __init__(self, url: str):
+    def __init__(
+        self,
+        url: str,
+        deadlines: Deadlines | None = None,
+        on_unreachable: Callable[[], None] | None = None,
+    ):
         self.url = url
         self.dialect = "sqlite" if url.startswith("sqlite:") else "mysql"
         self.broken = False  # set once the server failed us: never reuse this connection
+        self.on_unreachable = on_unreachable  # told when MySQL cannot be reached (a breaker)
         self._in_transaction = False
         with self._translated_errors():
-            self._conn = _connect_sqlite(url) if self.dialect == "sqlite" else _connect_mysql(url)
+            if self.dialect == "sqlite":
+                self._conn = _connect_sqlite(url)
+            else:
+                self._conn = _connect_mysql(url, deadlines or Deadlines())
 
     @contextmanager
     def _translated_errors(self) -> Iterator[None]:
@@ -60,7 +98,13 @@ class Database:
         except _INTEGRITY as exc:
             raise IntegrityError(str(exc)) from exc
         except _UNAVAILABLE as exc:
+            code = exc.args[0] if exc.args else None
+            if self.dialect == "mysql" and code in _MYSQL_CONFLICTS:
+                raise _Conflict(str(exc)) from exc
             self.broken = True
+            unreachable = isinstance(exc, pymysql.err.InterfaceError) or code in _MYSQL_UNREACHABLE
+            if self.dialect == "mysql" and unreachable and self.on_unreachable:
+                self.on_unreachable()
             raise DatabaseUnavailable() from exc
         except pymysql.err.ProgrammingError as exc:
             if exc.args and exc.args[0] == _MYSQL_NO_SUCH_TABLE:
@@ -74,26 +118,36 @@ class Database:
         cursor.execute(_to_pyformat(sql), params)
         return cursor
 
+    def _statement(self, sql: str, params: tuple, result: Callable):
+        """Run one statement and read its result. Alone (autocommit), a conflict runs it again;
+        within a transaction, the whole transaction is what atomically() runs again."""
+        for attempt in range(RETRIES):
+            try:
+                with self._translated_errors():
+                    return result(self._run(sql, params))
+            except _Conflict as exc:
+                if self._in_transaction:
+                    raise
+                _back_off(attempt, exc)
+        raise _gave_up()
+
     def execute(self, sql: str, params: tuple = ()) -> int:
         """Run a statement; return how many rows it changed."""
-        with self._translated_errors():
-            return self._run(sql, params).rowcount
+        return self._statement(sql, params, lambda cursor: cursor.rowcount)
 
     def insert(self, sql: str, params: tuple = ()) -> int:
         """Run an INSERT; return the new row's id."""
-        with self._translated_errors():
-            return self._run(sql, params).lastrowid
+        return self._statement(sql, params, lambda cursor: cursor.lastrowid)
 
     def fetch_one(self, sql: str, params: tuple = ()) -> dict | None:
         """The first row of a query as a dict, or None."""
-        with self._translated_errors():
-            row = self._run(sql, params).fetchone()
+        row = self._statement(sql, params, lambda cursor: cursor.fetchone())
         return None if row is None else dict(row)
 
     def fetch_all(self, sql: str, params: tuple = ()) -> list[dict]:
         """Every row of a query, as dicts."""
-        with self._translated_errors():
-            return [dict(row) for row in self._run(sql, params).fetchall()]
+        rows = self._statement(sql, params, lambda cursor: cursor.fetchall())
+        return [dict(row) for row in rows]
 
     def delete_oldest(
         self,
@@ -133,9 +187,23 @@ class Database:
                 return
             raise
 
+    def atomically(self, work: Callable[[], T]) -> T:
+        """Run work in a transaction: it commits whole, or not at all; a deadlock or lock-wait
+        timeout runs it again (a few times, with jitter), then it is a 503 DatabaseBusy."""
+        if self._in_transaction:
+            return work()  # the outermost call is the one that runs again
+        for attempt in range(RETRIES):
+            try:
+                with self.transaction():
+                    return work()
+            except _Conflict as exc:
+                _back_off(attempt, exc)
+        raise _gave_up()
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Everything inside commits together, or not at all."""
+        """Everything inside commits together, or not at all (atomically() runs it again on a
+        deadlock; this one is for what must never run twice, such as a migration)."""
         if self._in_transaction:
             yield
             return
@@ -159,14 +227,23 @@ class Database:
             self._conn.commit()
 
     def reusable(self) -> bool:
-        """True when the connection is healthy and idle (MySQL: the server still answers)."""
+        """True when the connection is healthy and idle (MySQL: the server still answers).
+
+        A ping that times out means the server hangs: no new connection would do better, so
+        that is a DatabaseUnavailable (and the breaker opens) rather than a second wait.
+        """
         if self.broken or self._in_transaction:
             return False
         if self.dialect == "sqlite":
             return True
         try:
             self._conn.ping(reconnect=False)
-        except Exception:  # noqa: BLE001 - any failure means: open a new one
+        except Exception as exc:  # noqa: BLE001 - any other failure means: open a new one
+            if isinstance(exc.__context__, TimeoutError):
+                self.broken = True
+                if self.on_unreachable:
+                    self.on_unreachable()
+                raise DatabaseUnavailable() from exc
             return False
         return True
 
@@ -189,7 +266,7 @@ def _connect_sqlite(url: str) -> sqlite3.Connection:
     return conn
 
 
-def _connect_mysql(url: str) -> pymysql.connections.Connection:
+def _connect_mysql(url: str, deadlines: Deadlines) -> pymysql.connections.Connection:
     parts = urlsplit(url)
     return pymysql.connect(
         host=parts.hostname or "127.0.0.1",
@@ -199,9 +276,21 @@ def _connect_mysql(url: str) -> pymysql.connections.Connection:
         database=parts.path.lstrip("/") or None,
         charset="utf8mb4",
         autocommit=True,
-        connect_timeout=5,
+        connect_timeout=deadlines.connect,
+        read_timeout=deadlines.read_write,
+        write_timeout=deadlines.read_write,
         cursorclass=pymysql.cursors.DictCursor,
     )
+
+
+def _back_off(attempt: int, conflict: Exception) -> None:
+    log.info("database conflict (%s): running it again", conflict)
+    time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter, not a secret
+
+
+def _gave_up() -> DatabaseBusy:
+    log.error("database conflicts (deadlock or lock wait) %d times in a row: gave up", RETRIES)
+    return DatabaseBusy()
 
 
 def like_prefix(prefix: str) -> str:
@@ -221,16 +310,23 @@ _idle = threading.local()
 
 
 def _checkout(url: str) -> Database:
+    tell = breaker("database").failed
     db, _idle.db = getattr(_idle, "db", None), None
     if db is not None:
         if db.url == url and db.reusable():
+            db.on_unreachable = tell  # this app's breaker (tests switch apps)
             return db
         db.close()
-    return Database(url)
+    config = current_app.config
+    deadlines = Deadlines(
+        connect=float(config["DB_CONNECT_TIMEOUT_SECONDS"]),
+        read_write=float(config["DB_TIMEOUT_SECONDS"]),
+    )
+    return Database(url, deadlines, on_unreachable=tell)
 
 
 def _checkin(db: Database) -> None:
-    if not db.reusable():
+    if db.broken or db._in_transaction:
         db.close()
         return
     previous, _idle.db = getattr(_idle, "db", None), db
@@ -239,15 +335,18 @@ def _checkin(db: Database) -> None:
 
 
 def get_db() -> Database:
-    """The current request's connection: the thread's idle one if still good, else a new one."""
+    """The current request's connection: the thread's idle one if still good, else a new one;
+    a 503 at once while the database breaker is open."""
     if "db" not in g:
+        if breaker("database").is_open():
+            raise DatabaseUnavailable()
         g.db = _checkout(current_app.config["DATABASE_URL"])
     return g.db
 
 
-def transaction():
-    """A transaction on the current request's connection."""
-    return get_db().transaction()
+def atomically(work: Callable[[], T]) -> T:
+    """Run work in one transaction on the current request's connection (see Database)."""
+    return get_db().atomically(work)
 
 
 def release_db(exc: BaseException | None = None) -> None:

@@ -2,8 +2,6 @@
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_mail import Mail
 
-mail = Mail()
 # Settings come from RATELIMIT_* config keys; each route names its own limit and key.
 limiter = Limiter(key_func=get_remote_address)

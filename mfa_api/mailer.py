@@ -1,16 +1,20 @@
-"""Sending mail: through flask-mail when MAIL_SERVER is set, else into the log (development)."""
+"""Sending mail: over SMTP when MAIL_SERVER is set, else into the log (development).
+
+Sent with smtplib rather than flask-mail, which opens its SMTP connection with no timeout: here
+the connection and every command have MAIL_TIMEOUT_SECONDS, and a server that fails opens the
+mail breaker, so that for a while requests needing mail get their 503 at once.
+"""
 
 from __future__ import annotations
 
 import logging
 import smtplib
 from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Protocol
 
-from flask import Flask
-from flask_mail import Message
-
-from .extensions import mail
+from .breaker import Breaker
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +39,85 @@ class Mailer(Protocol):
     def send(self, email: Email) -> None: ...
 
 
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to send: flask-mail's MAIL_* settings, and a deadline."""
+
+    server: str
+    port: int
+    use_ssl: bool
+    use_tls: bool
+    username: str | None
+    password: str | None
+    sender: str
+    timeout: float
+
+    @classmethod
+    def from_config(cls, config: dict) -> SmtpSettings:
+        """Read the MAIL_* settings."""
+        use_ssl = bool(config.get("MAIL_USE_SSL"))
+        return cls(
+            server=config["MAIL_SERVER"],
+            port=int(config.get("MAIL_PORT") or (465 if use_ssl else 25)),
+            use_ssl=use_ssl,
+            use_tls=bool(config.get("MAIL_USE_TLS")),
+            username=config.get("MAIL_USERNAME"),
+            password=config.get("MAIL_PASSWORD"),
+            sender=config["MAIL_DEFAULT_SENDER"],
+            timeout=float(config["MAIL_TIMEOUT_SECONDS"]),
+        )
+
+
+# The server could not be talked to: the breaker opens. (A refused recipient is the message's.)
+_UNREACHABLE = (OSError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected)
+
+
 class SmtpMailer:
-    """Sends through the SMTP server flask-mail is configured for."""
+    """Sends through an SMTP server, each step within the deadline."""
+
+    def __init__(self, settings: SmtpSettings, breaker: Breaker):
+        self.settings = settings
+        self.breaker = breaker
 
     def send(self, email: Email) -> None:
-        """Send one message; raise MailDeliveryError when the server fails."""
-        message = Message(email.subject, recipients=[email.to], body=email.text, html=email.html)
+        """Send one message; raise MailDeliveryError when the server fails (or is known down)."""
+        if self.breaker.is_open():
+            raise MailDeliveryError("the mail server failed moments ago")
         try:
-            mail.send(message)
-        # UnicodeError: an address stored before addresses were checked, that SMTP cannot carry
-        except (smtplib.SMTPException, OSError, UnicodeError) as exc:
+            message = self._message(email)
+            with self._connect() as smtp:
+                smtp.send_message(message)
+        # ValueError: a header with a line break; UnicodeError: an address SMTP cannot carry
+        except (smtplib.SMTPException, OSError, UnicodeError, ValueError) as exc:
+            if isinstance(exc, _UNREACHABLE):
+                self.breaker.failed()
             log.error("Mail to the SMTP server failed: %s", exc)
             raise MailDeliveryError(str(exc)) from exc
+
+    def _message(self, email: Email) -> EmailMessage:
+        message = EmailMessage()
+        message["Subject"] = email.subject
+        message["From"] = self.settings.sender
+        message["To"] = email.to
+        message["Date"] = formatdate(localtime=False)
+        message["Message-ID"] = make_msgid()
+        message.set_content(email.text)
+        message.add_alternative(email.html, subtype="html")
+        return message
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        kind = smtplib.SMTP_SSL if s.use_ssl else smtplib.SMTP
+        smtp = kind(s.server, s.port, timeout=s.timeout)
+        try:
+            if s.use_tls:
+                smtp.starttls()
+            if s.username:
+                smtp.login(s.username, s.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
 
 
 class LogMailer:
@@ -63,7 +134,8 @@ class LogMailer:
         )
 
 
-def make_mailer(app: Flask) -> Mailer:
-    """Bind flask-mail and choose how this app sends mail."""
-    mail.init_app(app)
-    return SmtpMailer() if app.config.get("MAIL_SERVER") else LogMailer()
+def make_mailer(config: dict, breaker: Breaker) -> Mailer:
+    """How this app sends mail: over SMTP when MAIL_SERVER is set, else into the log."""
+    if not config.get("MAIL_SERVER"):
+        return LogMailer()
+    return SmtpMailer(SmtpSettings.from_config(config), breaker)

@@ -7,6 +7,7 @@ table) instead of failing on it.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -15,7 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import redis
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .db import Database, connect
 
@@ -88,17 +91,45 @@ def _foreign_keys_off(db: Database) -> Iterator[None]:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create the schema, or upgrade an existing one (an mfa-php database included) in place."""
     db = connect(current_app.config["DATABASE_URL"])
     try:
         applied = upgrade(db)
+        if "005_revoked_tokens" in applied:
+            _carry_revocations_from_redis(db)
     finally:
         db.close()
     if applied:
         click.echo("Applied: " + ", ".join(applied))
     else:
         click.echo("The schema is up to date.")
+
+
+def _carry_revocations_from_redis(db: Database) -> None:
+    """Token ids revoked before 005 lived in Redis on installs that had it: copy them into
+    revoked_tokens, so that the upgrade revives none of them."""
+    client = current_app.extensions.get("mfa_redis")
+    if client is None:
+        return
+    prefix = current_app.config["REDIS_PREFIX"] + "deny:"
+    try:
+        for key in client.scan_iter(match=prefix + "*"):
+            expires_at = int(json.loads(client.get(key) or "{}").get("exp", 0))
+            jti = key[len(prefix) :]
+            if expires_at and not db.fetch_one(
+                "SELECT 1 AS x FROM revoked_tokens WHERE jti = ?", (jti,)
+            ):
+                db.execute(
+                    "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?)", (jti, expires_at)
+                )
+            client.delete(key)
+    except redis.RedisError as exc:
+        click.echo(
+            f"Warning: Redis unreachable ({exc}): tokens logged out in the last hour work again "
+            "until they expire (run flask users revoke-tokens for any account concerned)."
+        )
 
 
 def init_migrations(app: Flask) -> None:

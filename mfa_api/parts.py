@@ -25,11 +25,12 @@ class Parts:
 
 def init_parts(app: Flask) -> None:
     """Build the parts from the loaded configuration."""
+    breakers = app.extensions["mfa_breakers"]
     app.extensions["mfa_parts"] = Parts(
         settings=settings_from(app.config),
         clock=time.time,
-        mailer=make_mailer(app),
-        sms=make_sms_gateway(app.config),
+        mailer=make_mailer(app.config, breakers["mail"]),
+        sms=make_sms_gateway(app.config, breakers["sms"]),
     )
 
 

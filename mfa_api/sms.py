@@ -9,6 +9,8 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
+from .breaker import Breaker
+
 log = logging.getLogger(__name__)
 
 
@@ -24,9 +26,13 @@ class SmsGateway:
     account_sid: str
     auth_token: str
     sender: str
+    timeout: float
+    breaker: Breaker  # opened when the gateway cannot be reached
 
     def send(self, to: str, text: str) -> None:
-        """Send one message; raise SmsDeliveryError when the gateway fails."""
+        """Send one message; raise SmsDeliveryError when the gateway fails (or is known down)."""
+        if self.breaker.is_open():
+            raise SmsDeliveryError("the SMS gateway failed moments ago")
         sid = urllib.parse.quote(self.account_sid, safe="")
         url = f"{self.base_url.rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json"
         data = urllib.parse.urlencode({"To": to, "From": self.sender, "Body": text}).encode()
@@ -35,16 +41,20 @@ class SmsGateway:
             url, data=data, method="POST", headers={"Authorization": f"Basic {credentials}"}
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 if response.status >= 300:
                     raise SmsDeliveryError(f"gateway answered {response.status}")
         except (urllib.error.URLError, OSError) as exc:
+            if not isinstance(exc, urllib.error.HTTPError):  # it answered: not an outage
+                self.breaker.failed()
             log.error("The SMS gateway failed: %s", exc)
             raise SmsDeliveryError(str(exc)) from exc
 
 
-def make_sms_gateway(config: dict) -> SmsGateway | None:
+def make_sms_gateway(config: dict, breaker: Breaker) -> SmsGateway | None:
     """The gateway, when SMS_GATEWAY_URL and its account are all set."""
     keys = ("SMS_GATEWAY_URL", "SMS_ACCOUNT_SID", "SMS_AUTH_TOKEN", "SMS_FROM")
     values = [config.get(key) for key in keys]
-    return SmsGateway(*values) if all(values) else None
+    if not all(values):
+        return None
+    return SmsGateway(*values, timeout=float(config["SMS_TIMEOUT_SECONDS"]), breaker=breaker)

@@ -32,7 +32,7 @@ def app_config(database_url):
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
         "DATABASE_URL": database_url,
-        "MAIL_SERVER": "localhost",  # with TESTING, flask-mail records instead of sending
+        "MAIL_SERVER": "localhost",  # an SMTP mailer, which make_app swaps for a recorder
         "BCRYPT_ROUNDS": 4,
         "RATELIMIT_ENABLED": False,  # functional tests; tests/api/test_rate_limits.py turns it on
         # Long enough that real time passing during a test never ends a back-off: tests move

@@ -3,7 +3,7 @@ factor."""
 
 from __future__ import annotations
 
-from ..db import transaction
+from ..db import atomically
 from ..security import passwords
 from ..store import attempts, users
 from ..store.users import User
@@ -34,8 +34,7 @@ def delete_account(user: User, password: str, code: str | None, ctx: Context) ->
 
 def remove(user: User, ctx: Context, *, by: str) -> None:
     """Delete the user, their rows, counters and pending setup; record who did it."""
-    with transaction():
-        users.delete(user.id)
+    atomically(lambda: users.delete(user.id))
     enrolment.forget_setup(user.id)
     attempts.clear_subject(user.email)  # its counters and its clients'
     audit.record_deletion(ctx, user.id, by=by)

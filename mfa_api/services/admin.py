@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..db import transaction
+from ..db import atomically
 from ..errors import NotFound
 from ..schemas import canonical_email
 from ..store import attempts, backup_codes, users
@@ -70,9 +70,7 @@ def unlock(email: str, ctx: Context) -> None:
 def reset_2fa(email: str, ctx: Context) -> None:
     """Turn 2FA off for a user who lost every factor; every token of theirs stops working."""
     user = user_by_email(email)
-    with transaction():
-        backup_codes.delete_all(user.id)
-        users.disable_twofa(user.id)
+    atomically(lambda: users.disable_twofa_and_codes(user.id))
     enrolment.forget_setup(user.id)
     audit.record(ctx, user.id, audit.TWOFA_DISABLED, by="admin")
     audit.record(ctx, user.id, audit.TOKENS_REVOKED, reason="admin")

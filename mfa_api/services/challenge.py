@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..db import transaction
+from ..db import atomically
 from ..errors import InvalidInput, Unauthorized
 from ..store import challenges, users
 from ..store.users import User
@@ -79,11 +79,14 @@ UseFactor = Callable[[], "str | None"]  # uses up a factor: its name, or None wh
 def _answer(claims: dict, ctx: Context, use_factor: UseFactor) -> str | None:
     """Use up the factor and close the challenge together: if a concurrent answer closed it
     first, the factor is not used up."""
-    with transaction():
+
+    def answer() -> str | None:
         factor = use_factor()
         if factor is not None and not challenges.use(claims["jti"], now=ctx.now):
             raise _ChallengeClosed()
-    return factor
+        return factor
+
+    return atomically(answer)
 
 
 def _conclude(

@@ -4,18 +4,21 @@ and new backup codes. Each change ends every earlier token and hands the caller 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 
-from ..db import transaction
-from ..errors import InvalidInput, Unauthorized
+from ..db import atomically
+from ..errors import InvalidInput, ServiceUnavailable, Unauthorized
 from ..security import otp
-from ..store import backup_codes, users
+from ..store import users
 from ..store.ephemeral import ephemeral
 from ..store.users import User
 from . import audit, backup, guard, notifications, sessions, step_up, totp
 from .context import Context
 from .login import check_password
 from .sessions import AccessGrant
+
+log = logging.getLogger(__name__)
 
 INVALID_CODE = "Invalid code"
 NO_SETUP = "No pending 2FA setup"
@@ -34,8 +37,12 @@ def _key(user_id: int) -> str:
 
 
 def forget_setup(user_id: int) -> None:
-    """Drop the user's pending setup, if any."""
-    ephemeral().delete(_key(user_id))
+    """Drop the user's pending setup, if any; with the cache down, leave it to expire (turning
+    2FA off or deleting an account does not wait for Redis)."""
+    try:
+        ephemeral().delete(_key(user_id))
+    except ServiceUnavailable:
+        log.warning("The pending setup of user %s could not be dropped: it will expire", user_id)
 
 
 def start_setup(user: User, ctx: Context) -> totp.Provisioning:
@@ -113,9 +120,7 @@ def disable(user: User, password: str, code: str | None, ctx: Context) -> Access
     """Turn 2FA off (step-up first): secret, backup codes and pending setup gone, every earlier
     token refused."""
     step_up.require(user, password, code, ctx)
-    with transaction():
-        backup_codes.delete_all(user.id)
-        users.disable_twofa(user.id)
+    atomically(lambda: users.disable_twofa_and_codes(user.id))
     forget_setup(user.id)
     audit.record(ctx, user.id, audit.TWOFA_DISABLED, by="user")
     audit.record(ctx, user.id, audit.TOKENS_REVOKED, reason="twofa_disabled")
@@ -128,9 +133,12 @@ def regenerate_backup_codes(user: User, password: str, code: str | None, ctx: Co
     if not user.twofa_enabled:
         raise InvalidInput("2FA is not enabled")
     step_up.require(user, password, code, ctx)
-    with transaction():
-        codes = backup.replace_set(user, ctx)
+
+    def replace() -> list[str]:
         users.revoke_tokens(user.id)
+        return backup.replace_set(user, ctx)
+
+    codes = atomically(replace)
     audit.record(ctx, user.id, audit.BACKUP_CODES_GENERATED, count=len(codes))
     audit.record(ctx, user.id, audit.TOKENS_REVOKED, reason="backup_codes_generated")
     notifications.send_notice(ctx.mailer, user.email, notifications.BACKUP_CODES_CREATED)

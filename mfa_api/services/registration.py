@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from ..db import IntegrityError, transaction
+from ..db import IntegrityError, atomically
 from ..errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 from ..security import otp, passwords
 from ..store import pending, users
@@ -44,18 +44,20 @@ def register(
     code = codes.issue_code(ctx)
     password_hash = passwords.hash_password(password, ctx.settings.bcrypt_rounds)
     send_code(ctx.mailer, email, code.code, ctx.settings.otp_ttl_seconds)
+    sealed = totp.seal(ctx.settings, secret)
     try:
-        with transaction():
-            pending.replace(
+        atomically(
+            lambda: pending.replace(
                 names=names,
                 email=email,
                 phone=phone,
                 password_hash=password_hash,
                 otp_hash=code.code_hash,
-                totp_secret=totp.seal(ctx.settings, secret),
+                totp_secret=sealed,
                 otp_expires_at=code.expires_at,
                 client=ctx.client.key,
             )
+        )
     except IntegrityError as exc:  # the same client's registration raced this one
         raise Conflict("A registration for this email is in progress") from exc
     if secrets.randbelow(SWEEP_ONE_IN) == 0:
@@ -125,19 +127,22 @@ def _targeted(ctx: Context, signups: list[PendingUser], email_otp: str) -> Pendi
 
 def _create_user(signup: PendingUser, step: int | None, ctx: Context) -> int:
     """Move the sign-up into `users` (the email's other sign-ups go); the new user's id."""
+
+    def move() -> int:
+        if not pending.take(signup.id, signup.otp_hash, now=ctx.now):
+            raise Unauthorized(codes.INVALID_CODES)
+        user_id = users.create_verified(
+            names=signup.names,
+            email=signup.email,
+            phone=signup.phone,
+            password_hash=signup.password_hash,
+            totp_secret=signup.totp_secret,
+            totp_step=step,
+        )
+        pending.delete_for_email(signup.email)
+        return user_id
+
     try:
-        with transaction():
-            if not pending.take(signup.id, signup.otp_hash, now=ctx.now):
-                raise Unauthorized(codes.INVALID_CODES)
-            user_id = users.create_verified(
-                names=signup.names,
-                email=signup.email,
-                phone=signup.phone,
-                password_hash=signup.password_hash,
-                totp_secret=signup.totp_secret,
-                totp_step=step,
-            )
-            pending.delete_for_email(signup.email)
+        return atomically(move)
     except IntegrityError as exc:
         raise Conflict("User already exists") from exc
-    return user_id

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from ..db import get_db, transaction
+from ..db import atomically, get_db
 
 
 def replace_all(user_id: int, codes: list[tuple[str, str]], now: int) -> None:
     """Make (hash, encrypted copy) pairs the user's only backup codes."""
-    with transaction():
+
+    def replace() -> None:
         db = get_db()
         db.execute("DELETE FROM backup_codes WHERE user_id = ?", (user_id,))
         for code_hash, encrypted in codes:
@@ -16,6 +17,8 @@ def replace_all(user_id: int, codes: list[tuple[str, str]], now: int) -> None:
                 "VALUES (?, ?, ?, ?)",
                 (user_id, code_hash, encrypted, now),
             )
+
+    atomically(replace)
 
 
 def use(user_id: int, code_hash: str, now: int) -> bool:
@@ -43,8 +46,3 @@ def count_unused(user_id: int) -> int:
         "SELECT COUNT(*) AS n FROM backup_codes WHERE user_id = ? AND used_at IS NULL", (user_id,)
     )
     return int(row["n"])
-
-
-def delete_all(user_id: int) -> None:
-    """Remove every backup code of the user."""
-    get_db().execute("DELETE FROM backup_codes WHERE user_id = ?", (user_id,))

@@ -1,6 +1,7 @@
-"""Short-lived keys (pending TOTP secrets, revoked token ids): Redis when configured, else SQL.
+"""Short-lived keys (pending TOTP secrets, phones being verified): Redis when configured, else
+SQL. Nothing here is security-relevant: losing it means redoing a setup or a phone's check.
 
-Both implementations answer the same four calls, so the services never know which one runs.
+Both implementations answer the same calls, so the services never know which one runs.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from typing import Protocol
 import redis
 from flask import current_app
 
-from ..db import get_db, like_prefix, transaction
+from ..breaker import breaker
+from ..db import atomically, get_db, like_prefix
 from ..errors import ServiceUnavailable
+
+CACHE_UNAVAILABLE = "Cache unavailable"
 
 
 class Ephemeral(Protocol):
@@ -30,13 +34,16 @@ class SqlEphemeral:
 
     def put(self, key: str, value: str, expires_at: int, now: int) -> None:
         """Set key to value until expires_at (Unix seconds)."""
-        with transaction():
+
+        def replace() -> None:
             db = get_db()
             db.execute("DELETE FROM ephemeral WHERE k = ? OR expires_at < ?", (key, now))
             db.execute(
                 "INSERT INTO ephemeral (k, v, expires_at) VALUES (?, ?, ?)",
                 (key, value, expires_at),
             )
+
+        atomically(replace)
 
     def get(self, key: str, now: int) -> str | None:
         """The value of key, unless missing or expired."""
@@ -82,10 +89,15 @@ class RedisEphemeral:
 
     @contextmanager
     def _available(self) -> Iterator[None]:
+        """503 Cache unavailable when Redis fails (or failed moments ago: the breaker)."""
+        redis_breaker = breaker("redis")
+        if redis_breaker.is_open():
+            raise ServiceUnavailable(CACHE_UNAVAILABLE)
         try:
             yield
         except redis.RedisError as exc:
-            raise ServiceUnavailable("Cache unavailable") from exc
+            redis_breaker.failed()
+            raise ServiceUnavailable(CACHE_UNAVAILABLE) from exc
 
     def put(self, key: str, value: str, expires_at: int, now: int) -> None:
         """Set key to value for the seconds left until expires_at."""

@@ -173,6 +173,12 @@ def set_verified_phone(user_id: int, phone: str) -> None:
     )
 
 
+def disable_twofa_and_codes(user_id: int) -> None:
+    """Turn 2FA off and drop the user's backup codes (call inside a transaction)."""
+    get_db().execute("DELETE FROM backup_codes WHERE user_id = ?", (user_id,))
+    disable_twofa(user_id)
+
+
 def disable_twofa(user_id: int) -> None:
     """Turn 2FA off, forget the secret, and make every earlier token stop working."""
     get_db().execute(

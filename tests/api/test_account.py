@@ -33,7 +33,7 @@ def test_password_change_gives_a_fresh_token_and_ends_the_old_ones(twofa, db):
     old = twofa.post("login", body={"email": EMAIL, "password": PASSWORD})
     assert old.status_code == 401
     assert twofa.post("login", body={"email": EMAIL, "password": NEW}).status_code == 200
-    assert any("password of your account was changed" in m.body for m in twofa.mailbox)
+    assert any("password of your account was changed" in m.text for m in twofa.mailbox)
 
 
 def test_password_change_without_2fa_needs_only_the_password(twofa, db):

@@ -102,7 +102,7 @@ def fail_until_locked(twofa, secret):
 def unlock_token(mailbox) -> str:
     notices = [m for m in mailbox if "is locked" in m.subject]
     assert len(notices) == 1, "one notice per lock"
-    return re.search(r'"token": "([^"]+)"', notices[0].body).group(1)
+    return re.search(r'"token": "([^"]+)"', notices[0].text).group(1)
 
 
 def test_lock_after_lock_after_failures_with_one_notice_and_a_token_that_unlocks_once(
@@ -122,7 +122,7 @@ def test_lock_after_lock_after_failures_with_one_notice_and_a_token_that_unlocks
     assert unlocked.json == {"success": True, "message": "Account unlocked"}
     assert twofa.post("unlock", body={"token": token}).status_code == 400  # single use
     assert twofa.post("2fa/verify", twofa.challenge(), {"otp": totp(secret)}).status_code == 200
-    assert "unlocked" in twofa.mailbox[-1].body
+    assert "unlocked" in twofa.mailbox[-1].text
 
 
 def test_a_locked_account_refuses_the_right_code_on_the_mfa_php_face_too(defence, twofa, db):
@@ -315,7 +315,7 @@ def unlock_url(defence):
 def test_the_lock_notice_links_to_unlock_url_when_set(unlock_url, twofa):
     fail_until_locked(twofa, twofa.user())
     notice = next(m for m in twofa.mailbox if "is locked" in m.subject)
-    token = re.search(r"/\{lang\}/unlock\?token=([\w-]+)", notice.body).group(1)
+    token = re.search(r"/\{lang\}/unlock\?token=([\w-]+)", notice.text).group(1)
     assert twofa.post("unlock", body={"token": token}).status_code == 200
 
 
@@ -388,7 +388,7 @@ def test_the_user_is_mailed_when_wrong_codes_start_to_be_slowed(defence, twofa):
     secret = twofa.user()
     for _ in range(3):
         twofa.post("2fa/verify", twofa.challenge(), {"otp": wrong_totp(secret)})
-    notices = [m for m in twofa.mailbox if "wrong codes were entered" in m.body]
+    notices = [m for m in twofa.mailbox if "wrong codes were entered" in m.text]
     assert len(notices) == 1
 
 

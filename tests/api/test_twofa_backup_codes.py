@@ -20,8 +20,8 @@ def test_ten_unambiguous_codes_stored_only_hashed_and_encrypted(twofa, db):
     stored = " ".join(r["code_hash"] + r["code_encrypted"] for r in rows)
     for code in codes:
         assert code not in stored and code.replace("-", "") not in stored
-    assert "New backup codes" in twofa.mailbox[-1].body
-    assert codes[0] not in twofa.mailbox[-1].body
+    assert "New backup codes" in twofa.mailbox[-1].text
+    assert codes[0] not in twofa.mailbox[-1].text
 
 
 def test_making_codes_needs_the_password_and_a_second_factor(twofa):
@@ -62,7 +62,7 @@ def test_a_backup_code_is_a_second_factor_for_step_up(twofa):
     codes, access = codes_for(twofa, secret)
     response = twofa.post("2fa/backup-codes", access, {"password": PASSWORD, "otp": codes[0]})
     assert response.status_code == 200
-    assert "backup code was used" in twofa.mailbox[-2].body
+    assert "backup code was used" in twofa.mailbox[-2].text
 
 
 def test_codes_need_2fa_on(twofa, db):
@@ -96,7 +96,7 @@ def test_recover_uses_a_code_up_in_any_case_with_or_without_dashes(twofa):
     assert body["message"] == "2FA verification successful"
     assert body["remainingBackupCodes"] == 9
     assert body["tokenType"] == "Bearer" and body["accessToken"]
-    assert "backup code was used" in twofa.mailbox[-1].body
+    assert "backup code was used" in twofa.mailbox[-1].text
     again = twofa.post("2fa/recover", twofa.challenge(), {"backup_code": codes[3]})
     assert again.status_code == 401
     listing = twofa.call("GET", "2fa/backup-codes", body["accessToken"], {"password": PASSWORD})

@@ -51,7 +51,7 @@ def test_enable_needs_the_password_and_the_pending_secrets_code(twofa, db):
     assert login.json["requires2fa"] is True
     verify = twofa.post("2fa/verify", login.json["challengeToken"], {"otp": fresh_totp(secret)})
     assert verify.status_code == 200
-    assert "turned on" in twofa.mailbox[-1].body
+    assert "turned on" in twofa.mailbox[-1].text
 
 
 def test_enabling_ends_every_earlier_token_but_the_fresh_one_works(twofa):
@@ -150,7 +150,7 @@ def test_disable_needs_the_password_and_a_second_factor_and_ends_every_earlier_t
     row = db.fetch_one("SELECT twofa_enabled, auth_code, totp_last_step FROM users", ())
     assert row == {"twofa_enabled": 0, "auth_code": "", "totp_last_step": None}
     assert db.fetch_one("SELECT COUNT(*) AS n FROM backup_codes", ())["n"] == 0
-    assert "turned off" in twofa.mailbox[-1].body
+    assert "turned off" in twofa.mailbox[-1].text
 
 
 def test_disable_drops_a_pending_setup(twofa, db):

@@ -36,7 +36,7 @@ def test_a_texted_code_proves_the_phone(gateway, twofa, db):
     }
     row = db.fetch_one("SELECT phone, verified_phone FROM users", ())
     assert row == {"phone": NEW_PHONE, "verified_phone": NEW_PHONE}
-    assert "phone number was verified" in twofa.mailbox[-1].body
+    assert "phone number was verified" in twofa.mailbox[-1].text
     assert twofa.post("2fa/phone/verify", access, {"code": code}).status_code == 400  # used
 
 

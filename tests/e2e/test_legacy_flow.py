@@ -28,7 +28,7 @@ def at(secret: str, steps_ahead: int = 0) -> str:
 
 def test_register_verify_login_verify_through_gunicorn_and_smtp(database_url, smtp):
     env = service_env(DATABASE_URL=database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
-    assert "Applied: 001_mfa_php, 002_mfa_api, 003_twofa, 004_account_defence" in init_db(env)
+    assert "Applied: 001_mfa_php, 002_mfa_api, 003_twofa, 004_account_defence, 005" in init_db(env)
     assert "up to date" in init_db(env)
     with Gunicorn(env, workers=2) as server:
         status, body = server.post(

@@ -1,8 +1,11 @@
 """The database layer: placeholders, transactions, and reuse of a thread's connection."""
 
+import threading
+
+import pymysql
 import pytest
 
-from mfa_api.db import connect, get_db
+from mfa_api.db import DatabaseBusy, connect, get_db
 from tests.helpers import make_app
 from tests.services import fresh_mysql_database
 
@@ -58,3 +61,71 @@ def test_a_connection_the_server_killed_is_replaced_without_an_error(app_config)
         with app.app_context():
             now_id = get_db().fetch_one("SELECT CONNECTION_ID() AS id", ())["id"]
         assert now_id != victim
+
+
+@pytest.fixture
+def mysql_url():
+    """A fresh MariaDB database (deadlocks are InnoDB's)."""
+    with fresh_mysql_database() as url:
+        yield url
+
+
+def test_a_real_deadlock_is_run_again_and_both_transactions_commit(mysql_url):
+    setup = connect(mysql_url)
+    setup.execute("CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL) ENGINE=InnoDB")
+    setup.execute("INSERT INTO t VALUES (1, 0), (2, 0)")
+    both_hold_one = threading.Barrier(2, timeout=10)
+    runs = []
+
+    def crossing(first: int, second: int):
+        db = connect(mysql_url)
+
+        def work():
+            runs.append(first)
+            db.execute("UPDATE t SET v = v + 1 WHERE id = ?", (first,))
+            if runs.count(first) == 1:  # only the first run waits for the other to cross
+                both_hold_one.wait()
+            db.execute("UPDATE t SET v = v + 1 WHERE id = ?", (second,))
+
+        try:
+            db.atomically(work)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=crossing, args=pair) for pair in ((1, 2), (2, 1))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    rows = setup.fetch_all("SELECT id, v FROM t ORDER BY id", ())
+    setup.close()
+    assert rows == [{"id": 1, "v": 2}, {"id": 2, "v": 2}]  # both committed, once each
+    assert len(runs) == 3  # the deadlock's victim ran again
+
+
+def test_conflicts_past_the_retries_are_a_503_that_says_why(mysql_url, monkeypatch, caplog):
+    db = connect(mysql_url)
+    monkeypatch.setattr(
+        db, "_run", lambda *_: (_ for _ in ()).throw(pymysql.err.OperationalError(1213, "deadlock"))
+    )
+    with pytest.raises(DatabaseBusy):
+        db.atomically(lambda: db.execute("SELECT 1"))
+    with pytest.raises(DatabaseBusy):
+        db.execute("SELECT 1")  # a statement alone is run again too
+    assert "gave up" in caplog.text
+    assert not db.broken  # a conflict is not an outage: the connection stays
+    db.close()
+
+
+def test_a_statement_alone_that_loses_to_a_lock_wait_is_run_again(mysql_url, monkeypatch):
+    db = connect(mysql_url)
+    real_run, failures = db._run, [pymysql.err.OperationalError(1205, "lock wait timeout")] * 2
+
+    def flaky(sql, params):
+        if failures:
+            raise failures.pop()
+        return real_run(sql, params)
+
+    monkeypatch.setattr(db, "_run", flaky)
+    assert db.fetch_one("SELECT 7 AS n", ()) == {"n": 7}
+    db.close()

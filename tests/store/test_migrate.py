@@ -25,7 +25,7 @@ def mfa_php_db():
         db.close()
 
 
-ALL = ["001_mfa_php", "002_mfa_api", "003_twofa", "004_account_defence"]
+ALL = ["001_mfa_php", "002_mfa_api", "003_twofa", "004_account_defence", "005_revoked_tokens"]
 
 
 def test_both_dialects_have_the_same_versions():
@@ -146,7 +146,7 @@ def test_the_sqlite_rebuild_keeps_rows_ids_and_foreign_keys(tmp_path):
             "INSERT INTO backup_codes (user_id, code_hash, code_encrypted, created_at) "
             "VALUES (41, 'h', 'e', 0)"
         )
-        assert upgrade(db) == ["004_account_defence"]
+        assert upgrade(db) == ["004_account_defence", "005_revoked_tokens"]
         assert db.fetch_one("SELECT id, email FROM users", ()) == {
             "id": 41,
             "email": "mixed@case.example",
@@ -178,3 +178,49 @@ def test_sqlite_runs_in_wal_mode_so_workers_can_read_while_one_writes(tmp_path):
         assert db.fetch_one("PRAGMA journal_mode", ())["journal_mode"] == "wal"
     finally:
         db.close()
+
+
+def test_revocations_kept_in_the_ephemeral_table_move_to_revoked_tokens(conn):
+    for version in (1, 2, 3, 4):
+        apply_one(conn, version)
+    conn.execute("INSERT INTO ephemeral (k, v, expires_at) VALUES ('deny:AbC-1', '{}', 99)")
+    conn.execute("INSERT INTO ephemeral (k, v, expires_at) VALUES ('setup:7', '{}', 99)")
+    assert upgrade(conn) == ["005_revoked_tokens"]
+    assert conn.fetch_all("SELECT jti, expires_at FROM revoked_tokens", ()) == [
+        {"jti": "AbC-1", "expires_at": 99}
+    ]
+    assert [r["k"] for r in conn.fetch_all("SELECT k FROM ephemeral", ())] == ["setup:7"]
+
+
+def test_init_db_carries_revocations_kept_in_redis_into_the_database(database_url):
+    import redis as redis_lib
+
+    from mfa_api import create_app
+    from tests.services import fresh_redis_prefix
+
+    with fresh_redis_prefix() as (url, prefix):
+        app = create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": database_url,
+                "REDIS_URL": url,
+                "REDIS_PREFIX": prefix,
+            }
+        )
+        db = connect(database_url)
+        try:
+            for version in (1, 2, 3, 4):
+                apply_one(db, version)
+        finally:
+            db.close()
+        client = redis_lib.Redis.from_url(url, decode_responses=True)
+        client.set(prefix + "deny:Tok-1", '{"exp": 4102444800}')
+        output = app.test_cli_runner().invoke(args=["init-db"]).output
+        assert "005_revoked_tokens" in output
+        db = connect(database_url)
+        try:
+            rows = db.fetch_all("SELECT jti, expires_at FROM revoked_tokens", ())
+        finally:
+            db.close()
+        assert rows == [{"jti": "Tok-1", "expires_at": 4102444800}]
+        assert client.get(prefix + "deny:Tok-1") is None
