@@ -72,9 +72,9 @@ def build_app(db_kind: str, rounds: int, workdir: str):
             "MAIL_SERVER": "localhost",  # an SMTP mailer, swapped below for one that discards
             "BCRYPT_ROUNDS": rounds,
             "RATELIMIT_ENABLED": False,  # else repeated logins would be answered 429, fast
-            "BACKOFF_AFTER": 10**6,  # likewise the account defence's back-off
+            "BACKOFF_AFTER": 100,  # likewise the account defence's back-off (at its maximum)
             "ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
-            "ACCOUNT_BACKOFF_AFTER": 10**6,
+            "ACCOUNT_BACKOFF_AFTER": 10000,
         }
     )
     parts = app.extensions["mfa_parts"]

@@ -31,12 +31,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not logging.getLogger().handlers:
         app.logger.setLevel(logging.INFO)
         logging.getLogger("mfa_api").setLevel(logging.INFO)
-    load_config(app, test_config)
-    found = problems(app.config, development=development(app))
+    unreadable = load_config(app, test_config)
+    found = problems(app.config, development=development(app), unreadable=unreadable)
     init_config_check(app, found)
     if any(problem.fatal for problem in found):
-        if checking_config():
-            return app  # just enough for `flask check-config` to say what is wrong
+        if checking_config():  # just enough to say what is wrong, or to make a missing key
+            from .api.cli_keys import gen_key
+
+            app.cli.add_command(gen_key)
+            return app
         refuse_if_fatal(found)
     for problem in found:
         logging.getLogger(__name__).warning("Configuration: %s", problem.message)

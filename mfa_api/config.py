@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, MultiFernet
 from flask import Flask
+from flask.helpers import get_debug_flag
 
 from .security.crypto import derive_key, fernet_for
 
@@ -25,6 +26,8 @@ DEFAULTS = {
     "BCRYPT_ROUNDS": 12,
     "JWT_TTL_SECONDS": 3600,
     "MAIL_SERVER": None,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
     "MAIL_DEFAULT_SENDER": "MFA API <no-reply@localhost>",
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "CHALLENGE_TTL_SECONDS": 300,
@@ -129,18 +132,40 @@ class Settings:
     reject_common_passwords: bool
 
 
-def load_config(app: Flask, test_config: dict | None) -> None:
-    """Fill app.config from the defaults, then config.py and MFA_* variables (or test_config)."""
+BOOL_KEYS = (
+    "ALLOW_PLAINTEXT_SECRETS",
+    "REJECT_COMMON_PASSWORDS",
+    "RATELIMIT_ENABLED",
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+)
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
+
+
+def load_config(app: Flask, test_config: dict | None) -> list[str]:
+    """Fill app.config from the defaults, then config.py and MFA_* variables (or test_config);
+    what could not be read (for config_check to report)."""
     app.config.from_mapping(DEFAULTS)
+    unreadable = []
+    app.extensions["mfa_development"] = get_debug_flag() or (
+        test_config is not None and bool(test_config.get("TESTING"))
+    )
     if test_config is None:
         config_file = os.environ.get("MFA_CONFIG_FILE", os.path.join(os.getcwd(), "config.py"))
-        app.config.from_pyfile(config_file, silent=True)
+        try:
+            app.config.from_pyfile(config_file, silent=True)
+        except Exception as exc:  # noqa: BLE001 - a broken config.py is reported, not a traceback
+            unreadable.append(f"{config_file} cannot be read: {type(exc).__name__}: {exc}")
         app.config.from_prefixed_env("MFA")
         for key in STRING_KEYS:
             if f"MFA_{key}" in os.environ:
                 app.config[key] = os.environ[f"MFA_{key}"]
     else:
         app.config.from_mapping(test_config)
+    for key in BOOL_KEYS:  # "False" in an environment variable means false
+        value = app.config.get(key)
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            app.config[key] = value.strip().lower() in _TRUE
     if isinstance(app.config["ENCRYPTION_KEYS"], str):  # one key given as a plain string
         app.config["ENCRYPTION_KEYS"] = [app.config["ENCRYPTION_KEYS"]]
     if not app.config["DATABASE_URL"]:
@@ -148,11 +173,13 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{app.instance_path}/mfa.sqlite3"
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+    return unreadable
 
 
 def development(app: Flask) -> bool:
-    """True in development (FLASK_DEBUG=1) and in tests: unsafe settings are warnings there."""
-    return app.debug or app.testing
+    """True in development (FLASK_DEBUG=1 in the environment) and in the tests' own apps: unsafe
+    settings are warnings there. (DEBUG or TESTING set in config.py or MFA_* is not that.)"""
+    return bool(app.extensions.get("mfa_development"))
 
 
 def use_throwaway_secret_key(app: Flask) -> None:

@@ -7,14 +7,49 @@ import sys
 from dataclasses import dataclass
 
 import click
+import redis
 from cryptography.fernet import Fernet
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from limits import parse_many
+from limits.storage import SCHEMES as STORAGE_SCHEMES
+
+from .config import BOOL_KEYS
 
 MIN_SECRET_BYTES = 32
 MAX_LOCK_AFTER = 100  # NIST SP 800-63B 5.2.2: at most 100 consecutive failed attempts
-# Every SECRET_KEY config.example.py ever shipped: a copied example must never sign a token.
+MIN_DISTINCT_CHARACTERS = 10  # 32 bytes of "a" are not a secret
+# Every secret config.example.py ever shipped: a copied example must never sign or encrypt.
 EXAMPLE_SECRET_KEYS = {"change-me-to-a-long-random-string"}
+EXAMPLE_ENCRYPTION_KEYS = {"another-long-random-string"}
+LIMIT_KEYS = (
+    "RATELIMIT_REGISTER",
+    "RATELIMIT_LOGIN",
+    "RATELIMIT_VERIFY",
+    "RATELIMIT_2FA_GENERATE",
+    "RATELIMIT_2FA_VERIFY",
+    "RATELIMIT_2FA_RECOVER",
+    "RATELIMIT_2FA_RESEND",
+    "RATELIMIT_2FA_PHONE",
+    "RATELIMIT_STEP_UP",
+    "RATELIMIT_UNLOCK",
+)
+# Upper bounds: beyond them a setting is a mistake (and 1e20 seconds overflows a column).
+MAXIMA = {
+    "OTP_TTL_SECONDS": 86400,
+    "CHALLENGE_TTL_SECONDS": 86400,
+    "SETUP_TTL_SECONDS": 86400,
+    "JWT_TTL_SECONDS": 30 * 86400,
+    "MAX_FAILED_ATTEMPTS": 100,
+    "BACKOFF_AFTER": 100,
+    "ACCOUNT_BACKOFF_AFTER": 10000,
+    "BACKOFF_BASE_SECONDS": 86400,
+    "BACKOFF_MAX_SECONDS": 86400,
+    "EVENTS_RETENTION_DAYS": 3650,
+    "KNOWN_CLIENT_DAYS": 3650,
+    "HSTS_SECONDS": 2 * 365 * 86400,
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+}
 MAKE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105
 
 
@@ -30,9 +65,9 @@ class Problem:
     fatal: bool
 
 
-def problems(config: dict, *, development: bool) -> list[Problem]:
-    """Every problem of config: invalid settings, unsafe ones, weak ones."""
-    found = [Problem(message, True) for message in _invalid(config)]
+def problems(config: dict, *, development: bool, unreadable: list[str] = ()) -> list[Problem]:
+    """Every problem of config: what could not be read, invalid settings, unsafe ones, weak ones."""
+    found = [Problem(message, True) for message in [*unreadable, *_invalid(config)]]
     found += [Problem(message, not development) for message in _unsafe(config)]
     found += [Problem(message, False) for message in _weak(config, development=development)]
     return found
@@ -47,10 +82,13 @@ def refuse_if_fatal(found: list[Problem]) -> None:
     raise ConfigError(fatal[0] + more)
 
 
+COMMANDS_FOR_BROKEN_CONFIGS = ("check-config", "gen-key")
+
+
 def checking_config() -> bool:
-    """True when the command being run is `flask check-config`, which must load an app whose
-    configuration is wrong in order to say everything that is wrong with it."""
-    return "check-config" in sys.argv[1:]
+    """True when the command being run is one that must work whatever the configuration:
+    `flask check-config` (to say what is wrong) and `flask gen-key` (to make the missing key)."""
+    return any(command in sys.argv[1:] for command in COMMANDS_FOR_BROKEN_CONFIGS)
 
 
 def _invalid(config: dict) -> list[str]:
@@ -58,6 +96,9 @@ def _invalid(config: dict) -> list[str]:
     if not str(config["DATABASE_URL"]).startswith(("sqlite:///", "mysql://", "mysql+pymysql://")):
         found.append("DATABASE_URL must start with sqlite:/// or mysql://")
     numbers = {key: _whole(config, key, found) for key in _NUMBER_KEYS}
+    for key, maximum in MAXIMA.items():
+        if numbers.get(key) is not None and numbers[key] > maximum:
+            found.append(f"{key} must be at most {maximum}")
     if numbers["BCRYPT_ROUNDS"] is not None and not 4 <= numbers["BCRYPT_ROUNDS"] <= 31:
         found.append("BCRYPT_ROUNDS must be between 4 and 31")
     for key in _POSITIVE_KEYS:
@@ -75,10 +116,55 @@ def _invalid(config: dict) -> list[str]:
     unlock_url = config.get("UNLOCK_URL")
     if unlock_url and "{token}" not in str(unlock_url):
         found.append("UNLOCK_URL must contain {token}")
-    for key in _SECONDS_KEYS:
-        if not _positive_number(config.get(key)):
-            found.append(f"{key} must be a positive number of seconds")
-    found += _bad_keys(config)
+    for key in _SECONDS_KEYS:  # deadlines: below gunicorn's 30 s worker timeout
+        if not _positive_number(config.get(key)) or float(config[key]) > MAX_DEADLINE:
+            found.append(f"{key} must be a number of seconds above 0 and at most {MAX_DEADLINE}")
+    if (
+        not _positive_number(config.get("BREAKER_SECONDS"))
+        or float(config["BREAKER_SECONDS"]) > 3600
+    ):
+        found.append("BREAKER_SECONDS must be a number of seconds above 0 and at most 3600")
+    found += [f"{key} must be true or false" for key in BOOL_KEYS if not _bool(config.get(key))]
+    found += _bad_limits(config) + _bad_urls(config) + _bad_keys(config) + _bad_shapes(config)
+    return found
+
+
+def _bool(value) -> bool:
+    return isinstance(value, bool)
+
+
+def _bad_limits(config: dict) -> list[str]:
+    found = []
+    for key in LIMIT_KEYS:
+        try:
+            if not parse_many(str(config.get(key))):
+                raise ValueError("no limit")
+        except ValueError:
+            found.append(f"{key} must be a limit such as '10 per 5 minutes'")
+    return found
+
+
+def _bad_urls(config: dict) -> list[str]:
+    found = []
+    redis_url = config.get("REDIS_URL")
+    if redis_url and not str(redis_url).startswith(("redis://", "rediss://", "unix://")):
+        found.append("REDIS_URL must start with redis://, rediss:// or unix://")
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.split("://", 1)[0] not in STORAGE_SCHEMES or "://" not in storage:
+        found.append("RATELIMIT_STORAGE_URI must be a flask-limiter storage (memory://, redis://…)")
+    return found
+
+
+def _bad_shapes(config: dict) -> list[str]:
+    found = []
+    origins = config.get("CORS_ORIGINS")
+    if not (
+        isinstance(origins, str)
+        or (isinstance(origins, list) and all(isinstance(o, str) for o in origins))
+    ):
+        found.append('CORS_ORIGINS must be "*", origins separated by commas, or a list of them')
+    if config.get("MAIL_SERVER") and not str(config.get("MAIL_DEFAULT_SENDER") or "").strip():
+        found.append("MAIL_DEFAULT_SENDER must be set when MAIL_SERVER is")
     return found
 
 
@@ -107,8 +193,8 @@ _SECONDS_KEYS = (
     "REDIS_TIMEOUT_SECONDS",
     "MAIL_TIMEOUT_SECONDS",
     "SMS_TIMEOUT_SECONDS",
-    "BREAKER_SECONDS",
 )
+MAX_DEADLINE = 25
 _NUMBER_KEYS = (
     *_POSITIVE_KEYS,
     "BCRYPT_ROUNDS",
@@ -116,6 +202,7 @@ _NUMBER_KEYS = (
     "LOCK_AFTER",
     "PROXY_COUNT",
     "HSTS_SECONDS",
+    "MAX_CONTENT_LENGTH",
 )
 
 
@@ -133,38 +220,59 @@ def _whole(config: dict, key: str, found: list[str]) -> int | None:
 
 def _bad_keys(config: dict) -> list[str]:
     keys = config.get("ENCRYPTION_KEYS") or []
-    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+    if not isinstance(keys, list):
         return ["ENCRYPTION_KEYS must be a JSON list of keys made by flask gen-key"]
+    found = []
     for n, key in enumerate(keys):
         try:
             Fernet(key)
         except (ValueError, TypeError):
-            return [f"ENCRYPTION_KEYS[{n}] is not a key made by flask gen-key"]
-    return []
+            found.append(f"ENCRYPTION_KEYS[{n}] is not a key made by flask gen-key")
+    older = config.get("ENCRYPTION_KEY")
+    if older is not None and not isinstance(older, str):
+        found.append("ENCRYPTION_KEY must be a string")
+    return found
 
 
 def _unsafe(config: dict) -> list[str]:
     found = []
     secret = config.get("SECRET_KEY")
-    if not secret:
-        found.append(f"SECRET_KEY is not set (make one with: {MAKE_SECRET})")
-    elif not isinstance(secret, str):
+    if secret is not None and not isinstance(secret, str):
         found.append("SECRET_KEY must be a string")
-    elif secret in EXAMPLE_SECRET_KEYS:
-        found.append(f"SECRET_KEY is the example's; make your own with: {MAKE_SECRET}")
-    elif len(secret.encode()) < MIN_SECRET_BYTES:
-        found.append(f"SECRET_KEY is shorter than {MIN_SECRET_BYTES} bytes ({MAKE_SECRET})")
+    elif not secret or not secret.strip():
+        found.append(f"SECRET_KEY is not set (make one with: {MAKE_SECRET})")
+    else:
+        weakness = _weak_secret(secret, EXAMPLE_SECRET_KEYS)
+        if weakness:
+            found.append(f"SECRET_KEY {weakness}; make one with: {MAKE_SECRET}")
+    older = config.get("ENCRYPTION_KEY")
+    if isinstance(older, str) and older and _weak_secret(older, EXAMPLE_ENCRYPTION_KEYS):
+        weakness = _weak_secret(older, EXAMPLE_ENCRYPTION_KEYS)
+        found.append(f"ENCRYPTION_KEY {weakness}; better: ENCRYPTION_KEYS from flask gen-key")
+    if config.get("DEBUG") or config.get("TESTING"):
+        found.append("DEBUG and TESTING must not be set outside development (use FLASK_DEBUG=1)")
     if not config.get("MAIL_SERVER"):
         found.append(
             "MAIL_SERVER is not set: every one-time code would be written to the log "
             "(development only)"
         )
-    if not has_encryption_key(config) and not config.get("ALLOW_PLAINTEXT_SECRETS"):
+    if not has_encryption_key(config) and config.get("ALLOW_PLAINTEXT_SECRETS") is not True:
         found.append(
             "no ENCRYPTION_KEYS: TOTP secrets would be stored in plain text (make a key with "
             "flask gen-key; ALLOW_PLAINTEXT_SECRETS=true only while a PHP mfa-php reads them)"
         )
     return found
+
+
+def _weak_secret(secret: str, examples: set[str]) -> str | None:
+    """Why secret is no secret (an example's, too short, too repetitive), or None."""
+    if secret.strip() in examples:
+        return "is the example's"
+    if len(secret.strip().encode()) < MIN_SECRET_BYTES:
+        return f"is shorter than {MIN_SECRET_BYTES} bytes"
+    if len(set(secret)) < MIN_DISTINCT_CHARACTERS:
+        return f"has fewer than {MIN_DISTINCT_CHARACTERS} different characters"
+    return None
 
 
 def has_encryption_key(config: dict) -> bool:
@@ -180,16 +288,52 @@ def _weak(config: dict, *, development: bool) -> list[str]:
             "rate limits are counted in each worker's memory (no REDIS_URL): with several "
             "workers or hosts every limit is multiplied by their number"
         )
-    if not development and config.get("ALLOW_PLAINTEXT_SECRETS") and has_encryption_key(config):
+    plaintext = config.get("ALLOW_PLAINTEXT_SECRETS") is True
+    if not development and plaintext and has_encryption_key(config):
         found.append("ALLOW_PLAINTEXT_SECRETS is set but unused: an encryption key is set")
+    elif not development and plaintext:
+        found.append("TOTP secrets are stored in plain text (ALLOW_PLAINTEXT_SECRETS)")
+    if not development and config.get("RATELIMIT_ENABLED") is False:
+        found.append("rate limits are off (RATELIMIT_ENABLED=false)")
+    return found
+
+
+def reachability(app: Flask) -> list[Problem]:
+    """Whether the database (and its schema) and Redis answer, as problems."""
+    from .db import DatabaseUnavailable, connect  # a built app's settings are sound by now
+    from .migrate import applied_versions, migrations
+
+    found = []
+    try:
+        db = connect(app.config["DATABASE_URL"])
+        try:
+            applied = applied_versions(db)
+            missing = [
+                name for version, name, _ in migrations(db.dialect) if version not in applied
+            ]
+        finally:
+            db.close()
+        if missing:
+            found.append(Problem(f"the schema is behind ({', '.join(missing)}): run init-db", True))
+    except DatabaseUnavailable as exc:
+        found.append(Problem(f"the database cannot be reached: {exc.__cause__}", True))
+    client = app.extensions.get("mfa_redis")
+    if client is not None:
+        try:
+            client.ping()
+        except redis.RedisError as exc:
+            found.append(Problem(f"Redis cannot be reached: {exc}", True))
     return found
 
 
 @click.command("check-config")
 @with_appcontext
 def check_config_command() -> None:
-    """Print every problem with the configuration; exit 1 if one would stop the service."""
-    found = current_app.extensions["mfa_config_problems"]
+    """Print every problem with the configuration, then whether the database and Redis answer;
+    exit 1 if one would stop the service."""
+    found = list(current_app.extensions["mfa_config_problems"])
+    if not any(p.fatal for p in found):
+        found += reachability(current_app)
     for problem in found:
         click.echo(f"{'error' if problem.fatal else 'warning'}: {problem.message}")
     if not found:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -95,6 +96,9 @@ class SmtpMailer:
             raise MailDeliveryError(str(exc)) from exc
 
     def _message(self, email: Email) -> EmailMessage:
+        if any(unicodedata.category(c)[0] in "CZ" and c != " " for c in email.to):
+            # an address stored before addresses were checked: no header may carry it
+            raise ValueError("the recipient's address has control or separator characters")
         message = EmailMessage()
         message["Subject"] = email.subject
         message["From"] = self.settings.sender

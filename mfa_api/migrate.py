@@ -20,7 +20,7 @@ import redis
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .db import Database, connect
+from .db import Database, DatabaseUnavailable, connect
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,10 @@ def _foreign_keys_off(db: Database) -> Iterator[None]:
 @with_appcontext
 def init_db_command() -> None:
     """Create the schema, or upgrade an existing one (an mfa-php database included) in place."""
-    db = connect(current_app.config["DATABASE_URL"])
+    try:
+        db = connect(current_app.config["DATABASE_URL"])
+    except DatabaseUnavailable as exc:  # one line (Unknown database 'x', refused…), no traceback
+        raise click.ClickException(f"cannot reach the database: {exc.__cause__}") from exc
     try:
         applied = upgrade(db)
         if "005_revoked_tokens" in applied:

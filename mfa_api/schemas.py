@@ -10,7 +10,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 
 from .errors import InvalidInput
 from .security import otp
-from .security.passwords import MAX_PASSWORD_BYTES
+from .security.passwords import MAX_PASSWORD_BYTES, is_blank
 
 MIN_PASSWORD_LENGTH = 8
 REQUIRED = "This field is required."
@@ -86,7 +86,7 @@ class Password(_Field):
         "invalid": "Not a valid string.",
         "short": f"Password must be at least {MIN_PASSWORD_LENGTH} characters.",
         "long": f"Password must be at most {MAX_PASSWORD_BYTES} bytes.",
-        "blank": "Password cannot be only spaces.",
+        "blank": "Password cannot be only spaces or invisible characters.",
     }
 
     def __init__(self, *, new: bool = False, **kwargs):
@@ -102,7 +102,7 @@ class Password(_Field):
             raise self.make_error("long")
         if self.new and len(value) < MIN_PASSWORD_LENGTH:
             raise self.make_error("short")
-        if self.new and not value.strip():
+        if self.new and is_blank(value):
             raise self.make_error("blank")
         return value
 

@@ -4,6 +4,7 @@ passwords a new one may not be."""
 from __future__ import annotations
 
 import functools
+import unicodedata
 from pathlib import Path
 
 import bcrypt
@@ -33,9 +34,9 @@ def cost_of(password_hash: str) -> int | None:
 
 
 def needs_rehash(password_hash: str, rounds: int) -> bool:
-    """True when the hash was made at a lower cost than the one configured now."""
-    cost = cost_of(password_hash)
-    return cost is None or cost < rounds
+    """True when the hash was made at another cost than the one configured now (a higher one
+    would make its wrong passwords slower than everyone else's)."""
+    return cost_of(password_hash) != rounds
 
 
 MAX_PADDING_CHECKS = 64
@@ -76,5 +77,21 @@ def _common() -> frozenset[str]:
 
 
 def is_common(password: str) -> bool:
-    """True when password (in any case) is on the shipped list of common passwords."""
-    return password.lower() in _common()
+    """True when password, however typed (any case, spaces around it, full-width letters), is a
+    common one, a common one repeated, or one character repeated."""
+    folded = unicodedata.normalize("NFKC", password).strip().lower()
+    unit = _repeated_unit(folded)
+    return folded in _common() or unit in _common() or len(unit) == 1
+
+
+def _repeated_unit(text: str) -> str:
+    """The shortest piece text is a repetition of (text itself when it is none)."""
+    for size in range(1, len(text) // 2 + 1):
+        if len(text) % size == 0 and text[:size] * (len(text) // size) == text:
+            return text[:size]
+    return text
+
+
+def is_blank(password: str) -> bool:
+    """True when password has nothing visible: only spaces, control or format characters."""
+    return all(unicodedata.category(c)[0] in "ZC" for c in password)

@@ -83,6 +83,8 @@ def verify_code(user: User, code: str, ctx: Context) -> None:
     record = _pending(user, ctx)
     if record is not None:
         record["confirmed_step"] = _pending_step(user, record, code, ctx)
+        where = f"the pending setup of user {user.id}"
+        record["secret"] = totp.reseal(ctx.settings, record["secret"], where)
         ephemeral().put(_key(user.id), json.dumps(record), record["expires_at"], ctx.now)
         return
     if not user.twofa_enabled:
@@ -109,7 +111,8 @@ def enable(user: User, password: str, code: str | None, ctx: Context) -> AccessG
         raise Unauthorized(INVALID_CODE)
     if ephemeral().take(_key(user.id), ctx.now) is None:
         raise InvalidInput(NO_SETUP)  # another request enabled it first
-    users.enable_twofa(user.id, record["secret"], step)
+    where = f"the pending setup of user {user.id}"
+    users.enable_twofa(user.id, totp.reseal(ctx.settings, record["secret"], where), step)
     audit.record(ctx, user.id, audit.TWOFA_ENABLED)
     audit.record(ctx, user.id, audit.TOKENS_REVOKED, reason="twofa_enabled")
     notifications.send_notice(ctx.mailer, user.email, notifications.TWOFA_ENABLED)

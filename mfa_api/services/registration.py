@@ -127,6 +127,7 @@ def _targeted(ctx: Context, signups: list[PendingUser], email_otp: str) -> Pendi
 
 def _create_user(signup: PendingUser, step: int | None, ctx: Context) -> int:
     """Move the sign-up into `users` (the email's other sign-ups go); the new user's id."""
+    secret = totp.reseal(ctx.settings, signup.totp_secret, f"waiting_users id {signup.id}")
 
     def move() -> int:
         if not pending.take(signup.id, signup.otp_hash, now=ctx.now):
@@ -136,7 +137,7 @@ def _create_user(signup: PendingUser, step: int | None, ctx: Context) -> int:
             email=signup.email,
             phone=signup.phone,
             password_hash=signup.password_hash,
-            totp_secret=signup.totp_secret,
+            totp_secret=secret,
             totp_step=step,
         )
         pending.delete_for_email(signup.email)

@@ -20,6 +20,13 @@ def seal(settings: Settings, secret: str) -> str:
     return crypto.encrypt(settings.secret_cipher, secret)
 
 
+def reseal(settings: Settings, stored: str, where: str) -> str:
+    """A stored secret sealed again under the ring's newest key, for when it moves (from a
+    pending sign-up or setup into `users`): a key rotation running meanwhile may have passed
+    the row it came from, but must not leave the one it goes to behind."""
+    return seal(settings, reveal(settings, stored, where))
+
+
 def reveal(settings: Settings, stored: str, where: str) -> str:
     """The secret from its stored form (where: its table and row, for the log if no key opens
     it); rows written before encryption was turned on still read."""

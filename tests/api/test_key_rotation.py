@@ -7,7 +7,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from mfa_api.security import crypto
-from tests.helpers import PASSWORD, TwoFaClient, make_app, recorded_mail
+from tests.helpers import PASSWORD, TwoFaClient, make_app, recorded_mail, totp
 
 OLD, NEW, STRANGER = (Fernet.generate_key().decode() for _ in range(3))
 
@@ -132,3 +132,25 @@ def test_gen_key_prints_a_key_for_the_ring(apps):
     output = apps(NEW).app.test_cli_runner().invoke(args=["gen-key"]).output.strip()
     assert Fernet(output)
     assert json.loads(json.dumps([output]))
+
+
+def test_a_secret_moving_during_a_rotation_is_sealed_under_the_newest_key(apps, db):
+    old = apps(OLD)
+    dave = old.user(email="dave@example.com", phone="250788000004")
+    access = old.without_2fa(dave, email="dave@example.com")
+    setup = old.post("2fa/setup", access).json  # the pending setup, sealed under OLD
+    erin = old.legacy.register(email="erin@example.com", phone="250788000005")  # and a sign-up
+    erin_code = old.last_code("erin@example.com")
+    new = apps(NEW, OLD)  # rotated meanwhile: these rows moved after rotate-keys passed them
+    enabled = new.post(
+        "2fa/enable", access, {"password": PASSWORD, "otp": totp(setup["secretKey"])}
+    )
+    assert enabled.status_code == 200
+    verified = new.legacy.post(
+        "verify",
+        {"email": "erin@example.com", "email_otp": erin_code, "auth_code": totp(erin["secret"])},
+    )
+    assert verified.status_code == 200
+    stored = seeds(db)
+    for email in ("dave@example.com", "erin@example.com"):
+        assert sealed_under(NEW, stored[email]), email

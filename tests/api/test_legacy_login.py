@@ -125,3 +125,15 @@ def test_a_failing_mail_server_is_a_503_and_the_earlier_code_still_works(legacy,
         "verify", {"email": "alice@example.com", "email_otp": code, "auth_code": totp(secret, 1)}
     )
     assert verify.status_code == 200
+
+
+def test_a_stored_address_no_mail_header_can_carry_is_a_503_not_a_blank_recipient(legacy, db):
+    from mfa_api.breaker import Breaker
+    from mfa_api.mailer import MailDeliveryError, SmtpMailer, SmtpSettings
+    from mfa_api.services.notifications import code_email
+
+    settings = SmtpSettings("127.0.0.1", 1, False, False, None, None, "mfa@x.example", 1.0)
+    mailer = SmtpMailer(settings, Breaker("mail", 5))
+    with pytest.raises(MailDeliveryError, match="control or separator"):
+        mailer.send(code_email("old\u2029user@example.com", "123456", 300))
+    assert not mailer.breaker.is_open()  # the message's fault, not the server's

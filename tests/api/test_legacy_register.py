@@ -224,7 +224,7 @@ def test_a_common_password_is_refused_with_a_reason(legacy):
 def test_a_password_of_spaces_only_is_refused(legacy):
     response = legacy.post("register", {**BODY, "password": " " * 10})
     assert response.status_code == 400
-    assert response.json["error"] == "Password cannot be only spaces."
+    assert response.json["error"] == "Password cannot be only spaces or invisible characters."
 
 
 @pytest.fixture

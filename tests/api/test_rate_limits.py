@@ -132,7 +132,7 @@ def test_step_up_routes_share_one_budget_per_user(tight_step_up, twofa):
     statuses += [twofa.post("2fa/disable", access, {"password": "nope-nope"}).status_code]
     statuses += [
         twofa.post(
-            "password", access, {"current_password": "x", "new_password": "y" * 9}
+            "password", access, {"current_password": "x", "new_password": "Not-Common-Pw-9"}
         ).status_code
     ]
     statuses += [twofa.call("DELETE", "account", access, {"password": PASSWORD}).status_code]

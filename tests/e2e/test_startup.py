@@ -1,6 +1,7 @@
 """Start-up as an operator meets it: an unsafe configuration stops the service with one clear
 line, and `flask check-config` lists everything that is wrong."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,7 @@ def test_a_copied_config_example_does_not_start(tmp_path):
     del env["MFA_SECRET_KEY"]
     env["MFA_CONFIG_FILE"] = str(tmp_path / "config.py")
     done = start(env)
-    assert done.returncode == 1
+    assert done.returncode == 3  # gunicorn's "worker failed to boot": its master stops too
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("mfa-api will not start: SECRET_KEY is not set")
 
@@ -38,13 +39,13 @@ def test_the_old_example_secret_key_does_not_start(tmp_path):
         SECRET_KEY="change-me-to-a-long-random-string",
     )
     done = start(env)
-    assert done.returncode == 1 and "SECRET_KEY is the example's" in done.stderr
+    assert done.returncode == 3 and "SECRET_KEY is the example's" in done.stderr
 
 
 def test_no_mail_server_in_production_does_not_start(tmp_path):
     env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
     done = start(env)
-    assert done.returncode == 1 and "MAIL_SERVER is not set" in done.stderr
+    assert done.returncode == 3 and "MAIL_SERVER is not set" in done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -62,6 +63,74 @@ def test_check_config_lists_every_problem_and_fails(tmp_path):
 
 def test_check_config_with_warnings_only_succeeds(tmp_path):
     env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="smtp.x.example")
+    start(env, "init-db")
     done = start(env, "check-config")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("warning: rate limits are counted in each worker's memory")
+
+
+def test_gunicorn_stops_instead_of_forking_workers_that_refuse(tmp_path):
+    env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", SECRET_KEY="a")
+    command = [str(BIN / "gunicorn"), "-w", "2", "-b", "127.0.0.1:0", "wsgi:app"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "mfa-api will not start: SECRET_KEY is shorter than 32 bytes" in done.stderr
+
+
+def test_gen_key_works_where_the_key_is_missing(tmp_path):
+    env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="smtp.x.example")
+    del env["MFA_ENCRYPTION_KEYS"]
+    done = start(env, "gen-key")
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.strip()) == 44  # a Fernet key
+
+
+def test_false_means_false_in_the_environment(tmp_path):
+    env = service_env(
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+        MAIL_SERVER="smtp.x.example",
+        ALLOW_PLAINTEXT_SECRETS="False",
+    )
+    del env["MFA_ENCRYPTION_KEYS"]
+    done = start(env)
+    assert done.returncode == 3 and "no ENCRYPTION_KEYS" in done.stderr
+
+
+def test_debug_or_testing_set_by_configuration_is_not_development(tmp_path):
+    for key in ("DEBUG", "TESTING"):
+        env = service_env(
+            DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+            MAIL_SERVER="x.example",
+            **{key: "true"},
+        )
+        done = start(env)
+        assert done.returncode == 3 and "DEBUG and TESTING must not be set" in done.stderr, key
+
+
+def test_check_config_reports_a_broken_config_py_and_an_unreachable_database(tmp_path):
+    (tmp_path / "config.py").write_text("SECRET_KEY = (\n")
+    env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="x.example")
+    env["MFA_CONFIG_FILE"] = str(tmp_path / "config.py")
+    done = start(env, "check-config")
+    assert done.returncode == 1 and "cannot be read: SyntaxError" in done.stdout, done.stdout
+    unknown = service_env(DATABASE_URL="mysql://root@127.0.0.1:1/nowhere", MAIL_SERVER="x.example")
+    done = start(unknown, "check-config")
+    assert done.returncode == 1 and "the database cannot be reached" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_check_config_says_when_the_schema_is_behind(tmp_path):
+    env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="x.example")
+    done = start(env, "check-config")
+    assert done.returncode == 1 and "the schema is behind" in done.stdout
+
+
+def test_init_db_on_an_unknown_database_says_so_in_one_line():
+    url = os.environ.get("MFA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+    env = service_env(
+        DATABASE_URL=url.rsplit("/", 1)[0] + "/no_such_database_here", MAIL_SERVER="x.example"
+    )
+    done = start(env, "init-db")
+    assert done.returncode == 1
+    assert "cannot reach the database" in done.stderr and "Unknown database" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -8,6 +8,8 @@ from cryptography.fernet import Fernet
 
 from mfa_api import ConfigError, create_app
 
+GOOD_SECRET = "a-production-secret-0123456789-abcdefghij"
+
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
@@ -43,8 +45,8 @@ def test_production_refuses_a_weak_secret_key(clean_env, secret, message):
 
 
 def test_a_numeric_secret_key_from_the_environment_stays_a_string(clean_env):
-    clean_env.setenv("MFA_SECRET_KEY", "1" * 40)
-    assert create_app().config["SECRET_KEY"] == "1" * 40
+    clean_env.setenv("MFA_SECRET_KEY", "1234567890" * 4)
+    assert create_app().config["SECRET_KEY"] == "1234567890" * 4
 
 
 def test_a_secret_key_in_config_py_must_be_a_string(clean_env, tmp_path):
@@ -54,14 +56,14 @@ def test_a_secret_key_in_config_py_must_be_a_string(clean_env, tmp_path):
 
 
 def test_production_refuses_to_start_without_a_mail_server(clean_env):
-    clean_env.setenv("MFA_SECRET_KEY", "k" * 40)
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
     clean_env.delenv("MFA_MAIL_SERVER")
     with pytest.raises(ConfigError, match="MAIL_SERVER is not set"):
         create_app()
 
 
 def test_production_refuses_plain_text_secrets_unless_allowed(clean_env):
-    clean_env.setenv("MFA_SECRET_KEY", "k" * 40)
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
     clean_env.delenv("MFA_ENCRYPTION_KEYS")
     with pytest.raises(ConfigError, match="no ENCRYPTION_KEYS"):
         create_app()
@@ -70,27 +72,27 @@ def test_production_refuses_plain_text_secrets_unless_allowed(clean_env):
 
 
 def test_the_older_single_encryption_key_is_a_ring_of_one(clean_env):
-    clean_env.setenv("MFA_SECRET_KEY", "k" * 40)
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
     clean_env.delenv("MFA_ENCRYPTION_KEYS")
-    clean_env.setenv("MFA_ENCRYPTION_KEY", "an-older-free-form-key")
+    clean_env.setenv("MFA_ENCRYPTION_KEY", "an-older-free-form-key-at-least-32-bytes")
     assert create_app().extensions["mfa_parts"].settings.secret_cipher is not None
 
 
 def test_a_key_ring_of_something_else_is_refused(clean_env):
-    clean_env.setenv("MFA_SECRET_KEY", "k" * 40)
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
     clean_env.setenv("MFA_ENCRYPTION_KEYS", '["not-a-key"]')
     with pytest.raises(ConfigError, match=r"ENCRYPTION_KEYS\[0\] is not a key"):
         create_app()
 
 
 def test_per_worker_rate_limits_in_production_are_a_warning(clean_env, caplog):
-    clean_env.setenv("MFA_SECRET_KEY", "k" * 40)
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
     create_app()
     assert "rate limits are counted in each worker's memory" in caplog.text
 
 
 def test_a_setting_that_is_not_a_number_is_named(clean_env):
-    clean_env.setenv("MFA_SECRET_KEY", "k" * 40)
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
     clean_env.setenv("MFA_OTP_TTL_SECONDS", "five minutes")
     with pytest.raises(ConfigError, match="OTP_TTL_SECONDS must be a whole number"):
         create_app()
@@ -128,7 +130,7 @@ def test_config_py_is_read_and_the_environment_wins(clean_env, tmp_path):
 
 def test_the_default_database_is_sqlite_in_the_instance_folder(clean_env):
     clean_env.delenv("MFA_DATABASE_URL")
-    clean_env.setenv("MFA_SECRET_KEY", "k" * 40)
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
     app = create_app()
     assert app.config["DATABASE_URL"] == f"sqlite:///{app.instance_path}/mfa.sqlite3"
 
@@ -149,9 +151,70 @@ def test_the_default_database_is_sqlite_in_the_instance_folder(clean_env):
 def test_settings_that_cannot_work_stop_the_start(key, value, message):
     config = {
         "TESTING": True,
-        "SECRET_KEY": "k" * 40,
+        "SECRET_KEY": GOOD_SECRET,
         "DATABASE_URL": "sqlite:////tmp/x",
         key: value,
     }
     with pytest.raises(ConfigError, match=message):
         create_app(config)
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        (" " * 40, "SECRET_KEY is not set"),
+        ("a" * 40, "fewer than 10 different characters"),
+        ("change-me-to-a-long-random-string ", "is the example's"),
+    ],
+)
+def test_secrets_that_are_no_secrets_are_refused(clean_env, secret, message):
+    clean_env.setenv("MFA_SECRET_KEY", secret)
+    with pytest.raises(ConfigError, match=message):
+        create_app()
+
+
+def test_the_older_encryption_key_must_be_a_real_secret_too(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.delenv("MFA_ENCRYPTION_KEYS")
+    clean_env.setenv("MFA_ENCRYPTION_KEY", "another-long-random-string")
+    with pytest.raises(ConfigError, match="ENCRYPTION_KEY is the example's"):
+        create_app()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("REJECT_COMMON_PASSWORDS", "maybe", "REJECT_COMMON_PASSWORDS must be true or false"),
+        ("RATELIMIT_REGISTER", "10 per fortnight", "RATELIMIT_REGISTER must be a limit"),
+        ("MAX_CONTENT_LENGTH", "abc", "MAX_CONTENT_LENGTH must be a whole number"),
+        ("OTP_TTL_SECONDS", "1e20", "OTP_TTL_SECONDS must be"),
+        ("CORS_ORIGINS", "5", "CORS_ORIGINS must be"),
+        ("MAIL_DEFAULT_SENDER", "", "MAIL_DEFAULT_SENDER must be set"),
+        ("REDIS_URL", "garbage", "REDIS_URL must start with"),
+        ("RATELIMIT_STORAGE_URI", "foo://x", "RATELIMIT_STORAGE_URI must be"),
+        ("DB_TIMEOUT_SECONDS", "60", "DB_TIMEOUT_SECONDS must be a number of seconds"),
+    ],
+)
+def test_settings_that_would_fail_later_are_refused_at_the_start(clean_env, key, value, message):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.setenv(f"MFA_{key}", value)
+    with pytest.raises(ConfigError, match=message):
+        create_app()
+
+
+def test_false_turns_a_switch_off(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.setenv("MFA_REJECT_COMMON_PASSWORDS", "False")
+    assert create_app().config["REJECT_COMMON_PASSWORDS"] is False
+
+
+def test_every_bad_key_of_the_ring_is_named(clean_env):
+    from mfa_api.config import load_config
+    from mfa_api.config_check import problems
+
+    clean_env.setenv("MFA_ENCRYPTION_KEYS", '["x", "y"]')
+    app = __import__("flask").Flask("t")
+    load_config(app, None)
+    messages = [p.message for p in problems(app.config, development=False)]
+    assert "ENCRYPTION_KEYS[0] is not a key made by flask gen-key" in messages
+    assert "ENCRYPTION_KEYS[1] is not a key made by flask gen-key" in messages

@@ -70,6 +70,20 @@ def test_the_shipped_common_passwords_are_zxcvbns_list():
     assert passwords._common() == expected
 
 
-def test_common_passwords_are_known_in_any_case():
-    assert passwords.is_common("Password123") and passwords.is_common("QWERTYUIOP")
+def test_common_passwords_are_known_however_typed():
+    for typed in (
+        "Password123",
+        "QWERTYUIOP",
+        " password ",
+        "ｐａｓｓｗｏｒｄ",
+        "passwordpassword",
+    ):
+        assert passwords.is_common(typed), typed
+    assert passwords.is_common("aaaaaaaaaa")  # one character, repeated
     assert not passwords.is_common("Quiet-Orchid-42")
+
+
+def test_a_hash_of_another_cost_either_way_is_rehashed():
+    assert passwords.needs_rehash("$2b$13$" + "x" * 53, 12)
+    assert passwords.needs_rehash("$2y$10$" + "x" * 53, 12)
+    assert not passwords.needs_rehash("$2b$12$" + "x" * 53, 12)
