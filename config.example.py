@@ -116,3 +116,7 @@ REJECT_COMMON_PASSWORDS = True
 
 # Behind HTTPS, tell browsers to use nothing else for this many seconds (0: no HSTS header).
 HSTS_SECONDS = 0
+
+# Swagger UI at /docs: unset = on in development only; True serves it in production too.
+# (/openapi.json, the document it shows, is always served.)
+# DOCS_ENABLED = True

@@ -8,7 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .breaker import init_breakers
-from .config import development, load_config, use_throwaway_secret_key
+from .config import development, docs_enabled, load_config, use_throwaway_secret_key
 from .config_check import ConfigError, checking_config, init_config_check, problems, refuse_if_fatal
 from .cors import init_cors
 from .db import init_db_layer
@@ -20,6 +20,7 @@ from .parts import init_parts
 from .redis_client import init_redis
 
 __all__ = ["ConfigError", "create_app"]
+__version__ = "0.9.0"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -58,11 +59,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from .api import account, cli, cli_keys, legacy, phone, twofa
+    from .api import account, cli, cli_keys, dev, docs, legacy, phone, twofa
 
     app.register_blueprint(legacy.bp, url_prefix=app.config["LEGACY_PREFIX"])
     for face in (twofa, phone, account):
         app.register_blueprint(face.bp, url_prefix="/api/auth")
+    if app.extensions["mfa_parts"].keeps_outbox:
+        app.register_blueprint(dev.bp)
+    docs.register_docs(app, page=docs_enabled(app))
+    app.cli.add_command(docs.print_openapi)
     app.cli.add_command(cli.users)
     app.cli.add_command(cli_keys.gen_key)
     app.cli.add_command(cli_keys.rotate_keys)

@@ -56,6 +56,8 @@ DEFAULTS = {
     "RATELIMIT_2FA_PHONE": "3 per 15 minutes",
     "RATELIMIT_STEP_UP": "10 per 15 minutes",
     "RATELIMIT_UNLOCK": "5 per 15 minutes",
+    # /docs (Swagger UI): None = on in development only; /openapi.json is always served.
+    "DOCS_ENABLED": None,
     # Account defence: consecutive failures, reset only by a success or an admin.
     "BACKOFF_AFTER": 5,
     "BACKOFF_BASE_SECONDS": 1,
@@ -138,7 +140,9 @@ BOOL_KEYS = (
     "RATELIMIT_ENABLED",
     "MAIL_USE_TLS",
     "MAIL_USE_SSL",
+    "DOCS_ENABLED",
 )
+OPTIONAL_BOOL_KEYS = ("DOCS_ENABLED",)  # unset (None) means the default behaviour
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
 
 
@@ -180,6 +184,12 @@ def development(app: Flask) -> bool:
     """True in development (FLASK_DEBUG=1 in the environment) and in the tests' own apps: unsafe
     settings are warnings there. (DEBUG or TESTING set in config.py or MFA_* is not that.)"""
     return bool(app.extensions.get("mfa_development"))
+
+
+def docs_enabled(app: Flask) -> bool:
+    """Whether /docs is served: DOCS_ENABLED when set, else in development only."""
+    setting = app.config.get("DOCS_ENABLED")
+    return development(app) if setting is None else bool(setting)
 
 
 def use_throwaway_secret_key(app: Flask) -> None:

@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from limits import parse_many
 from limits.storage import SCHEMES as STORAGE_SCHEMES
 
-from .config import BOOL_KEYS
+from .config import BOOL_KEYS, OPTIONAL_BOOL_KEYS
 
 MIN_SECRET_BYTES = 32
 MAX_LOCK_AFTER = 100  # NIST SP 800-63B 5.2.2: at most 100 consecutive failed attempts
@@ -124,7 +124,12 @@ def _invalid(config: dict) -> list[str]:
         or float(config["BREAKER_SECONDS"]) > 3600
     ):
         found.append("BREAKER_SECONDS must be a number of seconds above 0 and at most 3600")
-    found += [f"{key} must be true or false" for key in BOOL_KEYS if not _bool(config.get(key))]
+    found += [
+        f"{key} must be true or false"
+        for key in BOOL_KEYS
+        if not _bool(config.get(key))
+        and not (key in OPTIONAL_BOOL_KEYS and config.get(key) is None)
+    ]
     found += _bad_limits(config) + _bad_urls(config) + _bad_keys(config) + _bad_shapes(config)
     return found
 

@@ -26,12 +26,14 @@ class MailDeliveryError(Exception):
 
 @dataclass(frozen=True)
 class Email:
-    """A message to one recipient, in plain text and HTML."""
+    """A message to one recipient, in plain text and HTML (and the one-time code it carries,
+    for the development outbox)."""
 
     to: str
     subject: str
     text: str
     html: str
+    code: str | None = None
 
 
 class Mailer(Protocol):

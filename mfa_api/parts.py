@@ -1,4 +1,4 @@
-"""The app's parts, made once in create_app: settings, clock, mailer and SMS gateway."""
+"""The app's parts, made once in create_app: settings, clock, mailer, SMS, development outbox."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app
+from flask.helpers import get_debug_flag
 
 from .config import Settings, settings_from
 from .mailer import Mailer, make_mailer
-from .sms import SmsGateway, make_sms_gateway
+from .outbox import KeepingMailer, KeepingSms, LogSms, Outbox
+from .sms import Sms, make_sms_gateway
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,20 @@ class Parts:
     settings: Settings
     clock: Callable[[], float]
     mailer: Mailer
-    sms: SmsGateway | None
+    sms: Sms | None
+    keeps_outbox: bool = False  # FLASK_DEBUG=1 only
+
+    def outbox(self) -> Outbox | None:
+        """The development outbox, on this app's clock; None outside development."""
+        return Outbox(self.clock) if self.keeps_outbox else None
+
+    def senders(self) -> tuple[Mailer, Sms | None]:
+        """The mailer and SMS sender a call uses: with the development outbox, each also keeps
+        what it sends there (and texts without a gateway go to the log)."""
+        outbox = self.outbox()
+        if outbox is None:
+            return self.mailer, self.sms
+        return KeepingMailer(self.mailer, outbox), KeepingSms(self.sms or LogSms(), outbox)
 
 
 def init_parts(app: Flask) -> None:
@@ -31,6 +46,7 @@ def init_parts(app: Flask) -> None:
         clock=time.time,
         mailer=make_mailer(app.config, breakers["mail"]),
         sms=make_sms_gateway(app.config, breakers["sms"]),
+        keeps_outbox=get_debug_flag(),
     )
 
 

@@ -172,6 +172,10 @@ class SecondFactorCode(_Field):
         return code
 
 
+# The service's own fields: null in a body means the field was not given.
+SERVICE_FIELDS = (_Field,)
+
+
 class BodySchema(Schema):
     """Extra fields are ignored, as mfa-php ignored them."""
 

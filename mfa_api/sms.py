@@ -8,6 +8,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from typing import Protocol
 
 from .breaker import Breaker
 
@@ -16,6 +17,21 @@ log = logging.getLogger(__name__)
 
 class SmsDeliveryError(Exception):
     """The gateway could not be reached or refused the message."""
+
+
+@dataclass(frozen=True)
+class TextMessage:
+    """A text message to one phone (+ and digits), and the one-time code it carries."""
+
+    to: str
+    text: str
+    code: str | None = None
+
+
+class Sms(Protocol):
+    """Anything that sends a TextMessage (raising SmsDeliveryError when it cannot)."""
+
+    def send(self, message: TextMessage) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -29,13 +45,15 @@ class SmsGateway:
     timeout: float
     breaker: Breaker  # opened when the gateway cannot be reached
 
-    def send(self, to: str, text: str) -> None:
+    def send(self, message: TextMessage) -> None:
         """Send one message; raise SmsDeliveryError when the gateway fails (or is known down)."""
         if self.breaker.is_open():
             raise SmsDeliveryError("the SMS gateway failed moments ago")
         sid = urllib.parse.quote(self.account_sid, safe="")
         url = f"{self.base_url.rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json"
-        data = urllib.parse.urlencode({"To": to, "From": self.sender, "Body": text}).encode()
+        data = urllib.parse.urlencode(
+            {"To": message.to, "From": self.sender, "Body": message.text}
+        ).encode()
         credentials = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         request = urllib.request.Request(  # noqa: S310 - the operator's configured gateway
             url, data=data, method="POST", headers={"Authorization": f"Basic {credentials}"}

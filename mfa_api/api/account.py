@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, g, request
 
 from ..schemas import (
@@ -15,15 +13,18 @@ from ..schemas import (
 )
 from ..security.tokens import ACCESS
 from ..services import account, audit, lockout
-from ..store.events import Event
-from .common import access_fields, context, json_body
+from .common import context, json_body
+from .contract import documented
 from .guards import token_required
 from .limits import per_ip, step_up_limit
+from .replies import MessageReply, reply
+from .twofa_replies import AccessReply, EventsReply
 
 bp = Blueprint("account", __name__)
 
 
 @bp.post("/password")
+@documented(AccessReply, body=ChangePasswordSchema, errors=(423,))
 @step_up_limit
 @token_required(ACCESS)
 def change_password():
@@ -32,51 +33,44 @@ def change_password():
     access = account.change_password(
         g.user, form["current_password"], form["new_password"], form["otp"], context()
     )
-    return {"success": True, "message": "Password changed", **access_fields(access)}
+    return reply(AccessReply, {"message": "Password changed", "access": access})
 
 
 @bp.delete("/account")
+@documented(MessageReply, body=PasswordWithCodeSchema, errors=(423,))
 @step_up_limit
 @token_required(ACCESS)
 def delete_account():
     """Delete the user and everything of theirs (step-up as for the password)."""
     form = load(PasswordWithCodeSchema(), json_body())
     account.delete_account(g.user, form["password"], form["otp"], context())
-    return {"success": True, "message": "Account deleted"}
+    return reply(MessageReply, {"message": "Account deleted"})
 
 
 @bp.post("/logout")
+@documented(MessageReply)
 @token_required(ACCESS)
 def logout():
     """Make the presented token stop working."""
     account.logout(g.claims, g.user, context())
-    return {"success": True, "message": "Logged out"}
+    return reply(MessageReply, {"message": "Logged out"})
 
 
 @bp.get("/events")
+@documented(EventsReply, query=EventsQuerySchema)
 @token_required(ACCESS)
 def events():
     """The caller's own recent security events, newest first."""
     limit = load(EventsQuerySchema(), request.args.to_dict())["limit"]
     found = audit.recent(g.user.id, limit, context())
-    return {"success": True, "events": [_event_json(e) for e in found]}
+    return reply(EventsReply, {"events": found})
 
 
 @bp.post("/unlock")
+@documented(MessageReply, body=UnlockSchema)
 @per_ip("RATELIMIT_UNLOCK")
 def unlock():
     """Lift a second-factor lock with the single-use token mailed in the lock notice."""
     token = load(UnlockSchema(), json_body())["token"]
     lockout.unlock_with_token(token, context())
-    return {"success": True, "message": "Account unlocked"}
-
-
-def _event_json(event: Event) -> dict:
-    return {
-        "event": event.event,
-        "at": datetime.fromtimestamp(event.at, UTC).isoformat().replace("+00:00", "Z"),
-        "ip": event.ip,
-        "userAgent": event.user_agent,
-        "requestId": event.request_id,
-        "detail": event.detail,
-    }
+    return reply(MessageReply, {"message": "Account unlocked"})

@@ -20,7 +20,8 @@ from .common import now
 def _context() -> Context:
     made = parts()
     client = Client(ip="cli", user_agent="flask users", request_id="cli-" + secrets.token_hex(6))
-    return Context(made.settings, now(), made.mailer, made.sms, client)
+    mailer, sms = made.senders()
+    return Context(made.settings, now(), mailer, sms, client)
 
 
 def _errors_as_messages(command: Callable) -> Callable:

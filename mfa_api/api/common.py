@@ -9,7 +9,6 @@ from flask import g, request
 from ..errors import InvalidInput
 from ..parts import parts
 from ..services.context import Client, Context
-from ..services.sessions import AccessGrant
 
 USER_AGENT_MAX = 255
 
@@ -48,11 +47,5 @@ def client() -> Client:
 def context() -> Context:
     """The services' context for this request."""
     made = parts()
-    return Context(
-        settings=made.settings, now=now(), mailer=made.mailer, sms=made.sms, client=client()
-    )
-
-
-def access_fields(grant: AccessGrant) -> dict:
-    """The JSON fields that hand a client its access token."""
-    return {"accessToken": grant.token, "tokenType": "Bearer", "expiresIn": grant.expires_in}
+    mailer, sms = made.senders()
+    return Context(settings=made.settings, now=now(), mailer=mailer, sms=sms, client=client())

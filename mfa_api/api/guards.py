@@ -10,6 +10,7 @@ from flask import g, request
 from ..errors import Unauthorized
 from ..services import sessions
 from .common import context
+from .contract import stamp
 
 
 def bearer_token() -> str | None:
@@ -31,6 +32,7 @@ def token_required(*kinds: str) -> Callable:
             g.user, g.claims = sessions.resolve(token, kinds, context())
             return view(*args, **kwargs)
 
+        stamp(guarded, "token_kinds", kinds)
         return guarded
 
     return decorate

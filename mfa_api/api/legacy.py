@@ -9,7 +9,15 @@ from ..extensions import limiter
 from ..schemas import LegacyLoginSchema, LegacyRegisterSchema, LegacyVerifySchema, load
 from ..services import login, registration
 from .common import context, json_body
+from .contract import documented
+from .legacy_replies import (
+    LoginReply,
+    RegisterReply,
+    VerifiedLoginReply,
+    VerifiedRegistrationReply,
+)
 from .limits import client_ip, ip_and_email
+from .replies import reply
 
 bp = Blueprint("legacy", __name__)
 use_error_shape(bp, legacy_shape)
@@ -17,46 +25,42 @@ use_error_shape(bp, legacy_shape)
 _ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
+@documented(RegisterReply, body=LegacyRegisterSchema, errors=(409,))
 def register():
     """POST /register: start a registration; answer with the TOTP secret and its QR code."""
     form = load(LegacyRegisterSchema(), json_body())
-    result = registration.register(**form, ctx=context())
-    return {
-        "success": True,
-        "message": "Registration successful",
-        "data": {
-            "email": form["email"],
-            "secret": result.secret,
-            "imageUrl": result.otpauth_uri,
-            "qrCode": result.qr_png_data_uri,
-        },
+    made = registration.register(**form, ctx=context())
+    data = {
+        "email": form["email"],
+        "secret": made.secret,
+        "otpauth_uri": made.otpauth_uri,
+        "qr_png_data_uri": made.qr_png_data_uri,
     }
+    return reply(RegisterReply, {"message": "Registration successful", "data": data})
 
 
+@documented(LoginReply, body=LegacyLoginSchema, errors=(401, 423))
 def login_start():
     """POST /login: check the password and email a login code."""
     form = load(LegacyLoginSchema(), json_body())
     user = login.start_login(**form, ctx=context())
-    return {"success": True, "message": "OTP generated", "data": {"email": user.email}}
+    return reply(LoginReply, {"message": "OTP generated", "data": {"email": user.email}})
 
 
+@documented(
+    VerifiedRegistrationReply, VerifiedLoginReply, body=LegacyVerifySchema, errors=(401, 404, 423)
+)
 def verify():
     """POST /verify: finish a registration or a login with the emailed code and the TOTP."""
     form = load(LegacyVerifySchema(), json_body())
     kind = form.pop("type") or _guess_type(form["email"])
     if kind == "register":
         registration.verify_registration(**form, ctx=context())
-        return {
-            "success": True,
-            "message": "Registration verification successful",
-            "data": {"email": form["email"]},
-        }
+        message = "Registration verification successful"
+        return reply(VerifiedRegistrationReply, {"message": message, "data": form})
     token = login.verify_login(**form, ctx=context())
-    return {
-        "success": True,
-        "message": "Login verification successful",
-        "data": {"token": token, "email": form["email"]},
-    }
+    message = "Login verification successful"
+    return reply(VerifiedLoginReply, {"message": message, "data": {**form, "token": token}})
 
 
 def _guess_type(email: str) -> str:
@@ -108,3 +112,7 @@ def dispatch(path: str):
     if request.method != "POST":
         raise MethodNotAllowed()
     return view()
+
+
+dispatch.routes_to = ENDPOINTS  # for the OpenAPI document
+dispatch.limits = LIMITS

@@ -14,6 +14,7 @@ from ..schemas import MAX_EMAIL_LENGTH, canonical_email
 from ..security import tokens
 from ..services.context import client_key
 from .common import now
+from .contract import stamp
 from .guards import bearer_token
 
 
@@ -22,19 +23,31 @@ def configured(key: str) -> Callable[[], str]:
     return lambda: current_app.config[key]
 
 
+def _limited(key: str, per: str, decorator: Callable) -> Callable:
+    """decorator, with the limit's setting and what it counts per stamped for the docs."""
+
+    def apply(view: Callable) -> Callable:
+        limited = decorator(view)
+        stamp(limited, "rate_limits", ((key, per),))
+        return limited
+
+    return apply
+
+
 def per_user(key: str):
     """A decorator: the limit of a config key, per user (of a valid token) or else per IP."""
-    return limiter.limit(configured(key), key_func=user_or_ip)
+    return _limited(key, "user", limiter.limit(configured(key), key_func=user_or_ip))
 
 
 def per_ip(key: str):
     """A decorator: the limit of a config key, per client IP."""
-    return limiter.limit(configured(key), key_func=client_ip)
+    return _limited(key, "client IP", limiter.limit(configured(key), key_func=client_ip))
 
 
 def per_ip_and_email(key: str):
     """A decorator: the limit of a config key, per client IP and email tried."""
-    return limiter.limit(configured(key), key_func=ip_and_email)
+    decorator = limiter.limit(configured(key), key_func=ip_and_email)
+    return _limited(key, "client IP and email", decorator)
 
 
 def body_email() -> str:
@@ -80,6 +93,8 @@ def user_or_ip() -> str:
 
 
 # RATELIMIT_STEP_UP per user: one budget shared by every route that checks the password again.
-step_up_limit = limiter.shared_limit(
-    configured("RATELIMIT_STEP_UP"), scope="step-up", key_func=user_or_ip
+step_up_limit = _limited(
+    "RATELIMIT_STEP_UP",
+    "user, shared by every step-up route",
+    limiter.shared_limit(configured("RATELIMIT_STEP_UP"), scope="step-up", key_func=user_or_ip),
 )

@@ -8,13 +8,17 @@ from ..schemas import PhoneSchema, RequiredCodeSchema, load
 from ..security.tokens import ACCESS
 from ..services import phone
 from .common import context, json_body
+from .contract import documented
 from .guards import token_required
 from .limits import per_user, step_up_limit
+from .replies import MessageReply, reply
+from .twofa_replies import PhoneVerifiedReply
 
 bp = Blueprint("phone", __name__)
 
 
 @bp.post("/2fa/phone")
+@documented(MessageReply, body=PhoneSchema, errors=(409, 423))
 @per_user("RATELIMIT_2FA_PHONE")
 @step_up_limit
 @token_required(ACCESS)
@@ -22,14 +26,16 @@ def start():
     """Text a code to a new phone number (step-up first)."""
     form = load(PhoneSchema(), json_body())
     phone.start(g.user, form["phone"], form["password"], form["otp"], context())
-    return {"success": True, "message": "A code was texted to the phone; send it to /verify"}
+    message = "A code was texted to the phone; send it to /verify"
+    return reply(MessageReply, {"message": message})
 
 
 @bp.post("/2fa/phone/verify")
+@documented(PhoneVerifiedReply, body=RequiredCodeSchema, errors=(409, 423))
 @per_user("RATELIMIT_2FA_VERIFY")
 @token_required(ACCESS)
 def verify():
     """Prove the phone with the texted code; SMS codes may go to it from now on."""
     code = load(RequiredCodeSchema(), json_body())["otp"]
     verified = phone.confirm(g.user, code, context())
-    return {"success": True, "message": "Phone number verified", "phone": "+" + verified}
+    return reply(PhoneVerifiedReply, {"message": "Phone number verified", "phone": "+" + verified})

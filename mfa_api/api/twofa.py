@@ -15,9 +15,20 @@ from ..schemas import (
 )
 from ..security.tokens import ACCESS, CHALLENGE
 from ..services import backup, challenge, enrolment
-from .common import access_fields, context, json_body
+from .common import context, json_body
+from .contract import documented
 from .guards import token_required
 from .limits import per_ip_and_email, per_user, step_up_limit
+from .replies import MessageReply, reply
+from .twofa_replies import (
+    AccessReply,
+    BackupCodesReply,
+    ChallengeReply,
+    LoggedInReply,
+    NewBackupCodesReply,
+    RecoveredReply,
+    SetupReply,
+)
 
 bp = Blueprint("twofa", __name__)
 
@@ -25,51 +36,41 @@ VERIFIED = "2FA verification successful"
 
 
 @bp.post("/login")
+@documented(LoggedInReply, ChallengeReply, body=TwoFaLoginSchema, errors=(401, 423))
 @per_ip_and_email("RATELIMIT_LOGIN")
 def login():
     """Password first; a challenge token when 2FA is on, an access token when it is off."""
     form = load(TwoFaLoginSchema(), json_body())
     outcome = challenge.login(form["email"], form["password"], context())
     if outcome.access is not None:
-        return {"success": True, "requires2fa": False, **access_fields(outcome.access)}
-    return {
-        "success": True,
-        "requires2fa": True,
-        "challengeToken": outcome.challenge_token,
-        "message": "2FA verification required",
-    }
+        return reply(LoggedInReply, outcome)
+    message = "2FA verification required"
+    return reply(ChallengeReply, {"message": message, "challenge_token": outcome.challenge_token})
 
 
 @bp.post("/2fa/setup")
 @bp.post("/2fa/generate")
+@documented(SetupReply, errors=(409,))
 @per_user("RATELIMIT_2FA_GENERATE")
 @token_required(ACCESS)
 def setup():
     """A new pending secret (for the setup's lifetime) with its otpauth URL and QR code."""
-    made = enrolment.start_setup(g.user, context())
-    return {
-        "success": True,
-        "secretKey": made.secret,
-        "otpauthUrl": made.otpauth_uri,
-        "qrCodeUrl": made.qr_png_data_uri,
-    }
+    return reply(SetupReply, enrolment.start_setup(g.user, context()))
 
 
 @bp.post("/2fa/enable")
+@documented(AccessReply, body=EnableSchema, errors=(409, 423))
 @step_up_limit
 @token_required(ACCESS)
 def enable():
     """Activate the pending secret (password, and its code or a /2fa/verify confirmation)."""
     form = load(EnableSchema(), json_body())
     access = enrolment.enable(g.user, form["password"], form["otp"], context())
-    return {
-        "success": True,
-        "message": "2FA has been enabled successfully",
-        **access_fields(access),
-    }
+    return reply(AccessReply, {"message": "2FA has been enabled successfully", "access": access})
 
 
 @bp.post("/2fa/verify")
+@documented(AccessReply, MessageReply, body=RequiredCodeSchema, errors=(423,))
 @per_user("RATELIMIT_2FA_VERIFY")
 @token_required(CHALLENGE, ACCESS)
 def verify():
@@ -77,62 +78,67 @@ def verify():
     code = load(RequiredCodeSchema(), json_body())["otp"]
     if g.claims["kind"] == CHALLENGE:
         access = challenge.verify(g.user, g.claims, code, context())
-        return {"success": True, "message": VERIFIED, **access_fields(access)}
+        return reply(AccessReply, {"message": VERIFIED, "access": access})
     enrolment.verify_code(g.user, code, context())
-    return {"success": True, "message": "Code verified successfully"}
+    return reply(MessageReply, {"message": "Code verified successfully"})
 
 
 @bp.post("/2fa/recover")
+@documented(RecoveredReply, body=RecoverSchema, errors=(423,))
 @per_user("RATELIMIT_2FA_RECOVER")
 @token_required(CHALLENGE)
 def recover():
     """Finish the login with a backup code instead of the TOTP."""
     typed = load(RecoverSchema(), json_body())["backup_code"]
     done = challenge.recover(g.user, g.claims, typed, context())
-    return {
-        "success": True,
-        "message": VERIFIED,
-        **access_fields(done.access),
-        "remainingBackupCodes": done.remaining,
-    }
+    body = {"message": VERIFIED, "access": done.access, "remaining_backup_codes": done.remaining}
+    return reply(RecoveredReply, body)
 
 
 @bp.post("/2fa/backup-codes")
 @bp.post("/2fa/generate-backup-codes")
+@documented(NewBackupCodesReply, body=PasswordWithCodeSchema, errors=(409, 423))
 @step_up_limit
 @token_required(ACCESS)
 def generate_backup_codes():
     """Ten new backup codes (step-up); every earlier code and token stops working."""
     form = load(PasswordWithCodeSchema(), json_body())
     made = enrolment.regenerate_backup_codes(g.user, form["password"], form["otp"], context())
-    return {"success": True, "backupCodes": made.codes, **access_fields(made.access)}
+    return reply(NewBackupCodesReply, {"backup_codes": made.codes, "access": made.access})
 
 
 @bp.get("/2fa/backup-codes")
+@documented(
+    BackupCodesReply,
+    errors=(409, 423),
+    headers={"X-Password": "The account's password (a GET has no body)."},
+)
 @step_up_limit
 @token_required(ACCESS)
 def list_backup_codes():
     """The unused backup codes, for whoever gives the password (header or body, never the URL)."""
     password = request.headers.get("X-Password") or json_body(optional=True).get("password")
     codes = backup.unused(g.user, password if isinstance(password, str) else None, context())
-    return {"success": True, "backupCodes": codes, "remaining": len(codes)}
+    return reply(BackupCodesReply, {"backup_codes": codes, "remaining": len(codes)})
 
 
 @bp.post("/2fa/disable")
+@documented(AccessReply, body=PasswordWithCodeSchema, errors=(409, 423))
 @step_up_limit
 @token_required(ACCESS)
 def disable():
     """Turn 2FA off (step-up); every earlier token stops working."""
     form = load(PasswordWithCodeSchema(), json_body())
     access = enrolment.disable(g.user, form["password"], form["otp"], context())
-    return {"success": True, "message": "2FA has been disabled", **access_fields(access)}
+    return reply(AccessReply, {"message": "2FA has been disabled", "access": access})
 
 
 @bp.post("/2fa/resend-otp")
+@documented(MessageReply, body=ResendSchema, body_optional=True, errors=(423,))
 @per_user("RATELIMIT_2FA_RESEND")
 @token_required(CHALLENGE)
 def resend_otp():
     """Send a new 6-digit code for this challenge's /2fa/verify by email or SMS."""
     channel = load(ResendSchema(), json_body(optional=True))["channel"]
     challenge.resend(g.user, g.claims, channel, context())
-    return {"success": True, "message": f"OTP sent via {channel}"}
+    return reply(MessageReply, {"message": f"OTP sent via {channel}"})

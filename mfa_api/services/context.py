@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..config import Settings
 from ..mailer import Mailer
-from ..sms import SmsGateway
+from ..sms import Sms
 
 
 @dataclass(frozen=True)
@@ -45,5 +45,5 @@ class Context:
     settings: Settings
     now: int
     mailer: Mailer
-    sms: SmsGateway | None
+    sms: Sms | None
     client: Client

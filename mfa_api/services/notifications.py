@@ -7,7 +7,7 @@ from html import escape
 
 from ..errors import InvalidInput, ServiceUnavailable
 from ..mailer import Email, MailDeliveryError, Mailer
-from ..sms import SmsDeliveryError, SmsGateway
+from ..sms import Sms, SmsDeliveryError, TextMessage
 
 log = logging.getLogger(__name__)
 
@@ -27,17 +27,18 @@ def code_email(to: str, code: str, ttl_seconds: int) -> Email:
             f"<h1>Your verification code is: {escape(code)}</h1><p>{escape(validity)}</p>"
             "<p>If you did not ask for it, ignore this message.</p>"
         ),
+        code=code,
     )
 
 
-def text_code(sms: SmsGateway | None, phone: str, what: str, code: str, ttl_seconds: int) -> None:
+def text_code(sms: Sms | None, phone: str, what: str, code: str, ttl_seconds: int) -> None:
     """Text a one-time code to a phone (its digits; + is added); 400 without a gateway, 503 when
     the gateway fails."""
     if sms is None:
         raise InvalidInput("SMS is not configured on this server")
     text = f"Your {what} is {code}. It is valid for {_minutes(ttl_seconds)}."
     try:
-        sms.send("+" + phone, text)
+        sms.send(TextMessage("+" + phone, text, code))
     except SmsDeliveryError as exc:
         raise ServiceUnavailable("Could not send the SMS") from exc
 

@@ -1,0 +1,51 @@
+"""Development only (FLASK_DEBUG=1): the outbox, where every mail and text message sent is
+also kept, so scripts and Postman runs read one-time codes without a mailbox."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from marshmallow import Schema, fields, validate
+
+from ..errors import NotFound
+from ..parts import parts
+from ..schemas import BodySchema, load
+from .contract import documented
+from .replies import UnixTime, reply
+
+bp = Blueprint("dev", __name__)
+
+
+class OutboxQuerySchema(BodySchema):
+    required_message = "to (an email, or + and a phone's digits) is required"
+    to = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "An email, or a phone as + and digits (send + as %2B)."},
+    )
+
+
+class KeptMessageFields(Schema):
+    to = fields.String(required=True)
+    subject = fields.String(required=True, allow_none=True, metadata={"description": "Mail."})
+    text = fields.String(required=True)
+    code = fields.String(
+        required=True, allow_none=True, metadata={"description": "The one-time code it carries."}
+    )
+    sent_at = UnixTime(required=True)
+
+
+class OutboxReply(Schema):
+    """Messages to one recipient, newest first (kept an hour, 20 at most)."""
+
+    messages = fields.List(fields.Nested(KeptMessageFields), required=True)
+
+
+@bp.get("/dev/outbox")
+@documented(OutboxReply, query=OutboxQuerySchema)
+def outbox():
+    """The mail and text messages sent to one recipient lately (development only)."""
+    to = load(OutboxQuerySchema(), request.args.to_dict())["to"]
+    kept = parts().outbox()
+    if kept is None:  # not registered outside development; a stale app would say the same
+        raise NotFound()
+    return reply(OutboxReply, {"messages": kept.read(to)})

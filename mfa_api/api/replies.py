@@ -1,0 +1,44 @@
+"""Answering through a schema: every response body is dumped by the marshmallow schema that
+documents it (in the face's own replies module), so the wire format is written once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from marshmallow import Schema, fields
+
+
+class Reply(Schema):
+    """A body with `success: true`, as both faces answer."""
+
+    success = fields.Constant(True, required=True)
+
+
+class MessageReply(Reply):
+    """`success` and a message for people."""
+
+    message = fields.String(required=True)
+
+
+class UnixTime(fields.DateTime):
+    """Unix seconds, sent as ISO 8601 in UTC with a Z."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        moment = datetime.fromtimestamp(value, UTC).replace(microsecond=0)
+        return moment.isoformat().replace("+00:00", "Z")
+
+
+def reply(schema: type[Schema], value: object, status: int = 200) -> tuple[dict, int]:
+    """value dumped by schema, with its status: what a view returns."""
+    return _instance(schema).dump(value), status
+
+
+_INSTANCES: dict[type[Schema], Schema] = {}
+
+
+def _instance(schema: type[Schema]) -> Schema:
+    if schema not in _INSTANCES:
+        _INSTANCES[schema] = schema()
+    return _INSTANCES[schema]

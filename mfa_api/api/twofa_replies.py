@@ -1,0 +1,110 @@
+"""The 2FA face's response bodies (/api/auth)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from .replies import MessageReply, Reply, UnixTime
+
+
+class AccessFields(Schema):
+    """The fields that hand a client its access token (from an AccessGrant under `access`)."""
+
+    access_token = fields.String(
+        required=True,
+        attribute="access.token",
+        data_key="accessToken",
+        metadata={"description": "A JWT for `Authorization: Bearer`."},
+    )
+    token_type = fields.Constant("Bearer", required=True, data_key="tokenType")
+    expires_in = fields.Integer(
+        required=True,
+        attribute="access.expires_in",
+        data_key="expiresIn",
+        metadata={"description": "Seconds the access token lives."},
+    )
+
+
+class LoggedInReply(Reply, AccessFields):
+    """2FA is off: the password was enough."""
+
+    requires_2fa = fields.Constant(False, required=True, data_key="requires2fa")
+
+
+class ChallengeReply(MessageReply):
+    """2FA is on: a challenge token for the second step."""
+
+    requires_2fa = fields.Constant(True, required=True, data_key="requires2fa")
+    challenge_token = fields.String(
+        required=True,
+        data_key="challengeToken",
+        metadata={"description": "A short-lived JWT for /2fa/verify, /2fa/recover, resend."},
+    )
+
+
+class SetupReply(Reply):
+    """A pending TOTP secret, its otpauth URI and QR code."""
+
+    secret_key = fields.String(required=True, attribute="secret", data_key="secretKey")
+    otpauth_url = fields.String(required=True, attribute="otpauth_uri", data_key="otpauthUrl")
+    qr_code_url = fields.String(
+        required=True,
+        attribute="qr_png_data_uri",
+        data_key="qrCodeUrl",
+        metadata={"description": "A data:image/png;base64 URI."},
+    )
+
+
+class AccessReply(MessageReply, AccessFields):
+    """Done; a new access token (earlier ones may have stopped working)."""
+
+
+class RecoveredReply(AccessReply):
+    """Logged in with a backup code."""
+
+    remaining_backup_codes = fields.Integer(required=True, data_key="remainingBackupCodes")
+
+
+class NewBackupCodesReply(Reply, AccessFields):
+    """Ten new backup codes; earlier codes and tokens stopped working."""
+
+    backup_codes = fields.List(fields.String(), required=True, data_key="backupCodes")
+
+
+class BackupCodesReply(Reply):
+    """The unused backup codes."""
+
+    backup_codes = fields.List(fields.String(), required=True, data_key="backupCodes")
+    remaining = fields.Integer(required=True)
+
+
+class PhoneVerifiedReply(MessageReply):
+    """The phone may receive SMS codes from now on."""
+
+    phone = fields.String(required=True, metadata={"description": "+ and digits."})
+
+
+class EventFields(Schema):
+    event = fields.String(required=True, metadata={"example": "login.second_factor_failed"})
+    at = UnixTime(required=True)
+    ip = fields.String(required=True, allow_none=True)
+    user_agent = fields.String(required=True, allow_none=True, data_key="userAgent")
+    request_id = fields.String(required=True, allow_none=True, data_key="requestId")
+    detail = fields.Dict(required=True, allow_none=True)
+
+
+class EventsReply(Reply):
+    """The caller's recent security events, newest first."""
+
+    events = fields.List(fields.Nested(EventFields), required=True)
+
+
+class TwoFaError(Schema):
+    """Every error of the 2FA face (and outside both faces)."""
+
+    success = fields.Constant(False, required=True)
+    message = fields.String(required=True)
+    errors = fields.Dict(metadata={"description": "Messages per field of the body."})
+    request_id = fields.String(
+        data_key="requestId", metadata={"description": "On a 500: the id to find in the log."}
+    )
