@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: venv run init-db test lint bench format clean
+.PHONY: venv run init-db test lint bench format clean openapi newman postman-deps
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+# newman (pinned in postman/package-lock.json) for the Postman collection; needs node and npm.
+postman/node_modules/.installed: postman/package.json postman/package-lock.json
+	npm ci --prefix postman --no-audit --no-fund --loglevel=error
+	touch $@
+
+postman-deps: postman/node_modules/.installed
 
 # Development: SQLite in instance/, mail written to the log, a throw-away SECRET_KEY
 # (FLASK_DEBUG=1) unless you set MFA_SECRET_KEY or config.py.
@@ -28,8 +35,18 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 # MariaDB tests run when MFA_TEST_MYSQL_URL is set (.ci/run sets it); SQLite ones always.
-test: lint
+test: lint postman-deps
 	$(BIN)/python -m pytest -q
+
+# docs/openapi.json, generated from the code (a test checks it is current).
+openapi: venv
+	FLASK_DEBUG=1 $(BIN)/flask --app wsgi openapi > docs/openapi.json
+
+# The Postman collection against a server already running (make run), e.g. BASE_URL=http://127.0.0.1:5000
+BASE_URL ?= http://$(HOST):$(PORT)
+newman: postman-deps
+	cd postman && node_modules/.bin/newman run mfa-api.postman_collection.json \
+		-e local.postman_environment.json --env-var baseUrl=$(BASE_URL)
 
 # Ratios against bcrypt and a trivial request, on SQLite and MariaDB (bench/legacy_face.py).
 bench: venv
