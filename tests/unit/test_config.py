@@ -218,3 +218,12 @@ def test_every_bad_key_of_the_ring_is_named(clean_env):
     messages = [p.message for p in problems(app.config, development=False)]
     assert "ENCRYPTION_KEYS[0] is not a key made by flask gen-key" in messages
     assert "ENCRYPTION_KEYS[1] is not a key made by flask gen-key" in messages
+
+
+def test_every_setting_is_documented_in_docs_api_md():
+    from pathlib import Path
+
+    from mfa_api.config import DEFAULTS
+
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    assert [key for key in DEFAULTS if f"`{key}`" not in documented] == []
