@@ -50,6 +50,9 @@ MAXIMA = {
     "HSTS_SECONDS": 2 * 365 * 86400,
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
 }
+DEBUG_OUTSIDE_DEVELOPMENT = (
+    "DEBUG and TESTING must not be set outside development (use FLASK_DEBUG=1)"
+)
 MAKE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105
 
 
@@ -69,6 +72,8 @@ def problems(config: dict, *, development: bool, unreadable: list[str] = ()) -> 
     """Every problem of config: what could not be read, invalid settings, unsafe ones, weak ones."""
     found = [Problem(message, True) for message in [*unreadable, *_invalid(config)]]
     found += [Problem(message, not development) for message in _unsafe(config)]
+    if not development and (config.get("DEBUG") or config.get("TESTING")):
+        found.append(Problem(DEBUG_OUTSIDE_DEVELOPMENT, True))
     found += [Problem(message, False) for message in _weak(config, development=development)]
     return found
 
@@ -254,8 +259,6 @@ def _unsafe(config: dict) -> list[str]:
     if isinstance(older, str) and older and _weak_secret(older, EXAMPLE_ENCRYPTION_KEYS):
         weakness = _weak_secret(older, EXAMPLE_ENCRYPTION_KEYS)
         found.append(f"ENCRYPTION_KEY {weakness}; better: ENCRYPTION_KEYS from flask gen-key")
-    if config.get("DEBUG") or config.get("TESTING"):
-        found.append("DEBUG and TESTING must not be set outside development (use FLASK_DEBUG=1)")
     if not config.get("MAIL_SERVER"):
         found.append(
             "MAIL_SERVER is not set: every one-time code would be written to the log "
