@@ -34,10 +34,11 @@ TOKEN_SCHEMES = {
     ),
 }
 ERROR_DESCRIPTIONS = {
-    400: "The body (or query) is not what the operation takes; `errors` names the fields.",
+    400: "The body (or query) is not what the operation takes (`errors` names the fields), or the "
+    "account's state forbids it (2FA already on, or not on; no pending setup).",
     401: "Wrong credentials or code, or a missing, expired or revoked token.",
     404: "No such user (or pending sign-up).",
-    409: "Conflicts with the account's state (already exists, already on, phone taken…).",
+    409: "Conflicts with another account or sign-up (email or proven phone taken).",
     413: HTTP_MESSAGES[413],
     423: "The second factor is locked after too many failures; unlock by mail or an admin.",
     429: "Too many requests or attempts; `Retry-After` says when to try again.",
@@ -230,7 +231,7 @@ def _responses(contract: Contract, view: Callable, error_schema: type[Schema]) -
 
 def _error(description: str, schema: type[Schema], view: Callable, status: int) -> dict:
     headers = _headers(view)
-    if status in (423, 429):
+    if status == 429:
         headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
     return {
         "description": description,

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from ..errors import NotFound
 from ..parts import parts
-from ..schemas import BodySchema, load
+from ..schemas import BodySchema, Text, load
 from .contract import documented
 from .replies import UnixTime, reply
 
@@ -17,9 +17,9 @@ bp = Blueprint("dev", __name__)
 
 class OutboxQuerySchema(BodySchema):
     required_message = "to (an email, or + and a phone's digits) is required"
-    to = fields.String(
+    to = Text(
         required=True,
-        validate=validate.Length(min=1, max=255),
+        validate=validate.Length(max=255),
         metadata={"description": "An email, or a phone as + and digits (send + as %2B)."},
     )
 

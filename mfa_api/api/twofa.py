@@ -50,7 +50,7 @@ def login():
 
 @bp.post("/2fa/setup")
 @bp.post("/2fa/generate")
-@documented(SetupReply, errors=(409,))
+@documented(SetupReply, errors=(400,))
 @per_user("RATELIMIT_2FA_GENERATE")
 @token_required(ACCESS)
 def setup():
@@ -59,7 +59,7 @@ def setup():
 
 
 @bp.post("/2fa/enable")
-@documented(AccessReply, body=EnableSchema, errors=(409, 423))
+@documented(AccessReply, body=EnableSchema, errors=(401, 423))
 @step_up_limit
 @token_required(ACCESS)
 def enable():
@@ -97,7 +97,7 @@ def recover():
 
 @bp.post("/2fa/backup-codes")
 @bp.post("/2fa/generate-backup-codes")
-@documented(NewBackupCodesReply, body=PasswordWithCodeSchema, errors=(409, 423))
+@documented(NewBackupCodesReply, body=PasswordWithCodeSchema, errors=(423,))
 @step_up_limit
 @token_required(ACCESS)
 def generate_backup_codes():
@@ -110,7 +110,7 @@ def generate_backup_codes():
 @bp.get("/2fa/backup-codes")
 @documented(
     BackupCodesReply,
-    errors=(409, 423),
+    errors=(400, 423),
     headers={"X-Password": "The account's password (a GET has no body)."},
 )
 @step_up_limit
@@ -123,7 +123,7 @@ def list_backup_codes():
 
 
 @bp.post("/2fa/disable")
-@documented(AccessReply, body=PasswordWithCodeSchema, errors=(409, 423))
+@documented(AccessReply, body=PasswordWithCodeSchema, errors=(423,))
 @step_up_limit
 @token_required(ACCESS)
 def disable():

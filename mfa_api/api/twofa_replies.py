@@ -85,7 +85,7 @@ class PhoneVerifiedReply(MessageReply):
 
 
 class EventFields(Schema):
-    event = fields.String(required=True, metadata={"example": "login.second_factor_failed"})
+    event = fields.String(required=True, metadata={"example": "second_factor_failed"})
     at = UnixTime(required=True)
     ip = fields.String(required=True, allow_none=True)
     user_agent = fields.String(required=True, allow_none=True, data_key="userAgent")
