@@ -70,12 +70,11 @@ def build(app: Flask) -> dict:
         info={"description": INFO, "license": {"name": "MIT", "identifier": "MIT"}},
     )
     _describe_fields(plugin)
-    for name, (scheme, description) in TOKEN_SCHEMES.items():
+    for scheme, description in TOKEN_SCHEMES.values():
         spec.components.security_scheme(
             scheme,
             {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": description},
         )
-        del name
     _add_headers(spec)
     seen: set[str] = set()
     for path, method, blueprint, view, extra in sorted(_operations(app), key=lambda o: o[:2]):

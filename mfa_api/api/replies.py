@@ -3,6 +3,7 @@ documents it (in the face's own replies module), so the wire format is written o
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from marshmallow import Schema, fields
@@ -35,10 +36,6 @@ def reply(schema: type[Schema], value: object, status: int = 200) -> tuple[dict,
     return _instance(schema).dump(value), status
 
 
-_INSTANCES: dict[type[Schema], Schema] = {}
-
-
+@functools.cache
 def _instance(schema: type[Schema]) -> Schema:
-    if schema not in _INSTANCES:
-        _INSTANCES[schema] = schema()
-    return _INSTANCES[schema]
+    return schema()
