@@ -120,3 +120,10 @@ HSTS_SECONDS = 0
 # Swagger UI at /docs: unset = on in development only; True serves it in production too.
 # (/openapi.json, the document it shows, is always served.)
 # DOCS_ENABLED = True
+
+# The request log (one line per request, on stderr): "text" or "json".
+LOG_FORMAT = "text"
+
+# /metrics in Prometheus' format (keep it private). With several worker processes set
+# PROMETHEUS_MULTIPROC_DIR in the environment (deploy/gunicorn.conf.py does).
+METRICS_ENABLED = False

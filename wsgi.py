@@ -1,12 +1,9 @@
-"""The WSGI entry point: `gunicorn wsgi:app` or `flask --app wsgi run`."""
+"""The WSGI entry point of a checkout: `gunicorn wsgi:application`, mod_wsgi's WSGIScriptAlias, or
+`flask --app wsgi`. Settings come from the config.py beside this file (MFA_CONFIG_FILE names
+another) and MFA_* variables, whatever the working directory."""
 
-import sys
+from pathlib import Path
 
-from mfa_api import ConfigError, create_app
+from mfa_api import create_app_or_exit
 
-try:
-    app = create_app()
-except ConfigError as exc:  # one clear line, not a traceback
-    print(f"mfa-api will not start: {exc}", file=sys.stderr)
-    # 3 is gunicorn's "worker failed to boot": its master stops too, instead of forking anew.
-    sys.exit(3)
+application = app = create_app_or_exit(Path(__file__).resolve().with_name("config.py"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,23 +18,38 @@ from .errors import init_errors
 from .extensions import limiter
 from .headers import init_headers
 from .migrate import init_migrations
+from .observe import init_observe
 from .parts import init_parts
 from .redis_client import init_redis
 
-__all__ = ["ConfigError", "create_app"]
-__version__ = "0.9.0"
+__all__ = ["ConfigError", "create_app", "create_app_or_exit"]
+__version__ = "0.10.0"
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app_or_exit(config_file: str | os.PathLike | None = None) -> Flask:
+    """The app for a WSGI server; a refused configuration prints one line and exits 3."""
+    try:
+        return create_app(config_file=config_file)
+    except ConfigError as exc:  # one clear line, not a traceback
+        print(f"mfa-api will not start: {exc}", file=sys.stderr)
+        # 3 is gunicorn's "worker failed to boot": its master stops too, instead of forking anew.
+        sys.exit(3)
+
+
+def create_app(
+    test_config: dict | None = None, config_file: str | os.PathLike | None = None
+) -> Flask:
     """Build the app: configuration, extensions, database, error handling, blueprints.
 
-    Raises ConfigError when the configuration would make the service unsafe or cannot work.
+    Settings come from config_file (see config.config_file_path) and MFA_* variables, or from
+    test_config alone. Raises ConfigError when the configuration would make the service unsafe
+    or cannot work.
     """
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     if not logging.getLogger().handlers:
         app.logger.setLevel(logging.INFO)
         logging.getLogger("mfa_api").setLevel(logging.INFO)
-    unreadable = load_config(app, test_config)
+    unreadable = load_config(app, test_config, config_file)
     found = problems(app.config, development=development(app), unreadable=unreadable)
     init_config_check(app, found)
     if any(problem.fatal for problem in found):
@@ -42,10 +59,14 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.cli.add_command(gen_key)
             return app
         refuse_if_fatal(found)
+    log = logging.getLogger(__name__)
+    if "mfa_settings_from" in app.extensions:
+        log.info("Settings from %s", app.extensions["mfa_settings_from"])
     for problem in found:
-        logging.getLogger(__name__).warning("Configuration: %s", problem.message)
+        log.warning("Configuration: %s", problem.message)
     use_throwaway_secret_key(app)
     init_errors(app)
+    init_observe(app)
     init_cors(app)
     init_headers(app)
     init_breakers(app)
@@ -59,7 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from .api import account, cli, cli_keys, dev, docs, legacy, phone, twofa
+    from .api import account, cli, cli_keys, dev, docs, legacy, ops, phone, twofa
 
     app.register_blueprint(legacy.bp, url_prefix=app.config["LEGACY_PREFIX"])
     for face in (twofa, phone, account):
@@ -67,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.extensions["mfa_parts"].keeps_outbox:
         app.register_blueprint(dev.bp)
     docs.register_docs(app, page=docs_enabled(app))
+    ops.register_ops(app)
     app.cli.add_command(docs.print_openapi)
     app.cli.add_command(cli.users)
     app.cli.add_command(cli_keys.gen_key)

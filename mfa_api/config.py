@@ -79,6 +79,9 @@ DEFAULTS = {
     "SMS_ACCOUNT_SID": None,
     "SMS_AUTH_TOKEN": None,
     "SMS_FROM": None,
+    # Operations: the request log's format (text or json), and /metrics (Prometheus).
+    "LOG_FORMAT": "text",
+    "METRICS_ENABLED": False,
 }
 
 log = logging.getLogger(__name__)
@@ -101,6 +104,7 @@ STRING_KEYS = (
     "TOTP_ISSUER",
     "LEGACY_PREFIX",
     "UNLOCK_URL",
+    "LOG_FORMAT",
 )
 
 
@@ -141,23 +145,37 @@ BOOL_KEYS = (
     "MAIL_USE_TLS",
     "MAIL_USE_SSL",
     "DOCS_ENABLED",
+    "METRICS_ENABLED",
 )
 OPTIONAL_BOOL_KEYS = ("DOCS_ENABLED",)  # unset (None) means the default behaviour
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
 
 
-def load_config(app: Flask, test_config: dict | None) -> list[str]:
-    """Fill app.config from the defaults, then config.py and MFA_* variables (or test_config);
-    what could not be read (for config_check to report)."""
+def config_file_path(default: str | os.PathLike | None = None) -> str:
+    """Where the settings file is: MFA_CONFIG_FILE, else the given default (wsgi.py passes the
+    config.py beside it), else config.py in the working directory."""
+    return os.environ.get("MFA_CONFIG_FILE") or str(
+        default or os.path.join(os.getcwd(), "config.py")
+    )
+
+
+def load_config(
+    app: Flask, test_config: dict | None, config_file: str | os.PathLike | None = None
+) -> list[str]:
+    """Fill app.config from the defaults, then the settings file (config_file_path) and MFA_*
+    variables (or test_config); what could not be read (for config_check to report)."""
     app.config.from_mapping(DEFAULTS)
     unreadable = []
     app.extensions["mfa_development"] = get_debug_flag() or (
         test_config is not None and bool(test_config.get("TESTING"))
     )
     if test_config is None:
-        config_file = os.environ.get("MFA_CONFIG_FILE", os.path.join(os.getcwd(), "config.py"))
+        config_file = config_file_path(config_file)
         try:
-            app.config.from_pyfile(config_file, silent=True)
+            found = app.config.from_pyfile(config_file, silent=True)
+            app.extensions["mfa_settings_from"] = (
+                config_file if found else f"MFA_* only (no {config_file})"
+            )
         except Exception as exc:  # noqa: BLE001 - a broken config.py is reported, not a traceback
             unreadable.append(f"{config_file} cannot be read: {type(exc).__name__}: {exc}")
         app.config.from_prefixed_env("MFA")

@@ -4,10 +4,10 @@ are unsafe (fatal outside development), and weak set-ups (warnings); `flask chec
 from __future__ import annotations
 
 import sys
+from contextlib import closing
 from dataclasses import dataclass
 
 import click
-import redis
 from cryptography.fernet import Fernet
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -15,6 +15,9 @@ from limits import parse_many
 from limits.storage import SCHEMES as STORAGE_SCHEMES
 
 from .config import BOOL_KEYS, OPTIONAL_BOOL_KEYS
+from .health import unready_parts
+from .metrics import multiprocess_mode
+from .observe import LOG_FORMATS
 
 MIN_SECRET_BYTES = 32
 MAX_LOCK_AFTER = 100  # NIST SP 800-63B 5.2.2: at most 100 consecutive failed attempts
@@ -175,6 +178,8 @@ def _bad_shapes(config: dict) -> list[str]:
         found.append('CORS_ORIGINS must be "*", origins separated by commas, or a list of them')
     if config.get("MAIL_SERVER") and not str(config.get("MAIL_DEFAULT_SENDER") or "").strip():
         found.append("MAIL_DEFAULT_SENDER must be set when MAIL_SERVER is")
+    if config.get("LOG_FORMAT") not in LOG_FORMATS:
+        found.append(f"LOG_FORMAT must be one of: {', '.join(LOG_FORMATS)}")
     return found
 
 
@@ -303,35 +308,23 @@ def _weak(config: dict, *, development: bool) -> list[str]:
         found.append("TOTP secrets are stored in plain text (ALLOW_PLAINTEXT_SECRETS)")
     if not development and config.get("RATELIMIT_ENABLED") is False:
         found.append("rate limits are off (RATELIMIT_ENABLED=false)")
+    if config.get("METRICS_ENABLED") is True and not multiprocess_mode():
+        found.append(
+            "METRICS_ENABLED without PROMETHEUS_MULTIPROC_DIR: with several worker processes, "
+            "/metrics shows the counts of the one that answers (deploy/gunicorn.conf.py sets it)"
+        )
     return found
 
 
 def reachability(app: Flask) -> list[Problem]:
     """Whether the database (and its schema) and Redis answer, as problems."""
-    from .db import DatabaseUnavailable, connect  # a built app's settings are sound by now
-    from .migrate import applied_versions, migrations
+    from .db import connect  # a built app's settings are sound by now
 
-    found = []
-    try:
-        db = connect(app.config["DATABASE_URL"])
-        try:
-            applied = applied_versions(db)
-            missing = [
-                name for version, name, _ in migrations(db.dialect) if version not in applied
-            ]
-        finally:
-            db.close()
-        if missing:
-            found.append(Problem(f"the schema is behind ({', '.join(missing)}): run init-db", True))
-    except DatabaseUnavailable as exc:
-        found.append(Problem(f"the database cannot be reached: {exc.__cause__}", True))
-    client = app.extensions.get("mfa_redis")
-    if client is not None:
-        try:
-            client.ping()
-        except redis.RedisError as exc:
-            found.append(Problem(f"Redis cannot be reached: {exc}", True))
-    return found
+    url = app.config["DATABASE_URL"]
+    return [
+        Problem(part.detail, True)
+        for part in unready_parts(lambda: closing(connect(url)), app.extensions.get("mfa_redis"))
+    ]
 
 
 @click.command("check-config")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
@@ -18,7 +17,6 @@ HTTP_MESSAGES = {
     400: "Bad request",
     404: "Not found",
     405: "Method not allowed",
-    413: "Request body too large (64 KiB at most)",
     423: "Locked",
     429: "Too many requests",
 }
@@ -156,9 +154,18 @@ def _handle_validation_error(exc: ValidationError):
     return _respond(400, _current_shape()("Invalid input", errors))
 
 
+def too_large_message(limit: int) -> str:
+    """The 413's message for a body limit of `limit` bytes (MAX_CONTENT_LENGTH)."""
+    size = f"{limit // 1024} KiB" if limit % 1024 == 0 else f"{limit} bytes"
+    return f"Request body too large ({size} at most)"
+
+
 def _handle_http_exception(exc: HTTPException):
     status = exc.code or 500
-    message = HTTP_MESSAGES.get(status) or exc.name
+    if status == 413:
+        message = too_large_message(int(current_app.config["MAX_CONTENT_LENGTH"]))
+    else:
+        message = HTTP_MESSAGES.get(status) or exc.name
     headers = {k: v for k, v in exc.get_headers() if k.lower() in ("allow", "retry-after")}
     return _respond(status, _current_shape()(message, None), headers)
 
@@ -171,21 +178,11 @@ def _handle_unexpected(exc: Exception):
 
 
 def init_errors(app: Flask) -> None:
-    """Register the handlers, and give every request an id to find it in the log."""
+    """Register the handlers."""
     app.register_error_handler(ApiError, _handle_api_error)
     app.register_error_handler(ValidationError, _handle_validation_error)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(Exception, _handle_unexpected)
 
-    @app.before_request
-    def _assign_request_id():
-        g.request_id = secrets.token_hex(8)
-
     # Registered before the limiter's (create_app binds it later), so it runs after it.
     app.after_request(_keep_own_retry_after)
-
-    @app.after_request
-    def _expose_request_id(response):
-        if "request_id" in g:
-            response.headers["X-Request-Id"] = g.request_id
-        return response

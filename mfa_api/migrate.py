@@ -1,4 +1,4 @@
-"""The versioned schema: `init-db` applies the numbered files in sql/<dialect>/ that are missing.
+"""The versioned schema: `init-db` applies the files of mfa_api/sql/<dialect>/ not yet applied.
 
 Safe to run again. MySQL commits each DDL statement on its own, so a run cut off halfway can
 leave part of a file applied; re-running skips what already exists (duplicate column, key or
@@ -7,6 +7,7 @@ table) instead of failing on it.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -24,7 +25,7 @@ from .db import Database, DatabaseUnavailable, connect
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 _VERSION_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_version "
@@ -38,6 +39,7 @@ def split_statements(script: str) -> list[str]:
     return [stmt.strip() for stmt in "\n".join(lines).split(";") if stmt.strip()]
 
 
+@functools.cache
 def migrations(dialect: str) -> list[tuple[int, str, Path]]:
     """(version, name, path) of every migration file for a dialect, in order."""
     found = []
@@ -52,6 +54,25 @@ def applied_versions(db: Database) -> set[int]:
     """The schema versions already applied to this database."""
     db.execute(_VERSION_TABLE)
     return {row["version"] for row in db.fetch_all("SELECT version FROM schema_version")}
+
+
+def pending(db: Database) -> list[str]:
+    """The migrations this database lacks (every one before the first init-db); reads only."""
+    if db.dialect == "sqlite":
+        probe = "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?"
+    else:
+        probe = (
+            "SELECT COUNT(*) AS n FROM information_schema.tables "
+            "WHERE table_schema = DATABASE() AND table_name = ?"
+        )
+    applied = set()
+    if db.fetch_one(probe, ("schema_version",))["n"]:
+        applied = {row["version"] for row in db.fetch_all("SELECT version FROM schema_version")}
+    return [
+        f"{version:03d}_{name}"
+        for version, name, _ in migrations(db.dialect)
+        if version not in applied
+    ]
 
 
 def upgrade(db: Database, now: int | None = None) -> list[str]:

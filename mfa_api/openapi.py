@@ -18,9 +18,9 @@ from marshmallow import Schema, fields
 from . import __version__, schemas
 from .api.contract import Contract
 from .api.legacy_replies import EndpointNotFoundError, LegacyError
+from .api.ops import NotReadyError
 from .api.twofa_replies import TwoFaError
 from .config import DEFAULTS
-from .errors import HTTP_MESSAGES
 from .security.passwords import MAX_PASSWORD_BYTES
 
 TOKEN_SCHEMES = {
@@ -39,7 +39,7 @@ ERROR_DESCRIPTIONS = {
     401: "Wrong credentials or code, or a missing, expired or revoked token.",
     404: "No such user (or pending sign-up).",
     409: "Conflicts with another account or sign-up (email or proven phone taken).",
-    413: HTTP_MESSAGES[413],
+    413: "The body is larger than `MAX_CONTENT_LENGTH` (64 KiB by default).",
     423: "The second factor is locked after too many failures; unlock by mail or an admin.",
     429: "Too many requests or attempts; `Retry-After` says when to try again.",
     503: "A dependency (database, cache, mail, SMS) is unavailable; nothing was changed.",
@@ -50,6 +50,7 @@ FACES = {
     "phone": ("2FA", TwoFaError),
     "account": ("account", TwoFaError),
     "dev": ("development", TwoFaError),
+    "ops": ("operations", NotReadyError),
 }
 INFO = """Two-factor authentication as a service, and a drop-in replacement for mfa-php.
 

@@ -11,6 +11,7 @@ from flask.helpers import get_debug_flag
 
 from .config import Settings, settings_from
 from .mailer import Mailer, make_mailer
+from .metrics import CountedSender
 from .outbox import KeepingMailer, KeepingSms, LogSms, Outbox
 from .sms import Sms, make_sms_gateway
 
@@ -30,12 +31,14 @@ class Parts:
         return Outbox(self.clock) if self.keeps_outbox else None
 
     def senders(self) -> tuple[Mailer, Sms | None]:
-        """The mailer and SMS sender a call uses: with the development outbox, each also keeps
-        what it sends there (and texts without a gateway go to the log)."""
+        """The mailer and SMS sender a call uses, each counted in the metrics: with the
+        development outbox, each also keeps what it sends there (and texts without a gateway go
+        to the log)."""
+        mailer, sms = self.mailer, self.sms
         outbox = self.outbox()
-        if outbox is None:
-            return self.mailer, self.sms
-        return KeepingMailer(self.mailer, outbox), KeepingSms(self.sms or LogSms(), outbox)
+        if outbox is not None:
+            mailer, sms = KeepingMailer(mailer, outbox), KeepingSms(sms or LogSms(), outbox)
+        return CountedSender(mailer, "mail"), CountedSender(sms, "sms") if sms else None
 
 
 def init_parts(app: Flask) -> None:

@@ -714,6 +714,23 @@ contract = [
     ),
 ]
 
+operations = [
+    request(
+        "GET /healthz (the process answers)",
+        "GET",
+        "{{baseUrl}}/healthz",
+        None,
+        ok("pm.test('a version', function () { pm.expect(body.version).to.be.a('string'); });\n"),
+    ),
+    request(
+        "GET /readyz (database, schema and Redis answer)",
+        "GET",
+        "{{baseUrl}}/readyz",
+        None,
+        ok("pm.test('ready', function () { pm.expect(body.status).to.eql('ready'); });\n"),
+    ),
+]
+
 
 def folder(name, items, description):
     return {"name": name, "description": description, "item": items}
@@ -775,6 +792,7 @@ collection = {
         folder("7. account: password, logout, unlock", account, "Step-up and token revocation."),
         folder("8. deleting an account", deletion, "User B goes."),
         folder("9. the contract", contract, "/openapi.json, /docs and the outbox itself."),
+        folder("10. operations", operations, "Liveness and readiness, for load balancers."),
     ],
 }
 environment = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, request
 
 from ..errors import EndpointNotFound, MethodNotAllowed, legacy_shape, use_error_shape
 from ..extensions import limiter
@@ -109,6 +109,7 @@ def dispatch(path: str):
     view = ENDPOINTS.get(endpoint)
     if view is None:
         raise EndpointNotFound(endpoint)
+    g.route = f"{current_app.config['LEGACY_PREFIX']}/{endpoint}"  # for the log and metrics
     if request.method != "POST":
         raise MethodNotAllowed()
     return view()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from ..metrics import SECOND_FACTORS, SECURITY_EVENTS
 from ..store import events
 from ..store.events import Event
 from .context import Context
@@ -32,7 +33,8 @@ PURGE_EVERY = 64  # events written between two purges of those past the retentio
 
 
 def record(ctx: Context, user_id: int | None, event: str, **detail) -> None:
-    """Write an event for a user (none for an email that has no account)."""
+    """Count an event, and write it for a user (none for an email that has no account)."""
+    _count(event, detail)
     if user_id is not None:
         _write(ctx, user_id, event, detail or None)
 
@@ -40,7 +42,20 @@ def record(ctx: Context, user_id: int | None, event: str, **detail) -> None:
 def record_deletion(ctx: Context, user_id: int, *, by: str) -> None:
     """Write that an account was deleted: with its trail gone, under no user (the id kept in
     the detail), so that a later account given the same id never reads it."""
+    _count(ACCOUNT_DELETED, {})
     _write(ctx, None, ACCOUNT_DELETED, {"user_id": user_id, "by": by})
+
+
+def _count(event: str, detail: dict) -> None:
+    """Count the event in the metrics, and a second factor's outcome: a failure, a step-up's
+    success, or a login finished with more than the password."""
+    SECURITY_EVENTS.labels(event).inc()
+    if event == SECOND_FACTOR_FAILED:
+        SECOND_FACTORS.labels("failure").inc()
+    elif event == SECOND_FACTOR_SUCCEEDED or (
+        event == LOGIN_SUCCEEDED and detail.get("factor", "password") != "password"
+    ):
+        SECOND_FACTORS.labels("success").inc()
 
 
 def _write(ctx: Context, user_id: int | None, event: str, detail: dict | None) -> None:

@@ -134,3 +134,35 @@ def test_init_db_on_an_unknown_database_says_so_in_one_line():
     assert done.returncode == 1
     assert "cannot reach the database" in done.stderr and "Unknown database" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_flask_limiter_commands_work(tmp_path):
+    env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="smtp.x.example")
+    done = start(env, "limiter", "limits")
+    assert done.returncode == 0, done.stderr
+    assert "RATELIMIT" in done.stdout or "per" in done.stdout
+
+
+def test_config_py_is_read_beside_wsgi_py_whatever_the_working_directory(tmp_path):
+    app_dir, elsewhere = tmp_path / "srv", tmp_path / "elsewhere"
+    app_dir.mkdir()
+    elsewhere.mkdir()
+    shutil.copy(ROOT / "wsgi.py", app_dir / "wsgi.py")
+    (app_dir / "config.py").write_text('SECRET_KEY = "too-short"\n')
+    (elsewhere / "config.py").write_text('SECRET_KEY = "also-never-read"\n')
+    env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="smtp.x.example")
+    del env["MFA_SECRET_KEY"]
+    env["PYTHONPATH"] = f"{app_dir}{os.pathsep}{ROOT}"
+    done = start(env, cwd=elsewhere)
+    assert done.returncode == 3
+    assert "SECRET_KEY is shorter than 32 bytes" in done.stderr  # srv/config.py's
+    env["MFA_CONFIG_FILE"] = str(elsewhere / "config.py")  # the variable still wins
+    done = start(env, cwd=elsewhere)
+    assert done.returncode == 3 and "SECRET_KEY is shorter" in done.stderr
+
+
+def test_wsgi_py_offers_application_for_mod_wsgi(tmp_path):
+    env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="smtp.x.example")
+    command = [sys.executable, "-c", "import wsgi; assert wsgi.application is wsgi.app"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

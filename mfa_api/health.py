@@ -1,0 +1,44 @@
+"""Readiness: whether the database answers with an up-to-date schema and Redis (when configured)
+answers. Shared by GET /readyz and `flask check-config`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+import redis
+
+from .db import Database, DatabaseUnavailable
+from .migrate import pending
+
+
+@dataclass(frozen=True)
+class Unready:
+    """A part the service needs that does not answer as it should."""
+
+    part: str  # database, schema or redis
+    detail: str  # for the log and the operator, not for clients
+
+
+def unready_parts(
+    open_db: Callable[[], AbstractContextManager[Database]], redis_client: redis.Redis | None
+) -> list[Unready]:
+    """What is not ready: the database (opened with open_db), its schema, Redis if configured."""
+    found = []
+    try:
+        with open_db() as db:
+            behind = pending(db)
+        if behind:
+            found.append(
+                Unready("schema", f"the schema is behind ({', '.join(behind)}): run init-db")
+            )
+    except DatabaseUnavailable as exc:
+        cause = exc.__cause__ or "failing fast after a recent failure"
+        found.append(Unready("database", f"the database cannot be reached: {cause}"))
+    if redis_client is not None:
+        try:
+            redis_client.ping()
+        except redis.RedisError as exc:
+            found.append(Unready("redis", f"Redis cannot be reached: {exc}"))
+    return found

@@ -1,0 +1,230 @@
+"""For operators: /healthz, /readyz (database, schema, Redis), the request log and its request
+ids, /metrics, `flask version` and `flask limiter`."""
+
+import json
+import logging
+import re
+
+import pytest
+
+from mfa_api import __version__, create_app
+from mfa_api.db import connect
+from mfa_api.observe import log_line, request_id_from
+from tests.helpers import PASSWORD, TwoFaClient, make_app, recorded_mail
+from tests.services import fresh_redis_prefix
+from tests.smtp import free_port
+
+
+def test_healthz_answers_the_version_without_touching_the_database():
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "k" * 40, "DATABASE_URL": "sqlite:////nonexistent/x.db"}
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"success": True, "status": "ok", "version": __version__}
+
+
+def test_readyz_is_ready_with_the_schema_current(app):
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.json == {"success": True, "status": "ready", "version": __version__}
+
+
+def test_readyz_names_an_unreachable_database(app_config):
+    app_config["DATABASE_URL"] = f"mysql://root@127.0.0.1:{free_port()}/mfa"
+    response = create_app(app_config).test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json == {
+        "success": False,
+        "message": "Not ready: database",
+        "failing": ["database"],
+    }
+
+
+def test_readyz_names_a_schema_behind(app_config):
+    app = create_app(app_config)  # no init-db at all
+    response = app.test_client().get("/readyz")
+    assert (response.status_code, response.json["failing"]) == (503, ["schema"])
+    app = make_app(app_config)  # the schema applied, then its newest migration "undone"
+    db = connect(app_config["DATABASE_URL"])
+    try:
+        db.execute(
+            "DELETE FROM schema_version WHERE version = (SELECT MAX(version) FROM ("
+            "SELECT version FROM schema_version) AS v)"
+        )
+    finally:
+        db.close()
+    response = app.test_client().get("/readyz")
+    assert (response.status_code, response.json["failing"]) == (503, ["schema"])
+    assert "run init-db" not in response.get_data(as_text=True)  # details go to the log only
+
+
+def test_readyz_names_redis_when_configured_and_down(app_config):
+    app_config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+    response = make_app(app_config).test_client().get("/readyz")
+    assert (response.status_code, response.json["failing"]) == (503, ["redis"])
+
+
+def test_readyz_with_redis_up(app_config):
+    with fresh_redis_prefix() as (url, prefix):
+        app_config.update(REDIS_URL=url, REDIS_PREFIX=prefix)
+        assert make_app(app_config).test_client().get("/readyz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("abc-DEF_1.2", True),
+        ("x" * 128, True),
+        ("x" * 129, False),
+        ("has space", False),
+        ("<script>", False),
+        ("", False),
+        ("ünï", False),
+    ],
+)
+def test_an_incoming_request_id_is_kept_only_when_sane(app, sent, kept):
+    response = app.test_client().get("/healthz", headers={"X-Request-Id": sent})
+    echoed = response.headers["X-Request-Id"]
+    assert (echoed == sent) is kept
+    if not kept:
+        assert re.fullmatch(r"[0-9a-f]{16}", echoed)
+    assert request_id_from(None) != request_id_from(None)
+
+
+def request_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "mfa_api.requests"]
+
+
+def test_one_log_line_per_request_with_the_user_once_known(app_config, caplog):
+    app_config["LOG_FORMAT"] = "json"
+    app = make_app(app_config)
+    client = TwoFaClient(app, [])
+    with recorded_mail(app) as mailbox:
+        client.mailbox = client.legacy.mailbox = mailbox
+        access = client.without_2fa(client.user())
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="mfa_api.requests"):
+            client.call("GET", "events", access, headers={"X-Request-Id": "trace-1"})
+            app.test_client().post("/mfa-php/api/index.php?path=login", json={"email": "x"})
+    first, second = (json.loads(line) for line in request_lines(caplog))
+    assert first["route"] == "/api/auth/events" and first["status"] == 200
+    assert first["request_id"] == "trace-1" and first["method"] == "GET"
+    assert isinstance(first["user_id"], int) and first["ip"] == "127.0.0.1"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", first["time"])
+    assert first["duration_ms"] >= 0
+    assert (second["route"], second["status"], second["user_id"]) == (
+        "/mfa-php/api/login",
+        400,
+        None,
+    )
+    assert PASSWORD not in caplog.text and access not in caplog.text
+
+
+def test_the_text_log_line_reads_as_words():
+    fields = {
+        "time": "2026-12-03T07:00:00.123Z",
+        "method": "POST",
+        "route": "/api/auth/login",
+        "status": 401,
+        "duration_ms": 3.1,
+        "request_id": "abc",
+        "ip": "203.0.113.7",
+        "user_id": None,
+    }
+    assert log_line(fields, "text") == (
+        "2026-12-03T07:00:00.123Z POST /api/auth/login 401 3.1ms request_id=abc "
+        "ip=203.0.113.7 user_id=-"
+    )
+    assert json.loads(log_line(fields, "json")) == fields
+
+
+def test_a_log_format_it_does_not_know_stops_the_service(app_config):
+    from mfa_api import ConfigError
+
+    app_config.update(TESTING=False, LOG_FORMAT="xml")
+    with pytest.raises(ConfigError, match="LOG_FORMAT must be one of: text, json"):
+        create_app(app_config)
+
+
+def test_metrics_are_off_unless_enabled(app):
+    assert app.test_client().get("/metrics").status_code == 404
+
+
+def metric(text: str, name: str, **labels) -> float:
+    """One sample's value in a /metrics text (0 when absent)."""
+    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
+    match = re.search(rf"^{name}\{{{re.escape(wanted)}\}} (\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_metrics_count_requests_logins_second_factors_and_mail(app_config):
+    app_config["METRICS_ENABLED"] = True
+    app = make_app(app_config)
+    web = app.test_client()
+    before = web.get("/metrics").get_data(as_text=True)
+    client = TwoFaClient(app, [])
+    with recorded_mail(app) as mailbox:
+        client.mailbox = client.legacy.mailbox = mailbox
+        secret = client.user()
+        web.post("/api/auth/login", json={"email": "alice@example.com", "password": "wrong-pass"})
+        web.post("/api/auth/login", json={"email": "nobody@example.com", "password": "x" * 10})
+        challenge = client.challenge()
+        client.post("2fa/verify", challenge, {"otp": "000000"})
+        client.access(secret)
+    after = web.get("/metrics").get_data(as_text=True)
+
+    def grew(name, **labels):
+        return metric(after, name, **labels) - metric(before, name, **labels)
+
+    assert grew("mfa_security_events_total", event="login_failed") == 2  # no account: counted
+    assert grew("mfa_security_events_total", event="login_succeeded") == 1
+    assert grew("mfa_security_events_total", event="second_factor_failed") == 1
+    assert grew("mfa_second_factors_total", result="failure") == 1
+    assert grew("mfa_second_factors_total", result="success") == 1  # the TOTP that logged in
+    assert grew("mfa_messages_total", channel="mail", result="sent") == 1  # the sign-up code
+    labels = {"method": "POST", "route": "/api/auth/login", "status": "401"}
+    assert grew("mfa_http_requests_total", **labels) == 2
+    count = {"method": "POST", "route": "/api/auth/login"}
+    assert grew("mfa_http_request_duration_seconds_count", **count) == 4
+    assert "mfa_http_request_duration_seconds_bucket" in after
+
+
+def test_a_failed_mail_is_counted_as_failed(app_config):
+    app_config.update(METRICS_ENABLED=True, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    app = make_app(app_config, record_mail=False)
+    web = app.test_client()
+    before = web.get("/metrics").get_data(as_text=True)
+    body = {"names": "A", "email": "a@example.com", "phone": "250788000001", "password": PASSWORD}
+    assert web.post("/mfa-php/api/register", json=body).status_code == 503
+    after = web.get("/metrics").get_data(as_text=True)
+    failed = {"channel": "mail", "result": "failed"}
+    assert (
+        metric(after, "mfa_messages_total", **failed)
+        - metric(before, "mfa_messages_total", **failed)
+        == 1
+    )
+
+
+def test_flask_version_command(app):
+    assert app.test_cli_runner().invoke(args=["version"]).output == f"mfa-api {__version__}\n"
+
+
+def test_clients_cannot_make_new_metric_series_at_will(app_config):
+    app_config["METRICS_ENABLED"] = True
+    web = make_app(app_config).test_client()
+    for method in ("BREW", "WHEN", "XYZZY"):
+        web.open("/mfa-php/api/login", method=method)
+        web.open(f"/no/such/{method}", method="GET")
+    text = web.get("/metrics").get_data(as_text=True)
+    assert "BREW" not in text and "XYZZY" not in text and "/no/such" not in text
+    assert (
+        metric(
+            text,
+            "mfa_http_requests_total",
+            method="OTHER",
+            route="-",  # refused by routing: no route
+            status="405",
+        )
+        >= 3
+    )
