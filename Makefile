@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: venv run init-db test lint bench format clean openapi newman postman-deps
+.PHONY: venv run init-db test lint bench format clean openapi newman postman-deps servers
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ postman/node_modules/.installed: postman/package.json postman/package-lock.json
 
 postman-deps: postman/node_modules/.installed
 
+# Debian's nginx, apache2 and mod_wsgi, for the tests that boot deploy/ (installed when missing;
+# needs root or sudo then).
+servers:
+	bash deploy/install-servers.sh
+
 # Development: SQLite in instance/, mail written to the log, a throw-away SECRET_KEY
 # (FLASK_DEBUG=1) unless you set MFA_SECRET_KEY or config.py.
 init-db: venv
@@ -35,7 +40,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 # MariaDB tests run when MFA_TEST_MYSQL_URL is set (.ci/run sets it); SQLite ones always.
-test: lint postman-deps
+test: lint postman-deps servers
 	$(BIN)/python -m pytest -q
 
 # docs/openapi.json, generated from the code (a test checks it is current).

@@ -56,15 +56,59 @@ def init_db(env: dict) -> str:
     return flask_command(env, "init-db")
 
 
-class Gunicorn:
+class HttpClient:
+    """JSON requests to a server at base (gunicorn, or a proxy in front of it)."""
+
+    def __init__(self, base: str):
+        self.base = base
+
+    def exchange(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        token: str | None = None,
+        headers: dict | None = None,
+    ) -> tuple[int, dict, dict]:
+        """A JSON request (with a bearer token and headers if given); (status, JSON body,
+        headers)."""
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(  # noqa: S310 - our own server on loopback
+            self.base + path, data=data, method=method, headers=headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status, json.loads(response.read()), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read()), dict(error.headers)
+
+    def call(
+        self, method: str, path: str, body: dict | None = None, token: str | None = None
+    ) -> tuple[int, dict]:
+        """A JSON request (with a bearer token if given); (status, JSON body)."""
+        status, answer, _ = self.exchange(method, path, body, token)
+        return status, answer
+
+    def post(self, path: str, body: dict, token: str | None = None) -> tuple[int, dict]:
+        """POST JSON; (status, JSON body)."""
+        return self.call("POST", path, body, token)
+
+
+class Gunicorn(HttpClient):
     """gunicorn serving wsgi:app on a free loopback port; a context manager."""
 
-    def __init__(self, env: dict, workers: int = 2, threads: int = 1):
+    def __init__(
+        self, env: dict, workers: int = 2, threads: int = 1, command: list[str] | None = None
+    ):
         self.env = env
         self.workers = workers
         self.threads = threads  # more than one: gunicorn's gthread workers
+        self.command = command  # deploy/'s (its gunicorn.conf.py decides the rest), or ours
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        super().__init__(f"http://127.0.0.1:{self.port}")
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the server
             prefix="gunicorn-", suffix=".log", delete=False
         )
@@ -75,6 +119,13 @@ class Gunicorn:
         command += ["--threads", str(self.threads)]
         command += ["-b", f"127.0.0.1:{self.port}", "--access-logfile", "-"]
         command += ["--access-logformat", "ACCESS pid=%(p)s %(m)s %(U)s %(s)s", "wsgi:app"]
+        if self.command is not None:
+            command = self.command
+            self.env = {
+                **self.env,
+                "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+                "GUNICORN_WORKERS": str(self.workers),
+            }
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -101,34 +152,6 @@ class Gunicorn:
         """What the server has written to its log so far."""
         return Path(self.log.name).read_text(errors="replace")
 
-    def exchange(
-        self, method: str, path: str, body: dict | None = None, token: str | None = None
-    ) -> tuple[int, dict, dict]:
-        """A JSON request (with a bearer token if given); (status, JSON body, headers)."""
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(  # noqa: S310 - our own server on loopback
-            self.base + path, data=data, method=method, headers=headers
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                return response.status, json.loads(response.read()), dict(response.headers)
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read()), dict(error.headers)
-
-    def call(
-        self, method: str, path: str, body: dict | None = None, token: str | None = None
-    ) -> tuple[int, dict]:
-        """A JSON request (with a bearer token if given); (status, JSON body)."""
-        status, answer, _ = self.exchange(method, path, body, token)
-        return status, answer
-
-    def post(self, path: str, body: dict, token: str | None = None) -> tuple[int, dict]:
-        """POST JSON; (status, JSON body)."""
-        return self.call("POST", path, body, token)
-
     def worker_pids(self, path: str) -> set[str]:
         """The gunicorn workers that answered requests to path, from the access log."""
         pattern = re.compile(rf"ACCESS pid=<?(\d+)>? \w+ {re.escape(path)} ")
@@ -140,7 +163,7 @@ def totp(secret: str, steps_ahead: int = 0) -> str:
     return pyotp.TOTP(secret).at(time.time() + 30 * steps_ahead)
 
 
-def register_user(server: Gunicorn, smtp, email: str, password: str, phone: str) -> str:
+def register_user(server: HttpClient, smtp, email: str, password: str, phone: str) -> str:
     """Register and verify through the mfa-php face (TOTP step -1, leaving 0 and +1 free);
     the TOTP secret."""
     body = {"names": "E2E", "email": email, "phone": phone, "password": password}

@@ -1,0 +1,70 @@
+"""gunicorn settings for mfa-api behind a reverse proxy (deploy/nginx/mfa-api.conf).
+
+    gunicorn -c deploy/gunicorn.conf.py wsgi:application          # a checkout
+    gunicorn -c deploy/gunicorn.conf.py mfa_api.wsgi:application  # installed with pip
+
+Environment variables override the defaults here: GUNICORN_BIND, GUNICORN_WORKERS,
+GUNICORN_THREADS.
+"""
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+# Loopback only: the proxy in front is the only client, so PROXY_COUNT=1 is safe (nobody else
+# can send an X-Forwarded-For that the service would believe).
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# Password hashing is CPU work: two processes per core keep every core busy. Threads let a cheap
+# request (a verify, a token check) run while another thread of the same worker hashes, instead
+# of queueing behind it; the hashing libraries release the GIL.
+workers = int(os.environ.get("GUNICORN_WORKERS", max(2, 2 * multiprocessing.cpu_count())))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+
+# Every dependency call of the service has a deadline of at most 25 s (see README, Failure
+# modes): a worker silent for 30 s is stuck, and is replaced. On a restart or stop, requests in
+# flight get 20 s to finish.
+timeout = 30
+graceful_timeout = 20
+keepalive = 5  # the proxy keeps connections to gunicorn open (nginx: keepalive in upstream)
+
+# Logs go to stderr (the journal under systemd). The service writes one line per request
+# itself (time, method, route, status, duration, request id, client IP, user id; LOG_FORMAT=json
+# for JSON), so gunicorn's own access log, which would repeat each request with less in it, is
+# off unless GUNICORN_ACCESS_LOG names a file (or "-").
+errorlog = "-"
+loglevel = "info"
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+access_log_format = '%(h)s "%(r)s" %(s)s %(M)sms request_id=%({x-request-id}o)s'
+
+# /metrics with several workers: each worker writes its counts into this directory and whichever
+# answers adds them all up. It must exist, empty, before the workers start.
+_own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.path.join(
+    os.environ.get("RUNTIME_DIRECTORY") or tempfile.gettempdir(), f"mfa-api-metrics-{os.getpid()}"
+)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+
+def on_starting(server):
+    """Start every run with an empty metrics directory (counts of an earlier run would add up)."""
+    path = Path(_metrics_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+
+
+def on_exit(server):
+    """Remove the metrics directory this file made up (one named by the environment stays)."""
+    if _own_metrics_dir:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)
+
+
+def child_exit(server, worker):
+    """Tell the metrics that a worker is gone (its live gauges no longer count)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

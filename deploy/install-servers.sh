@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Debian's nginx, apache2 and mod_wsgi (and the Python it embeds, with venv), for the tests that
+# boot deploy/ for real (tests/e2e/test_deploy.py). Installs only what is missing; needs root
+# (or sudo) for that. Nothing is started or enabled: the tests run private instances.
+set -euo pipefail
+
+missing=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+[ -x /usr/sbin/apache2 ] || missing+=(apache2)
+[ -f /usr/lib/apache2/modules/mod_wsgi.so ] || missing+=(libapache2-mod-wsgi-py3)
+/usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  as_root=(sudo -n)
+else
+  echo "deploy/install-servers.sh: missing ${missing[*]}; run as root: apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# policy-rc.d 101: the packages must not start the system's own nginx or apache2 (ports 80).
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy" >/dev/null
+  "${as_root[@]}" chmod +x "$policy"
+  trap '"${as_root[@]}" rm -f "$policy"' EXIT
+fi
+install() { "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; }
+install || { "${as_root[@]}" apt-get update -q && install; }
