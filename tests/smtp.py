@@ -19,11 +19,13 @@ def free_port() -> int:
 
 
 class _Keep:
-    def __init__(self, inbox: list[Message]):
+    def __init__(self, inbox: list[Message], sessions: list[int]):
         self.inbox = inbox
+        self.sessions = sessions
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         self.inbox.append(email.message_from_bytes(envelope.content))
+        self.sessions.append(id(session))
         return "250 OK"
 
 
@@ -33,7 +35,9 @@ class SmtpSink:
     def __init__(self, port: int | None = None):
         self.port = port or free_port()
         self.inbox: list[Message] = []
-        self._controller = Controller(_Keep(self.inbox), hostname="127.0.0.1", port=self.port)
+        self.sessions: list[int] = []  # per message received, the SMTP session (connection) id
+        handler = _Keep(self.inbox, self.sessions)
+        self._controller = Controller(handler, hostname="127.0.0.1", port=self.port)
 
     def start(self) -> SmtpSink:
         """Listen on the port."""

@@ -1,0 +1,92 @@
+"""SMTP delivery keeps each thread's connection for its next message, and replaces one the
+server dropped meanwhile, without a word to the caller."""
+
+import threading
+
+import pytest
+
+from mfa_api.breaker import Breaker
+from mfa_api.mailer import Email, SmtpMailer, SmtpSettings
+from tests.smtp import SmtpSink
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def sink():
+    server = SmtpSink().start()
+    yield server
+    server.stop()
+
+
+def mailer_for(sink: SmtpSink, clock=None) -> SmtpMailer:
+    settings = SmtpSettings(
+        server="127.0.0.1",
+        port=sink.port,
+        use_ssl=False,
+        use_tls=False,
+        username=None,
+        password=None,
+        sender="MFA <mfa@example.com>",
+        timeout=5,
+    )
+    return SmtpMailer(settings, Breaker("mail", 5), **({"clock": clock} if clock else {}))
+
+
+def mail(n: int) -> Email:
+    return Email(to=f"user{n}@example.com", subject=f"code {n}", text="text", html="<p>html</p>")
+
+
+def test_messages_from_one_thread_share_one_connection(sink):
+    mailer = mailer_for(sink)
+    for n in range(3):
+        mailer.send(mail(n))
+    assert len(sink.inbox) == 3
+    assert len(set(sink.sessions)) == 1
+
+
+def test_each_thread_has_its_own_connection(sink):
+    mailer = mailer_for(sink)
+
+    def two_mails(n: int) -> None:
+        mailer.send(mail(n))
+        mailer.send(mail(n + 10))
+
+    threads = [threading.Thread(target=two_mails, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(sink.inbox) == 4 and len(set(sink.sessions)) == 2
+
+
+def test_a_connection_the_server_dropped_is_replaced_silently():
+    first = SmtpSink().start()
+    mailer = mailer_for(first)
+    mailer.send(mail(0))
+    first.stop()  # every connection dropped; the server comes back on the same port
+    restarted = SmtpSink(port=first.port).start()
+    try:
+        mailer.send(mail(1))
+        assert len(restarted.inbox) == 1
+        assert not mailer.breaker.is_open()
+    finally:
+        restarted.stop()
+
+
+def test_a_connection_idle_too_long_is_not_reused(sink):
+    clock = Clock()
+    mailer = mailer_for(sink, clock)
+    mailer.send(mail(0))
+    clock.now += SmtpMailer.IDLE_SECONDS - 1
+    mailer.send(mail(1))
+    clock.now += SmtpMailer.IDLE_SECONDS + 1
+    mailer.send(mail(2))
+    first, second, third = sink.sessions
+    assert first == second != third
