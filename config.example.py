@@ -34,8 +34,16 @@ TOTP_ISSUER = "MFA API"
 OTP_TTL_SECONDS = 300
 MAX_FAILED_ATTEMPTS = 5
 
-# bcrypt cost for new password hashes; weaker hashes (mfa-php's $2y$10$) are re-hashed at login.
+# New password hashes: Argon2id at OWASP's parameters; other hashes (mfa-php's bcrypt $2y$10$)
+# are re-hashed at login. "bcrypt" (at BCRYPT_ROUNDS) while a PHP without Argon2 reads them.
+PASSWORD_HASH = "argon2id"
+ARGON2_TIME_COST = 2
+ARGON2_MEMORY_KIB = 19456
+ARGON2_PARALLELISM = 1
 BCRYPT_ROUNDS = 12
+# The bcrypt cost of hashes an upgraded mfa-php database holds: wrong passwords all take at
+# least as long as a check at it (None on an install that never held any).
+LEGACY_BCRYPT_COST = 10
 
 # Access token lifetime in seconds.
 JWT_TTL_SECONDS = 3600

@@ -1,19 +1,21 @@
 """Benchmark of the mfa-php face, in-process, as ratios measured in one run.
 
-    python -m bench.legacy_face [--db sqlite|mysql] [--rounds N]
+    python -m bench.legacy_face [--db sqlite|mysql] [--hash argon2id|bcrypt] [--rounds N]
 
-What it compares against: a bare bcrypt check at the same cost (the floor of any login), and a
+What it compares against: a bare password check at the same scheme and cost (the floor of any
+login: Argon2id at the settings' defaults, or bcrypt at --rounds), and a
 trivial request through the same app (the floor of any request). It also prints how long a
 wrong password takes for each kind of email relative to an unknown one: unknown, pending
-(a sign-up not verified yet), current (a hash at the configured cost) and upgraded (mfa-php's
-$2y$10$, not logged in since): they should all be about equal (0.9 to 1.1), so that nobody
-learns which emails exist or which accounts came from mfa-php.
+(a sign-up not verified yet), current (a hash of the configured scheme and cost) and
+upgraded (mfa-php's $2y$10$, not logged in since): they should all be about equal (0.9 to
+1.1), so that nobody learns which emails exist or which accounts came from mfa-php.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import os
 import statistics
 import tempfile
@@ -28,6 +30,7 @@ from mfa_api.db import connect
 from mfa_api.migrate import upgrade
 from mfa_api.security import otp
 from mfa_api.security.crypto import keyed_hash
+from mfa_api.security.passwords import verify_password
 
 PREFIX = "/mfa-php/api"
 PASSWORD = "bench-password-1"
@@ -52,7 +55,7 @@ class _Discard:
         """Drop the message."""
 
 
-def build_app(db_kind: str, rounds: int, workdir: str):
+def build_app(db_kind: str, scheme: str, rounds: int, workdir: str):
     """An app on a fresh database with one verified user; (app, user's TOTP secret)."""
     if db_kind == "mysql":
         url = os.environ.get("MFA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
@@ -70,6 +73,7 @@ def build_app(db_kind: str, rounds: int, workdir: str):
             "SECRET_KEY": "bench-secret-key-0123456789abcdef",
             "DATABASE_URL": url,
             "MAIL_SERVER": "localhost",  # an SMTP mailer, swapped below for one that discards
+            "PASSWORD_HASH": scheme,
             "BCRYPT_ROUNDS": rounds,
             "RATELIMIT_ENABLED": False,  # else repeated logins would be answered 429, fast
             "BACKOFF_AFTER": 100,  # likewise the account defence's back-off (at its maximum)
@@ -82,7 +86,7 @@ def build_app(db_kind: str, rounds: int, workdir: str):
     conn = connect(url)
     upgrade(conn)
     secret = otp.new_totp_secret()
-    password_hash = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds)).decode()
+    password_hash = parts.settings.hasher.hash(PASSWORD)
     insert = (
         "INSERT INTO users (names, email, phone, password, is_verified, auth_code, otp, trials) "
         "VALUES ('Bench', ?, ?, ?, 1, ?, '', 0)"
@@ -100,18 +104,19 @@ def build_app(db_kind: str, rounds: int, workdir: str):
     return app, secret
 
 
-def run(db_kind: str, rounds: int, runs: int) -> None:
+def run(db_kind: str, scheme: str, rounds: int, runs: int) -> None:
     """Measure and print the table."""
+    logging.getLogger("mfa_api.requests").setLevel(logging.WARNING)  # a line per request: noise
     with tempfile.TemporaryDirectory() as workdir:
-        app, secret = build_app(db_kind, rounds, workdir)
+        app, secret = build_app(db_kind, scheme, rounds, workdir)
         client = app.test_client()
-        ref_hash = bcrypt.hashpw(b"x", bcrypt.gensalt(rounds))
+        reference = app.extensions["mfa_parts"].settings.hasher.dummy
 
         def post(endpoint, body):
             response = client.post(f"{PREFIX}/{endpoint}", json=body)
             return response.status_code
 
-        floor_bcrypt = median_seconds(lambda: bcrypt.checkpw(b"x", ref_hash), runs)
+        floor_check = median_seconds(lambda: verify_password("x", reference), runs)
         floor_request = median_seconds(lambda: post("nothing", {}), runs * 10)
         login_ok = median_seconds(
             lambda: post("login", {"email": "bench@example.com", "password": PASSWORD}), runs
@@ -145,10 +150,11 @@ def run(db_kind: str, rounds: int, runs: int) -> None:
             conn.execute("DROP DATABASE " + app.config["DATABASE_URL"].rsplit("/", 1)[1])
         conn.close()
 
-    print(f"database: {db_kind}, bcrypt cost {rounds}, medians of {runs} (x10 for fast ones)")
-    print(f"  floor: bare bcrypt check          {floor_bcrypt * 1000:8.2f} ms")
+    hashing = f"bcrypt cost {rounds}" if scheme == "bcrypt" else "Argon2id (defaults)"
+    print(f"database: {db_kind}, {hashing}, medians of {runs} (x10 for fast ones)")
+    print(f"  floor: bare password check        {floor_check * 1000:8.2f} ms")
     print(f"  floor: trivial request (404)      {floor_request * 1000:8.2f} ms")
-    print(f"  /login, right password            {login_ok / floor_bcrypt:8.2f} x bcrypt")
+    print(f"  /login, right password            {login_ok / floor_check:8.2f} x a check")
     print(f"  /verify (login, both codes)       {verify_ok / floor_request:8.2f} x trivial request")
     unknown = wrong["nobody"]
     print("  wrong password, time / unknown email's (goal 0.9 to 1.1):")
@@ -160,10 +166,11 @@ def main() -> None:
     """Parse the command line and run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "mysql"], default="sqlite")
-    parser.add_argument("--rounds", type=int, default=12)
+    parser.add_argument("--hash", choices=["argon2id", "bcrypt"], default="argon2id")
+    parser.add_argument("--rounds", type=int, default=12, help="bcrypt cost (with --hash bcrypt)")
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    run(args.db, args.rounds, args.runs)
+    run(args.db, args.hash, args.rounds, args.runs)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from flask import Flask
 from flask.helpers import get_debug_flag
 
 from .security.crypto import derive_key, fernet_for
+from .security.passwords import EqualTime, Hasher
 
 DEFAULTS = {
     "SECRET_KEY": None,
@@ -23,7 +24,15 @@ DEFAULTS = {
     "TOTP_ISSUER": "MFA API",
     "OTP_TTL_SECONDS": 300,
     "MAX_FAILED_ATTEMPTS": 5,
+    # New password hashes: Argon2id at OWASP's parameters, or bcrypt (a PHP reads the hashes).
+    "PASSWORD_HASH": "argon2id",
+    "ARGON2_TIME_COST": 2,
+    "ARGON2_MEMORY_KIB": 19456,
+    "ARGON2_PARALLELISM": 1,
     "BCRYPT_ROUNDS": 12,
+    # The bcrypt cost of hashes an upgraded mfa-php database holds (PHP's default); wrong
+    # passwords take at least as long as a check at it. None: no such hashes.
+    "LEGACY_BCRYPT_COST": 10,
     "JWT_TTL_SECONDS": 3600,
     "MAIL_SERVER": None,
     "MAIL_USE_TLS": False,
@@ -105,6 +114,7 @@ STRING_KEYS = (
     "LEGACY_PREFIX",
     "UNLOCK_URL",
     "LOG_FORMAT",
+    "PASSWORD_HASH",
 )
 
 
@@ -123,7 +133,8 @@ class Settings:
     challenge_ttl_seconds: int
     setup_ttl_seconds: int
     max_failed_attempts: int
-    bcrypt_rounds: int
+    hasher: Hasher  # new password hashes
+    password_check: EqualTime  # checks them all, wrong ones in equal time
     jwt_ttl_seconds: int
     totp_issuer: str
     unlock_key: bytes
@@ -232,6 +243,13 @@ def settings_from(config: dict) -> Settings:
     # Backup-code copies were written under a key derived from SECRET_KEY when no key was set:
     # the oldest in their ring, so they still read (and rotate-keys moves them to the newest).
     backup_ring = [*ring, fernet_for(derive_key(secret, "backup-copy"))]
+    hasher = Hasher(
+        scheme=str(config["PASSWORD_HASH"]),
+        bcrypt_rounds=int(config["BCRYPT_ROUNDS"]),
+        argon2_time_cost=int(config["ARGON2_TIME_COST"]),
+        argon2_memory_kib=int(config["ARGON2_MEMORY_KIB"]),
+        argon2_parallelism=int(config["ARGON2_PARALLELISM"]),
+    )
     return Settings(
         otp_key=derive_key(secret, "email-otp"),
         jwt_key=derive_key(secret, "jwt"),
@@ -244,7 +262,8 @@ def settings_from(config: dict) -> Settings:
         challenge_ttl_seconds=int(config["CHALLENGE_TTL_SECONDS"]),
         setup_ttl_seconds=int(config["SETUP_TTL_SECONDS"]),
         max_failed_attempts=int(config["MAX_FAILED_ATTEMPTS"]),
-        bcrypt_rounds=int(config["BCRYPT_ROUNDS"]),
+        hasher=hasher,
+        password_check=EqualTime(hasher, config.get("LEGACY_BCRYPT_COST") or None),
         jwt_ttl_seconds=int(config["JWT_TTL_SECONDS"]),
         totp_issuer=str(config["TOTP_ISSUER"]),
         unlock_key=derive_key(secret, "unlock-token"),

@@ -18,6 +18,7 @@ from .config import BOOL_KEYS, OPTIONAL_BOOL_KEYS
 from .health import unready_parts
 from .metrics import multiprocess_mode
 from .observe import LOG_FORMATS
+from .security.passwords import SCHEMES
 
 MIN_SECRET_BYTES = 32
 MAX_LOCK_AFTER = 100  # NIST SP 800-63B 5.2.2: at most 100 consecutive failed attempts
@@ -52,6 +53,9 @@ MAXIMA = {
     "KNOWN_CLIENT_DAYS": 3650,
     "HSTS_SECONDS": 2 * 365 * 86400,
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    "ARGON2_TIME_COST": 20,
+    "ARGON2_MEMORY_KIB": 1024 * 1024,  # 1 GiB
+    "ARGON2_PARALLELISM": 16,
 }
 DEBUG_OUTSIDE_DEVELOPMENT = (
     "DEBUG and TESTING must not be set outside development (use FLASK_DEBUG=1)"
@@ -109,6 +113,7 @@ def _invalid(config: dict) -> list[str]:
             found.append(f"{key} must be at most {maximum}")
     if numbers["BCRYPT_ROUNDS"] is not None and not 4 <= numbers["BCRYPT_ROUNDS"] <= 31:
         found.append("BCRYPT_ROUNDS must be between 4 and 31")
+    found += _bad_password_hash(config, numbers)
     for key in _POSITIVE_KEYS:
         if numbers[key] is not None and numbers[key] <= 0:
             found.append(f"{key} must be positive")
@@ -139,6 +144,21 @@ def _invalid(config: dict) -> list[str]:
         and not (key in OPTIONAL_BOOL_KEYS and config.get(key) is None)
     ]
     found += _bad_limits(config) + _bad_urls(config) + _bad_keys(config) + _bad_shapes(config)
+    return found
+
+
+def _bad_password_hash(config: dict, numbers: dict) -> list[str]:
+    found = []
+    if config.get("PASSWORD_HASH") not in SCHEMES:
+        found.append(f"PASSWORD_HASH must be one of: {', '.join(SCHEMES)}")
+    memory, lanes = numbers["ARGON2_MEMORY_KIB"], numbers["ARGON2_PARALLELISM"]
+    if memory is not None and lanes is not None and memory < 8 * lanes:
+        found.append("ARGON2_MEMORY_KIB must be at least 8 times ARGON2_PARALLELISM")
+    legacy = config.get("LEGACY_BCRYPT_COST")
+    if legacy is not None and (
+        isinstance(legacy, bool) or not isinstance(legacy, int) or not 4 <= legacy <= 31
+    ):
+        found.append("LEGACY_BCRYPT_COST must be between 4 and 31, or unset (null)")
     return found
 
 
@@ -201,6 +221,9 @@ _POSITIVE_KEYS = (
     "ACCOUNT_BACKOFF_AFTER",
     "EVENTS_RETENTION_DAYS",
     "KNOWN_CLIENT_DAYS",
+    "ARGON2_TIME_COST",
+    "ARGON2_MEMORY_KIB",
+    "ARGON2_PARALLELISM",
 )
 _SECONDS_KEYS = (
     "DB_CONNECT_TIMEOUT_SECONDS",

@@ -34,6 +34,11 @@ def app_config(database_url):
         "DATABASE_URL": database_url,
         "MAIL_SERVER": "localhost",  # an SMTP mailer, which make_app swaps for a recorder
         "BCRYPT_ROUNDS": 4,
+        # Argon2id at its cheapest, and no legacy bcrypt cost for wrong passwords to wait for:
+        # tests/unit/test_passwords.py and test_password_schemes.py test the real costs.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_KIB": 64,
+        "LEGACY_BCRYPT_COST": 4,
         "RATELIMIT_ENABLED": False,  # functional tests; tests/api/test_rate_limits.py turns it on
         # Long enough that real time passing during a test never ends a back-off: tests move
         # the clock (tests/helpers.py CLOCK) instead.

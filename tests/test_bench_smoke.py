@@ -17,6 +17,8 @@ def test_the_legacy_face_benchmark_runs():
             "sqlite",
             "--runs",
             "1",
+            "--hash",
+            "bcrypt",
             "--rounds",
             "4",
         ],

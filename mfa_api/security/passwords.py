@@ -1,70 +1,158 @@
-"""Password hashing with bcrypt, compatible with PHP's password_hash ($2y$), and the common
-passwords a new one may not be."""
+"""Password hashing: Argon2id for new hashes (OWASP's first choice), bcrypt still verified
+(PHP's $2y$, mfa-php's) and kept where a PHP must still read the hashes; wrong passwords that
+take the same time whatever the account; and the common passwords a new one may not be."""
 
 from __future__ import annotations
 
 import functools
+import threading
+import time
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import bcrypt
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
 
-MAX_PASSWORD_BYTES = 72  # bcrypt ignores (bcrypt 5: refuses) anything longer
-
-
-def hash_password(password: str, rounds: int) -> str:
-    """Hash a password at the given bcrypt cost."""
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds)).decode()
+MAX_PASSWORD_BYTES = 72  # bcrypt ignores (bcrypt 5: refuses) anything longer: mfa-php's limit
+SCHEMES = ("argon2id", "bcrypt")
 
 
-def verify_password(password: str, password_hash: str) -> bool:
-    """True when password matches the hash; a malformed hash or over-long password is a no."""
+@dataclass(frozen=True)
+class Hasher:
+    """How new password hashes are made (scheme and cost); verifies every kind it knows."""
+
+    scheme: str = "argon2id"
+    bcrypt_rounds: int = 12
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19456  # 19 MiB, OWASP's minimum with t=2, p=1
+    argon2_parallelism: int = 1
+
+    @functools.cached_property
+    def _argon2(self) -> PasswordHasher:
+        return PasswordHasher(
+            time_cost=self.argon2_time_cost,
+            memory_cost=self.argon2_memory_kib,
+            parallelism=self.argon2_parallelism,
+            type=Type.ID,
+        )
+
+    def hash(self, password: str) -> str:
+        """A new hash of password in the configured scheme and cost."""
+        if self.scheme == "bcrypt":
+            return bcrypt.hashpw(password.encode(), bcrypt.gensalt(self.bcrypt_rounds)).decode()
+        return self._argon2.hash(password)
+
+    def needs_rehash(self, stored: str) -> bool:
+        """True when stored is not of the configured scheme and cost (bcrypt under Argon2id,
+        another cost, a lower or a higher one)."""
+        if self.scheme == "bcrypt":
+            return not stored.startswith("$2") or bcrypt_cost(stored) != self.bcrypt_rounds
+        if not stored.startswith("$argon2id$"):
+            return True
+        try:
+            return self._argon2.check_needs_rehash(stored)
+        except InvalidHashError:
+            return True
+
+    @functools.cached_property
+    def dummy(self) -> str:
+        """A hash of the configured scheme and cost to check against when there is no user."""
+        return self.hash("not-a-real-password")
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """True when password matches stored (Argon2 or bcrypt); a malformed hash is a no."""
     try:
-        return bcrypt.checkpw(password.encode(), password_hash.encode())
-    except ValueError:
+        if stored.startswith("$argon2"):
+            return _ARGON2_VERIFIER.verify(stored, password)
+        return bcrypt.checkpw(password.encode(), stored.encode())
+    except (ValueError, VerificationError, InvalidHashError):
         return False
 
 
-def cost_of(password_hash: str) -> int | None:
+_ARGON2_VERIFIER = PasswordHasher()  # verify() reads the parameters from the hash itself
+
+
+def bcrypt_cost(stored: str) -> int | None:
     """The bcrypt cost a hash was made at, or None when it is not a bcrypt hash."""
+    if not stored.startswith("$2"):
+        return None
     try:
-        return int(password_hash.split("$")[2])
+        return int(stored.split("$")[2])
     except (IndexError, ValueError):
         return None
 
 
-def needs_rehash(password_hash: str, rounds: int) -> bool:
-    """True when the hash was made at another cost than the one configured now (a higher one
-    would make its wrong passwords slower than everyone else's)."""
-    return cost_of(password_hash) != rounds
+def kind_of(stored: str) -> str:
+    """What a hash costs to check, as a name: its scheme and parameters."""
+    if stored.startswith("$argon2"):
+        return stored.rsplit("$", 2)[0]  # $argon2id$v=19$m=19456,t=2,p=1
+    cost = bcrypt_cost(stored)
+    return f"bcrypt:{cost}" if cost is not None else "other"
 
 
-MAX_PADDING_CHECKS = 64
+class EqualTime:
+    """Wrong passwords that all take as long as the slowest kind of hash checked: an unknown
+    email (checked against the configured dummy), a current hash, and a legacy one (mfa-php's
+    bcrypt at cost 10, slower than Argon2id's defaults) answer in the same time, so timing tells
+    nobody which emails have an account or came from mfa-php.
 
-
-def verify_in_equal_time(password: str, password_hash: str, rounds: int) -> bool:
-    """verify_password, but a wrong password costs what it costs against a hash of the
-    configured cost, whatever the stored hash's (mfa-php's $2y$10$ under rounds 12, say), so
-    that timing never tells an upgraded user from the others.
-
-    bcrypt's time doubles with each cost step: 2**(rounds - cost) - 1 more checks at the stored
-    cost add up to one at the configured cost.
+    The time is made up by sleeping, not by hashing more: the difference costs no CPU. Each kind's
+    check time is a moving average measured in this process; the configured scheme and the
+    legacy bcrypt cost are measured before the first answer.
     """
-    if verify_password(password, password_hash):
-        return True
-    cost = cost_of(password_hash)
-    if cost is not None and 4 <= cost < rounds and 2 ** (rounds - cost) - 1 <= MAX_PADDING_CHECKS:
-        for _ in range(2 ** (rounds - cost) - 1):
-            verify_password(password, dummy_hash(cost))
-    elif cost is None or cost < rounds:  # not bcrypt, or far cheaper: one full check
-        verify_password(password, dummy_hash(rounds))
-    return False
+
+    SMOOTHING = 0.2
+
+    def __init__(self, hasher: Hasher, legacy_bcrypt_cost: int | None):
+        self.hasher = hasher
+        self.legacy_bcrypt_cost = legacy_bcrypt_cost
+        self._seconds: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def verify(self, password: str, stored: str | None) -> bool:
+        """Check password against stored (None: no such user, the dummy); a wrong one returns
+        only once the slowest kind's time has passed."""
+        self._calibrate()
+        stored = stored or self.hasher.dummy
+        started = time.perf_counter()
+        if verify_password(password, stored):
+            return True
+        self._observe(kind_of(stored), time.perf_counter() - started)
+        remaining = self.floor() - (time.perf_counter() - started)
+        if remaining > 0:
+            time.sleep(remaining)
+        return False
+
+    def floor(self) -> float:
+        """Seconds a wrong password takes: the slowest kind's average."""
+        with self._lock:
+            return max(self._seconds.values(), default=0.0)
+
+    def _observe(self, kind: str, seconds: float) -> None:
+        with self._lock:
+            before = self._seconds.get(kind)
+            self._seconds[kind] = (
+                seconds if before is None else before + self.SMOOTHING * (seconds - before)
+            )
+
+    def _calibrate(self) -> None:
+        if self._seconds:
+            return
+        samples = [self.hasher.dummy]
+        if self.legacy_bcrypt_cost:
+            samples.append(_bcrypt_dummy(self.legacy_bcrypt_cost))
+        for stored in samples:
+            started = time.perf_counter()
+            verify_password("calibrating", stored)
+            self._observe(kind_of(stored), time.perf_counter() - started)
 
 
 @functools.lru_cache(maxsize=4)
-def dummy_hash(rounds: int) -> str:
-    """A hash to check against when there is no user, so that a miss costs what a hit costs."""
-    return hash_password("not-a-real-password", rounds)
+def _bcrypt_dummy(cost: int) -> str:
+    return bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(cost)).decode()
 
 
 COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")

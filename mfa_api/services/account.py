@@ -4,7 +4,6 @@ factor."""
 from __future__ import annotations
 
 from ..db import atomically
-from ..security import passwords
 from ..store import attempts, users
 from ..store.users import User
 from . import audit, enrolment, notifications, sessions, step_up
@@ -19,7 +18,7 @@ def change_password(
     """Set a new password; every earlier token stops working; a fresh access token."""
     refuse_common_password(new, "new_password", ctx)
     step_up.require(user, current, code, ctx)
-    users.change_password(user.id, passwords.hash_password(new, ctx.settings.bcrypt_rounds))
+    users.change_password(user.id, ctx.settings.hasher.hash(new))
     audit.record(ctx, user.id, audit.PASSWORD_CHANGED)
     audit.record(ctx, user.id, audit.TOKENS_REVOKED, reason="password_changed")
     notifications.send_notice(ctx.mailer, user.email, notifications.PASSWORD_CHANGED)

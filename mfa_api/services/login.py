@@ -18,29 +18,26 @@ def authenticate(email: str, password: str, ctx: Context) -> User:
     """The verified user with this email and password, else 401 (same answer, same time).
 
     Backed-off attempts are refused before any hash is computed, for known and unknown emails
-    alike. A hash below the configured cost (mfa-php's $2y$10$, say) is re-hashed on success.
+    alike. A hash not of the configured scheme and cost (mfa-php's $2y$10$ under Argon2id, say)
+    is re-hashed on success.
     """
     attempt = guard.password_attempt(ctx, email)
-    rounds = ctx.settings.bcrypt_rounds
     user = users.find_by_email(email)
-    if user is None or not user.is_verified:
-        passwords.verify_password(password, passwords.dummy_hash(rounds))
-        guard.failed(ctx, attempt, None, audit.LOGIN_FAILED)
-        raise Unauthorized(INVALID_CREDENTIALS)
-    if not passwords.verify_in_equal_time(password, user.password_hash, rounds):
-        guard.failed(ctx, attempt, user.id, audit.LOGIN_FAILED)
+    known = user is not None and user.is_verified
+    if not ctx.settings.password_check.verify(password, user.password_hash if known else None):
+        guard.failed(ctx, attempt, user.id if known else None, audit.LOGIN_FAILED)
         raise Unauthorized(INVALID_CREDENTIALS)
     guard.succeeded(ctx, attempt)
-    if passwords.needs_rehash(user.password_hash, rounds):
-        users.set_password_hash(user.id, passwords.hash_password(password, rounds))
+    hasher = ctx.settings.hasher
+    if hasher.needs_rehash(user.password_hash):
+        users.set_password_hash(user.id, hasher.hash(password))
     return user
 
 
 def check_password(user: User, password: str, ctx: Context) -> None:
     """401 Invalid password unless password is the (logged-in) user's own; counted as a login's."""
     attempt = guard.password_attempt(ctx, user.email)
-    rounds = ctx.settings.bcrypt_rounds
-    if not passwords.verify_in_equal_time(password, user.password_hash, rounds):
+    if not ctx.settings.password_check.verify(password, user.password_hash):
         guard.failed(ctx, attempt, user.id, audit.PASSWORD_FAILED)
         raise Unauthorized(INVALID_PASSWORD)
     guard.succeeded(ctx, attempt)

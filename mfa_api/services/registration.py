@@ -10,7 +10,7 @@ import secrets
 
 from ..db import IntegrityError, atomically
 from ..errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
-from ..security import otp, passwords
+from ..security import otp
 from ..store import pending, users
 from ..store.pending import PendingUser
 from . import audit, codes, guard, totp
@@ -42,7 +42,7 @@ def register(
         raise Conflict("User already exists")
     secret = otp.new_totp_secret()
     code = codes.issue_code(ctx)
-    password_hash = passwords.hash_password(password, ctx.settings.bcrypt_rounds)
+    password_hash = ctx.settings.hasher.hash(password)
     send_code(ctx.mailer, email, code.code, ctx.settings.otp_ttl_seconds)
     sealed = totp.seal(ctx.settings, secret)
     try:

@@ -84,18 +84,40 @@ def test_missing_fields_are_a_400_with_mfa_php_message(legacy):
 
 
 @pytest.fixture
-def cost_5(app_config):
-    """New hashes at bcrypt cost 5 (ask for it before `legacy`)."""
-    app_config["BCRYPT_ROUNDS"] = 5
+def bcrypt_5(app_config):
+    """New hashes with bcrypt at cost 5 (ask for it before `legacy`)."""
+    app_config.update(PASSWORD_HASH="bcrypt", BCRYPT_ROUNDS=5)
 
 
-def test_a_php_hash_logs_in_and_is_rehashed_at_the_current_cost(cost_5, db, legacy):
-    php_hash = passwords.hash_password(PASSWORD, 4).replace("$2b$", "$2y$", 1)
+def php_hash(password: str) -> str:
+    """What PHP's password_hash() made (at cost 4 here, for speed)."""
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode().replace("$2b$", "$2y$", 1)
+
+
+def insert_php_user(db, password_hash: str) -> None:
+    """A user as mfa-php left them: verified, with its password hash (old@example.com)."""
     db.execute(
         "INSERT INTO users (names, email, phone, password, is_verified, auth_code, otp, trials) "
         "VALUES ('Old', 'old@example.com', '250700000009', ?, 1, 'JBSWY3DPEHPK3PXP', '', 0)",
-        (php_hash,),
+        (password_hash,),
     )
+
+
+def test_a_php_hash_logs_in_and_is_rehashed_to_argon2id(db, legacy):
+    insert_php_user(db, php_hash(PASSWORD))
+    response = legacy.post("login", {"email": "old@example.com", "password": PASSWORD})
+    assert response.status_code == 200
+    new_hash = user_row(db, "old@example.com")["password"]
+    assert new_hash.startswith("$argon2id$v=19$m=64,t=1,p=1$")
+    assert passwords.verify_password(PASSWORD, new_hash)
+    assert (
+        legacy.post("login", {"email": "old@example.com", "password": PASSWORD}).status_code == 200
+    )
+    assert user_row(db, "old@example.com")["password"] == new_hash  # current now: left alone
+
+
+def test_with_password_hash_bcrypt_a_php_hash_is_rehashed_at_the_current_cost(bcrypt_5, db, legacy):
+    insert_php_user(db, php_hash(PASSWORD))
     response = legacy.post("login", {"email": "old@example.com", "password": PASSWORD})
     assert response.status_code == 200
     new_hash = user_row(db, "old@example.com")["password"]

@@ -47,7 +47,7 @@ def test_register_stores_a_pending_row_with_nothing_in_clear(legacy, db):
     row = pending_row(db)
     assert row["names"] == "Alice"
     assert row["phone"] == "250788000001"
-    assert row["password"].startswith("$2b$") and PASSWORD not in row["password"]
+    assert row["password"].startswith("$argon2id$") and PASSWORD not in row["password"]
     assert data["secret"] not in row["auth_code"] and unseal(row["auth_code"]) == data["secret"]
     assert code not in row["email_otp"] and len(row["email_otp"]) == 64
     assert before + 300 <= row["otp_expires_at"] <= int(CLOCK.now()) + 300

@@ -29,7 +29,7 @@ def test_register_verification_moves_the_user_with_2fa_on(legacy, db):
     user = db.fetch_one("SELECT * FROM users WHERE email = ?", (EMAIL,))
     assert user["is_verified"] == 1 and user["twofa_enabled"] == 1
     assert unseal(user["auth_code"]) == secret and user["names"] == "Alice"
-    assert user["phone"] == "250788000001" and user["password"].startswith("$2b$")
+    assert user["phone"] == "250788000001" and user["password"].startswith("$argon2id$")
     assert user["token_version"] == 0 and user["otp"] == ""
 
 

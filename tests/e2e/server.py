@@ -34,6 +34,9 @@ def service_env(**settings) -> dict:
     env.update({f"MFA_{key}": str(value) for key, value in settings.items()})
     env.setdefault("MFA_SECRET_KEY", SECRET_KEY)
     env.setdefault("MFA_ENCRYPTION_KEYS", ENCRYPTION_KEYS)
+    for key, cheap in (("ARGON2_TIME_COST", "1"), ("ARGON2_MEMORY_KIB", "1024")):
+        env.setdefault(f"MFA_{key}", cheap)  # hashing is not what these tests measure
+    env.setdefault("MFA_LEGACY_BCRYPT_COST", env.get("MFA_BCRYPT_ROUNDS", "4"))
     return env
 
 

@@ -20,8 +20,13 @@ def upgraded_server():
     smtp = SmtpSink().start()
     with fresh_mysql_database() as url:
         load_dump(url)
-        env = service_env(
-            DATABASE_URL=url, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, BCRYPT_ROUNDS=12
+        env = service_env(  # the production defaults for password hashing
+            DATABASE_URL=url,
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=smtp.port,
+            ARGON2_TIME_COST=2,
+            ARGON2_MEMORY_KIB=19456,
+            LEGACY_BCRYPT_COST=10,
         )
         assert "002_mfa_api" in init_db(env)
         assert "up to date" in init_db(env)
@@ -62,7 +67,8 @@ def test_existing_users_log_in_with_their_old_passwords_and_secrets(upgraded_ser
         alice = db.fetch_one("SELECT password FROM users WHERE email = ?", (ALICE["email"],))
     finally:
         db.close()
-    assert alice["password"].startswith("$2b$12$")  # mfa-php's $2y$10$ re-hashed on login
+    # mfa-php's $2y$10$ re-hashed to Argon2id at OWASP's parameters on login
+    assert alice["password"].startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 
 def test_bobs_stale_plain_code_never_verifies(upgraded_server):

@@ -1,8 +1,24 @@
-"""bcrypt hashing, PHP compatibility and re-hashing."""
+"""Password hashing: Argon2id, bcrypt (PHP's $2y$ too), re-hashing, and wrong passwords that
+take the same time for every kind of account."""
+
+import statistics
+import time
+
+import pytest
 
 from mfa_api.security import passwords
+from mfa_api.security.passwords import EqualTime, Hasher
 
 PHP_HASH = "$2y$10$sEEMpN/LqTiwK3TL4u08Z.e0LqpNjnGmRqss.rnyjp6O6EGt7cj4e"  # password_hash()
+CHEAP_ARGON2 = Hasher(argon2_time_cost=1, argon2_memory_kib=64)
+CHEAP_BCRYPT = Hasher(scheme="bcrypt", bcrypt_rounds=4)
+
+
+def test_new_hashes_are_argon2id_at_owasps_parameters_by_default():
+    hashed = Hasher().hash("s3cret-pass")
+    assert hashed.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert passwords.verify_password("s3cret-pass", hashed)
+    assert not passwords.verify_password("s3cret-pasS", hashed)
 
 
 def test_php_password_hash_verifies():
@@ -10,57 +26,67 @@ def test_php_password_hash_verifies():
     assert not passwords.verify_password("Password124", PHP_HASH)
 
 
-def test_hash_round_trip_at_the_given_cost():
-    hashed = passwords.hash_password("s3cret-pass", 4)
+def test_bcrypt_when_asked_for_at_its_cost():
+    hashed = CHEAP_BCRYPT.hash("s3cret-pass")
     assert hashed.startswith("$2b$04$")
     assert passwords.verify_password("s3cret-pass", hashed)
 
 
-def test_weaker_hashes_need_rehash():
-    assert passwords.needs_rehash(PHP_HASH, 12)
-    assert not passwords.needs_rehash(PHP_HASH, 10)
-    assert passwords.needs_rehash("garbage", 4)
+def test_what_needs_rehashing():
+    assert CHEAP_ARGON2.needs_rehash(PHP_HASH)  # bcrypt under Argon2id
+    assert CHEAP_ARGON2.needs_rehash(Hasher().hash("x"))  # other Argon2 parameters
+    assert not CHEAP_ARGON2.needs_rehash(CHEAP_ARGON2.hash("x"))
+    assert CHEAP_ARGON2.needs_rehash("garbage") and CHEAP_ARGON2.needs_rehash("$argon2id$bad")
+    assert Hasher(scheme="bcrypt", bcrypt_rounds=12).needs_rehash(PHP_HASH)  # another cost
+    assert not Hasher(scheme="bcrypt", bcrypt_rounds=10).needs_rehash(PHP_HASH)
+    assert Hasher(scheme="bcrypt", bcrypt_rounds=9).needs_rehash(PHP_HASH)  # a higher one too
+    assert CHEAP_BCRYPT.needs_rehash(CHEAP_ARGON2.hash("x"))  # back to bcrypt for a PHP reader
 
 
 def test_malformed_hash_or_overlong_password_is_a_no_not_a_crash():
     assert not passwords.verify_password("x", "not-a-hash")
+    assert not passwords.verify_password("x", "$argon2id$v=19$m=1,t=1,p=1$bad")
     assert not passwords.verify_password("x" * 73, PHP_HASH)
 
 
-def test_dummy_hash_is_made_at_the_configured_cost():
-    assert passwords.dummy_hash(5).startswith("$2b$05$")
+def test_the_dummy_is_of_the_configured_scheme_and_cost():
+    assert CHEAP_ARGON2.dummy.startswith("$argon2id$v=19$m=64,t=1,p=1$")
+    assert CHEAP_BCRYPT.dummy.startswith("$2b$04$")
 
 
-def checks_made(monkeypatch, password, stored, rounds):
-    """The costs of every bcrypt check verify_in_equal_time makes, and its answer."""
-    costs = []
-    real = passwords.bcrypt.checkpw
-
-    def spy(given, hashed):
-        costs.append(passwords.cost_of(hashed.decode()))
-        return real(given, hashed)
-
-    monkeypatch.setattr(passwords.bcrypt, "checkpw", spy)
-    return costs, passwords.verify_in_equal_time(password, stored, rounds)
+def timed(check: EqualTime, password: str, stored: str | None) -> tuple[float, bool]:
+    started = time.perf_counter()
+    ok = check.verify(password, stored)
+    return time.perf_counter() - started, ok
 
 
-def test_a_wrong_password_on_a_cheaper_hash_costs_one_check_at_the_configured_cost(monkeypatch):
-    cheap = passwords.hash_password("right-password", 4)
-    costs, ok = checks_made(monkeypatch, "wrong-password", cheap, 6)
-    assert not ok
-    assert sum(2**c for c in costs) == 2**6  # 4 checks at cost 4 = 1 at cost 6
+def test_wrong_passwords_take_as_long_as_the_slowest_kind_for_every_account():
+    check = EqualTime(CHEAP_ARGON2, legacy_bcrypt_cost=8)  # a legacy check: ~20x an Argon2 one
+    legacy = passwords.bcrypt.hashpw(b"right-password", passwords.bcrypt.gensalt(8)).decode()
+    current = CHEAP_ARGON2.hash("right-password")
+    timed(check, "warm-up", None)
+    stored = {"unknown": None, "current": current, "legacy": legacy}
+    times = {name: [] for name in stored}
+    for _ in range(5):  # interleaved, medians: the machine's noise is not under test
+        for name, hashed in stored.items():
+            times[name].append(timed(check, "wrong-password", hashed)[0])
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    floor = check.floor()
+    assert all(m >= floor * 0.8 for m in medians.values()), (floor, medians)
+    assert min(medians.values()) / max(medians.values()) > 0.7, medians
+    assert timed(check, "right-password", current)[1] is True  # no padding for the right one
+    assert timed(check, "right-password", current)[0] < floor / 2
 
 
-def test_a_right_password_or_a_current_hash_gets_no_padding(monkeypatch):
-    current = passwords.hash_password("right-password", 5)
-    assert checks_made(monkeypatch, "wrong-password", current, 5)[0] == [5]
-    cheap = passwords.hash_password("right-password", 4)
-    assert checks_made(monkeypatch, "right-password", cheap, 5) == ([4], True)
+def test_without_a_legacy_cost_the_floor_is_the_configured_scheme():
+    check = EqualTime(CHEAP_ARGON2, legacy_bcrypt_cost=None)
+    assert not check.verify("wrong", None)
+    assert check.floor() < 0.05
 
 
-def test_a_hash_that_is_not_bcrypt_costs_a_full_check(monkeypatch):
-    costs, ok = checks_made(monkeypatch, "x", "plain-text-from-somewhere", 5)
-    assert not ok and costs == [None, 5]  # bcrypt refuses the first at once
+@pytest.mark.parametrize("stored", ["", "plain-text-from-somewhere", "$2y$99$x"])
+def test_a_hash_it_cannot_read_is_a_wrong_password(stored):
+    assert EqualTime(CHEAP_ARGON2, None).verify("x", stored or None) is False
 
 
 def test_the_shipped_common_passwords_are_zxcvbns_list():
@@ -81,9 +107,3 @@ def test_common_passwords_are_known_however_typed():
         assert passwords.is_common(typed), typed
     assert passwords.is_common("aaaaaaaaaa")  # one character, repeated
     assert not passwords.is_common("Quiet-Orchid-42")
-
-
-def test_a_hash_of_another_cost_either_way_is_rehashed():
-    assert passwords.needs_rehash("$2b$13$" + "x" * 53, 12)
-    assert passwords.needs_rehash("$2y$10$" + "x" * 53, 12)
-    assert not passwords.needs_rehash("$2b$12$" + "x" * 53, 12)
