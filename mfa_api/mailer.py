@@ -19,8 +19,9 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from typing import Protocol
 
 from .breaker import Breaker
@@ -62,6 +63,12 @@ class SmtpSettings:
     password: str | None
     sender: str
     timeout: float
+
+    @property
+    def sender_domain(self) -> str:
+        """The sender address's domain, for Message-IDs (make_msgid would otherwise look up
+        this host's name in the DNS for every message)."""
+        return parseaddr(self.sender)[1].rpartition("@")[2] or "localhost"
 
     @classmethod
     def from_config(cls, config: dict) -> SmtpSettings:
@@ -139,18 +146,20 @@ class SmtpMailer:
     def _keep(self, smtp: smtplib.SMTP) -> None:
         self._kept.smtp, self._kept.used_at = smtp, self._clock()
 
-    def _message(self, email: Email) -> EmailMessage:
+    def _message(self, email: Email) -> MIMEMultipart:
+        """The message, built with the email package's compat32 classes: a third of the CPU of
+        EmailMessage's header parsing, which the service's own headers do not need."""
         if any(unicodedata.category(c)[0] in "CZ" and c != " " for c in email.to):
             # an address stored before addresses were checked: no header may carry it
             raise ValueError("the recipient's address has control or separator characters")
-        message = EmailMessage()
+        message = MIMEMultipart("alternative")
         message["Subject"] = email.subject
-        message["From"] = self.settings.sender
+        message["From"] = formataddr(parseaddr(self.settings.sender))  # only a name encoded
         message["To"] = email.to
         message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = make_msgid()
-        message.set_content(email.text)
-        message.add_alternative(email.html, subtype="html")
+        message["Message-ID"] = make_msgid(domain=self.settings.sender_domain)
+        message.attach(MIMEText(email.text, "plain", "utf-8"))
+        message.attach(MIMEText(email.html, "html", "utf-8"))
         return message
 
     def _connect(self) -> smtplib.SMTP:

@@ -2,6 +2,8 @@
 server dropped meanwhile, without a word to the caller."""
 
 import threading
+from email.header import decode_header, make_header
+from email.utils import parseaddr
 
 import pytest
 
@@ -25,7 +27,7 @@ def sink():
     server.stop()
 
 
-def mailer_for(sink: SmtpSink, clock=None) -> SmtpMailer:
+def mailer_for(sink: SmtpSink, clock=None, sender="MFA <mfa@example.com>") -> SmtpMailer:
     settings = SmtpSettings(
         server="127.0.0.1",
         port=sink.port,
@@ -33,7 +35,7 @@ def mailer_for(sink: SmtpSink, clock=None) -> SmtpMailer:
         use_tls=False,
         username=None,
         password=None,
-        sender="MFA <mfa@example.com>",
+        sender=sender,
         timeout=5,
     )
     return SmtpMailer(settings, Breaker("mail", 5), **({"clock": clock} if clock else {}))
@@ -90,3 +92,10 @@ def test_a_connection_idle_too_long_is_not_reused(sink):
     mailer.send(mail(2))
     first, second, third = sink.sessions
     assert first == second != third
+
+
+def test_a_sender_name_beyond_ascii_is_encoded_and_its_address_kept(sink):
+    mailer_for(sink, sender="Sécurité MFA <mfa@example.com>").send(mail(0))
+    name, address = parseaddr(str(make_header(decode_header(sink.inbox[0]["From"]))))
+    assert (name, address) == ("Sécurité MFA", "mfa@example.com")
+    assert sink.text_of(sink.inbox[0]) == "text"
