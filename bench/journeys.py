@@ -1,0 +1,170 @@
+"""P1: whole journeys per second through gunicorn (deploy/gunicorn.conf.py), as a share of the
+password-hashing floor; and a cheap request's latency while the journeys hash.
+
+    python -m bench.journeys [--db sqlite|mysql] [--hash argon2id|bcrypt] [--rounds 10]
+                             [--users 8] [--seconds 20]
+
+A journey is what a new user does: /register -> the mailed code -> /verify -> /login -> the
+mailed code -> /verify, with TOTP codes computed here and mail read from a loopback SMTP
+server. It hashes two passwords (the sign-up's, the login's check), so on C cores the most a
+server could do is C / (2 x one hash): the floor. Goal: >= 85% of it. Meanwhile one more client
+sends a cheap request (GET /api/auth/events with an access token: a token check and one
+query) every 50 ms: its median shows whether cheap requests queue behind hashing (goal
+<= 20 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import threading
+import time
+
+import pyotp
+
+from bench.support import (
+    Client,
+    database,
+    gunicorn,
+    median_ms,
+    server_cpu_seconds,
+    service_env,
+    smtp_sink,
+    timed,
+)
+from mfa_api.security.passwords import Hasher, verify_password
+
+PASSWORD = "Bench-journey-password-7"
+LEGACY = "/mfa-php/api"
+
+
+def journey(client: Client, sink, email: str, phone: str) -> str:
+    """One user's sign-up and first login (its access token); raises on any unexpected answer."""
+    body = {"names": "Bench", "email": email, "phone": phone, "password": PASSWORD}
+    status, answer = client.call("POST", f"{LEGACY}/register", body)
+    _expect(status == 200, "register", status, answer)
+    totp = pyotp.TOTP(answer["data"]["secret"])
+    verify = {
+        "email": email,
+        "email_otp": sink.code_for(email),
+        "auth_code": totp.at(time.time() - 30),
+    }
+    status, answer = client.call("POST", f"{LEGACY}/verify", verify)
+    _expect(status == 200, "verify (sign-up)", status, answer)
+    status, answer = client.call("POST", f"{LEGACY}/login", {"email": email, "password": PASSWORD})
+    _expect(status == 200, "login", status, answer)
+    verify = {"email": email, "email_otp": sink.code_for(email), "auth_code": totp.now()}
+    status, answer = client.call("POST", f"{LEGACY}/verify", verify)
+    _expect(status == 200, "verify (login)", status, answer)
+    return answer["data"]["token"]
+
+
+def _expect(ok: bool, step: str, status: int, answer) -> None:
+    if not ok:
+        raise RuntimeError(f"{step}: {status} {answer}")
+
+
+def one_hash_seconds(hasher: Hasher, runs: int = 15) -> float:
+    """The median time of one password check at these settings, in this process."""
+    stored = hasher.hash(PASSWORD)
+    return sorted(timed(lambda: verify_password(PASSWORD, stored), runs))[runs // 2]
+
+
+def run(db: str, scheme: str, rounds: int, users: int, seconds: float, sequential: int) -> dict:
+    """Run the journeys and the cheap client; the figures."""
+    hasher = Hasher(scheme=scheme, bcrypt_rounds=rounds)
+    hash_seconds = one_hash_seconds(hasher)
+    make_seconds = sorted(timed(lambda: hasher.hash(PASSWORD), 15))[7]
+    cores = os.cpu_count() or 1
+    floor = cores / (2 * hash_seconds)
+    run_id = int(time.time())
+    numbers = itertools.count()
+    with database(db) as url, smtp_sink() as sink:
+        env = service_env(url, sink.port, PASSWORD_HASH=scheme, BCRYPT_ROUNDS=rounds)
+        with gunicorn(env) as (port, server):
+            # a user for the cheap requests, and its access token
+            cheap = Client(port)
+            email = f"cheap-{run_id}@example.com"
+            token = journey(cheap, sink, email, "2507000" + str(run_id)[-5:])
+            # the workers' CPU for journeys one after the other: all of it, less the two hashes
+            cpu_before = server_cpu_seconds(server.pid)
+            for n in range(sequential):
+                journey(cheap, sink, f"s{run_id}-{n}@example.com", f"25079{n:07d}")
+            server_cpu = (server_cpu_seconds(server.pid) - cpu_before) / max(sequential, 1)
+            done, errors, latencies = [], [], []
+            stop = threading.Event()
+
+            def user_loop() -> None:
+                client = Client(port)
+                while not stop.is_set():
+                    n = next(numbers)
+                    try:
+                        journey(client, sink, f"u{run_id}-{n}@example.com", f"25078{n:07d}")
+                        done.append(time.monotonic())
+                    except Exception as exc:  # noqa: BLE001 - counted and shown
+                        errors.append(str(exc)[:200])
+                        client = Client(port)
+
+            def cheap_loop() -> None:
+                while not stop.is_set():
+                    started = time.perf_counter()
+                    status, _ = cheap.call("GET", "/api/auth/events?limit=1", token=token)
+                    if status == 200:
+                        latencies.append(time.perf_counter() - started)
+                    time.sleep(0.05)
+
+            threads = [threading.Thread(target=user_loop) for _ in range(users)]
+            threads.append(threading.Thread(target=cheap_loop))
+            started = time.monotonic()
+            for thread in threads:
+                thread.start()
+            time.sleep(seconds)
+            stop.set()
+            for thread in threads:
+                thread.join()
+            elapsed = time.monotonic() - started
+    rate = len(done) / elapsed
+    return {
+        "hash_ms": hash_seconds * 1000,
+        "journey_cpu_ms": server_cpu * 1000,
+        "non_hash_ms": (server_cpu - hash_seconds - make_seconds) * 1000,
+        "floor": floor,
+        "rate": rate,
+        "share": rate / floor,
+        "cheap_p50_ms": median_ms(latencies) if latencies else float("nan"),
+        "journeys": len(done),
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    """Parse the command line, run, print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "mysql"], default="sqlite")
+    parser.add_argument("--hash", choices=["argon2id", "bcrypt"], default="argon2id")
+    parser.add_argument("--rounds", type=int, default=10, help="bcrypt cost (with --hash bcrypt)")
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--sequential", type=int, default=40, help="journeys for the CPU split")
+    args = parser.parse_args()
+    got = run(args.db, args.hash, args.rounds, args.users, args.seconds, args.sequential)
+    hashing = f"bcrypt cost {args.rounds}" if args.hash == "bcrypt" else "Argon2id (defaults)"
+    print(
+        f"P1 journeys: {args.db}, {hashing}, {args.users} users, {args.seconds:.0f} s, "
+        f"{os.cpu_count()} cores"
+    )
+    print(f"  one password check                {got['hash_ms']:8.1f} ms")
+    print(f"  server CPU per journey, alone     {got['journey_cpu_ms']:8.1f} ms")
+    print(f"    of which not hashing (goal <=10){got['non_hash_ms']:8.1f} ms")
+    print(f"  floor: cores / (2 x one check)    {got['floor']:8.2f} journeys/s")
+    print(f"  measured                          {got['rate']:8.2f} journeys/s ({got['journeys']})")
+    print(f"  share of the floor (goal >= 0.85) {got['share']:8.2f}")
+    print(f"  cheap request p50 under this load {got['cheap_p50_ms']:8.1f} ms (goal <= 20)")
+    print(f"  errors                            {len(got['errors']):8d}")
+    for error in got["errors"][:5]:
+        print("   ", error)
+
+
+if __name__ == "__main__":
+    main()

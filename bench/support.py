@@ -1,0 +1,180 @@
+"""What the benchmarks share: the service under gunicorn as deploy/ runs it, a loopback SMTP
+server whose codes a client reads, a keep-alive JSON client, and medians."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from cryptography.fernet import Fernet
+
+from tests.e2e.deps import wait_for_port
+from tests.smtp import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SECRET_KEY = "bench-secret-key-0123456789abcdef-0123456789"
+MYSQL_URL = os.environ.get("MFA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+
+
+def median_ms(samples: list[float]) -> float:
+    """The median of samples in seconds, in milliseconds."""
+    return statistics.median(samples) * 1000
+
+
+def timed(action: Callable[[], object], runs: int) -> list[float]:
+    """Seconds each of `runs` calls of action took."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    """A fresh database of that kind (sqlite or mysql) for one run; its URL."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as where:
+            yield f"sqlite:///{where}/bench.sqlite3"
+        return
+    import pymysql
+
+    name = f"mfa_bench_{os.getpid()}_{int(time.time())}"
+    server = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+    try:
+        with server.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
+        yield MYSQL_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with server.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        server.close()
+
+
+def service_env(database_url: str, smtp_port: int, **settings) -> dict:
+    """A production environment for the service (no FLASK_DEBUG), rate limits off: the
+    benchmarks measure work, not refusals."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MFA_") and k != "FLASK_DEBUG"}
+    values = {
+        "SECRET_KEY": SECRET_KEY,
+        "ENCRYPTION_KEYS": json.dumps([Fernet.generate_key().decode()]),
+        "DATABASE_URL": database_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "RATELIMIT_ENABLED": "false",
+        "LEGACY_BCRYPT_COST": "null",  # a fresh install: no mfa-php hashes to wait for
+        **settings,
+    }
+    env.update({f"MFA_{key}": str(value) for key, value in values.items()})
+    return env
+
+
+@contextmanager
+def gunicorn(env: dict, workers: int | None = None, threads: int | None = None):
+    """The service as deploy/mfa-api.service starts it (deploy/gunicorn.conf.py), schema
+    applied, on a free loopback port; yields the port."""
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "init-db"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    port = free_port()
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+    if workers:
+        env["GUNICORN_WORKERS"] = str(workers)
+    if threads:
+        env["GUNICORN_THREADS"] = str(threads)
+    command = [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:application"]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        try:
+            wait_for_port(port, 30)
+            yield port, process
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+class CodeSink:
+    """A loopback SMTP server in this (the client's) process that keeps the latest one-time
+    code mailed to each address (and nothing else: a run sends thousands)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.latest: dict[str, str] = {}
+        self.received = 0
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        found = re.search(rb"verification code: (\d{6})", envelope.content)  # the Subject
+        for to in envelope.rcpt_tos:
+            if found:
+                self.latest[to.lower()] = found.group(1).decode()
+        self.received += 1
+        return "250 OK"
+
+    def code_for(self, to: str, timeout: float = 10.0) -> str:
+        """The latest code mailed to `to`, waiting for one that was not taken before."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            code = self.latest.pop(to.lower(), None)
+            if code:
+                return code
+            time.sleep(0.002)
+        raise RuntimeError(f"no code mailed to {to}")
+
+
+@contextmanager
+def smtp_sink() -> Iterator[CodeSink]:
+    """A CodeSink, listening while the block runs."""
+    sink = CodeSink()
+    sink._controller.start()
+    try:
+        yield sink
+    finally:
+        sink._controller.stop()
+
+
+class Client:
+    """JSON over one keep-alive HTTP connection (one per thread)."""
+
+    def __init__(self, port: int):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def call(self, method: str, path: str, body=None, token: str | None = None):
+        """(status, JSON body) of one request."""
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = None if body is None else json.dumps(body)
+        self.connection.request(method, path, body=data, headers=headers)
+        response = self.connection.getresponse()
+        raw = response.read()
+        return response.status, json.loads(raw) if raw else None
+
+
+def server_cpu_seconds(master_pid: int) -> float:
+    """CPU seconds (user and system) the gunicorn workers of master_pid have used so far."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
