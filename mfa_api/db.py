@@ -263,6 +263,10 @@ def _connect_sqlite(url: str) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout = 10000")
     # WAL lets readers in other workers go on while one writes (persistent; cheap once set).
     conn.execute("PRAGMA journal_mode = WAL")
+    # In WAL mode NORMAL syncs at checkpoints, not at every commit: still safe from corruption
+    # and from a crash of the process, while a power loss may roll back the last moments'
+    # commits. It takes ~4 ms off a login here (the fsyncs of its several commits).
+    conn.execute("PRAGMA synchronous = NORMAL")
     return conn
 
 
