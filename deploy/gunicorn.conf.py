@@ -7,6 +7,7 @@ Environment variables override the defaults here: GUNICORN_BIND, GUNICORN_WORKER
 GUNICORN_THREADS.
 """
 
+import ctypes
 import multiprocessing
 import os
 import shutil
@@ -61,6 +62,18 @@ def on_exit(server):
     """Remove the metrics directory this file made up (one named by the environment stays)."""
     if _own_metrics_dir:
         shutil.rmtree(_metrics_dir, ignore_errors=True)
+
+
+def post_fork(server, worker):
+    """Give big freed blocks back to the system at once: each Argon2id check allocates its 19 MiB
+    and frees it, and glibc's adaptive threshold would otherwise keep one such block resident
+    per thread (a worker at ~140 MB instead of ~60)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to tune
+        return
+    m_mmap_threshold = -3
+    libc.mallopt(m_mmap_threshold, 128 * 1024)  # glibc's default, fixed: never raised
 
 
 def child_exit(server, worker):

@@ -1,0 +1,97 @@
+"""P5: memory per gunicorn worker after 10,000 requests, and its growth after warm-up.
+
+    python -m bench.memory [--db sqlite|mysql] [--requests 10000]
+
+Two workers (deploy/gunicorn.conf.py otherwise), 8 clients sending a mix like a day's: a
+token-checked read (GET /api/auth/events), a login (password hashed, code mailed), a verify
+with wrong codes, a health check. RSS of each worker (from /proc) after the first 10% of the
+requests and at the end. Goals: <= 80 MB a worker, no growth after warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import threading
+from pathlib import Path
+
+from bench.journeys import PASSWORD, journey
+from bench.support import Client, database, gunicorn, service_env, smtp_sink
+
+
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident memory of each worker of master_pid, in MB."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+def run(db: str, requests: int, clients: int = 8) -> dict:
+    """The figures."""
+    with (
+        database(db) as url,
+        smtp_sink() as sink,
+        gunicorn(service_env(url, sink.port), workers=2) as (port, server),
+    ):
+        token = journey(Client(port), sink, "p5@example.com", "250788000005")
+        sent = itertools.count()
+        warm: list[list[float]] = []
+        warm_at = requests // 10
+
+        def mix(client: Client, n: int) -> None:
+            kind = n % 20
+            if kind == 0:
+                login = {"email": "p5@example.com", "password": PASSWORD}
+                client.call("POST", "/mfa-php/api/login", login)
+            elif kind < 4:
+                wrong = {"email": f"x{n}@example.com", "email_otp": "000000", "auth_code": "1"}
+                client.call("POST", "/mfa-php/api/verify", wrong)
+            elif kind < 6:
+                client.call("GET", "/healthz")
+            else:
+                client.call("GET", "/api/auth/events?limit=5", token=token)
+
+        def loop() -> None:
+            client = Client(port)
+            while (n := next(sent)) < requests:
+                mix(client, n)
+                if n == warm_at:
+                    warm.append(worker_rss_mb(server.pid))
+
+        threads = [threading.Thread(target=loop) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        final = worker_rss_mb(server.pid)
+    return {"warm": warm[0], "final": final}
+
+
+def main() -> None:
+    """Parse the command line, run, print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "mysql"], default="sqlite")
+    parser.add_argument("--requests", type=int, default=10000)
+    args = parser.parse_args()
+    got = run(args.db, args.requests)
+    print(f"P5 memory: {args.db}, {args.requests} requests, 2 workers")
+    print(
+        "  RSS per worker after warm-up      "
+        + "  ".join(f"{mb:6.1f}" for mb in got["warm"])
+        + " MB"
+    )
+    print(
+        "  RSS per worker at the end (<= 80) "
+        + "  ".join(f"{mb:6.1f}" for mb in got["final"])
+        + " MB"
+    )
+    growth = max(b - a for a, b in zip(got["warm"], got["final"], strict=True))
+    print(f"  largest growth after warm-up      {growth:6.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
