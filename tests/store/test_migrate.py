@@ -25,7 +25,14 @@ def mfa_php_db():
         db.close()
 
 
-ALL = ["001_mfa_php", "002_mfa_api", "003_twofa", "004_account_defence", "005_revoked_tokens"]
+ALL = [
+    "001_mfa_php",
+    "002_mfa_api",
+    "003_twofa",
+    "004_account_defence",
+    "005_revoked_tokens",
+    "006_attempt_subjects",
+]
 
 
 def test_both_dialects_have_the_same_versions():
@@ -146,7 +153,7 @@ def test_the_sqlite_rebuild_keeps_rows_ids_and_foreign_keys(tmp_path):
             "INSERT INTO backup_codes (user_id, code_hash, code_encrypted, created_at) "
             "VALUES (41, 'h', 'e', 0)"
         )
-        assert upgrade(db) == ["004_account_defence", "005_revoked_tokens"]
+        assert upgrade(db) == ["004_account_defence", "005_revoked_tokens", "006_attempt_subjects"]
         assert db.fetch_one("SELECT id, email FROM users", ()) == {
             "id": 41,
             "email": "mixed@case.example",
@@ -185,7 +192,7 @@ def test_revocations_kept_in_the_ephemeral_table_move_to_revoked_tokens(conn):
         apply_one(conn, version)
     conn.execute("INSERT INTO ephemeral (k, v, expires_at) VALUES ('deny:AbC-1', '{}', 99)")
     conn.execute("INSERT INTO ephemeral (k, v, expires_at) VALUES ('setup:7', '{}', 99)")
-    assert upgrade(conn) == ["005_revoked_tokens"]
+    assert upgrade(conn) == ["005_revoked_tokens", "006_attempt_subjects"]
     assert conn.fetch_all("SELECT jti, expires_at FROM revoked_tokens", ()) == [
         {"jti": "AbC-1", "expires_at": 99}
     ]
