@@ -14,8 +14,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-# Loopback only: the proxy in front is the only client, so PROXY_COUNT=1 is safe (nobody else
-# can send an X-Forwarded-For that the service would believe).
+# Loopback only: the proxy in front is the only remote client, so PROXY_COUNT=1 is safe (no
+# one else can send an X-Forwarded-For that the service would believe). Local processes can
+# still reach it: on a host shared with untrusted users, bind a Unix socket the proxy's group
+# may open (GUNICORN_BIND=unix:/run/mfa-api/gunicorn.sock, and `server unix:...` in nginx).
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 # Password hashing is CPU work: two processes per core keep every core busy. Threads let a cheap
@@ -25,9 +27,10 @@ workers = int(os.environ.get("GUNICORN_WORKERS", max(2, 2 * multiprocessing.cpu_
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 
-# Every dependency call of the service has a deadline of at most 25 s (see README, Failure
-# modes): a worker silent for 30 s is stuck, and is replaced. On a restart or stop, requests in
-# flight get 20 s to finish.
+# A worker process that stops answering gunicorn for 30 s is replaced. (With gthread the
+# process answers while one of its threads is busy: what bounds a request is the service's own
+# deadline on every dependency call, 25 s at most, and the proxy's read timeout.) On a restart
+# or stop, requests in flight get 20 s to finish.
 timeout = 30
 graceful_timeout = 20
 keepalive = 5  # the proxy keeps connections to gunicorn open (nginx: keepalive in upstream)
@@ -43,11 +46,16 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(M)sms request_id=%({x-request-id}o)s'
 
 # /metrics with several workers: each worker writes its counts into this directory and whichever
 # answers adds them all up. It must exist, empty, before the workers start.
-_own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.path.join(
-    os.environ.get("RUNTIME_DIRECTORY") or tempfile.gettempdir(), f"mfa-api-metrics-{os.getpid()}"
-)
-os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+# Made up here (then removed at exit) unless the environment names one; a reload (HUP) reads
+# this file again and must recognise its own.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(
+        os.environ.get("RUNTIME_DIRECTORY") or tempfile.gettempdir(),
+        f"mfa-api-metrics-{os.getpid()}",
+    )
+    os.environ["MFA_GUNICORN_MADE_METRICS_DIR"] = "1"
+_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+_own_metrics_dir = os.environ.get("MFA_GUNICORN_MADE_METRICS_DIR") == "1"
 
 
 def on_starting(server):

@@ -16,8 +16,11 @@ if [ "$(id -u)" -eq 0 ]; then
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
   as_root=(sudo -n)
 else
-  echo "deploy/install-servers.sh: missing ${missing[*]}; run as root: apt-get install ${missing[*]}" >&2
-  exit 1
+  # Not fatal: tests/e2e/test_deploy.py skips without them (and fails under
+  # MFA_TEST_REQUIRE_SERVICES=1, as in CI, which runs as root).
+  echo "deploy/install-servers.sh: missing ${missing[*]} (apt-get install ${missing[*]} as root);" \
+       "the deploy tests will be skipped" >&2
+  exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
 # policy-rc.d 101: the packages must not start the system's own nginx or apache2 (ports 80).

@@ -86,6 +86,15 @@ def requested_endpoint() -> str:
     return segments[0] if segments else ""
 
 
+@bp.before_request
+def _name_the_route() -> None:
+    """The log's and metrics' route: the endpoint asked for when it is one (set before the rate
+    limit, so that a 429 is counted under it too)."""
+    endpoint = requested_endpoint()
+    if endpoint in ENDPOINTS:
+        g.route = f"{current_app.config['LEGACY_PREFIX']}/{endpoint}"
+
+
 def _limit() -> str:
     return current_app.config[LIMITS.get(requested_endpoint(), "RATELIMIT_VERIFY")]
 
@@ -109,7 +118,6 @@ def dispatch(path: str):
     view = ENDPOINTS.get(endpoint)
     if view is None:
         raise EndpointNotFound(endpoint)
-    g.route = f"{current_app.config['LEGACY_PREFIX']}/{endpoint}"  # for the log and metrics
     if request.method != "POST":
         raise MethodNotAllowed()
     return view()

@@ -107,7 +107,11 @@ def test_one_log_line_per_request_with_the_user_once_known(app_config, caplog):
         with caplog.at_level(logging.INFO, logger="mfa_api.requests"):
             client.call("GET", "events", access, headers={"X-Request-Id": "trace-1"})
             app.test_client().post("/mfa-php/api/index.php?path=login", json={"email": "x"})
-    first, second = (json.loads(line) for line in request_lines(caplog))
+            login = {"email": "alice@example.com", "password": PASSWORD}
+            code = client.post("login", body=login).json
+            wrong = {"email": "alice@example.com", "password": PASSWORD + "x"}
+            app.test_client().post("/mfa-php/api/login", json=wrong)
+    first, second, third, fourth = (json.loads(line) for line in request_lines(caplog))
     assert first["route"] == "/api/auth/events" and first["status"] == 200
     assert first["request_id"] == "trace-1" and first["method"] == "GET"
     assert isinstance(first["user_id"], int) and first["ip"] == "127.0.0.1"
@@ -118,7 +122,10 @@ def test_one_log_line_per_request_with_the_user_once_known(app_config, caplog):
         400,
         None,
     )
-    assert PASSWORD not in caplog.text and access not in caplog.text
+    assert (third["route"], third["status"]) == ("/api/auth/login", 200)
+    assert (fourth["route"], fourth["status"]) == ("/mfa-php/api/login", 401)
+    secrets_sent = [PASSWORD, access, code["accessToken"], mailbox[-1].code]
+    assert not [secret for secret in secrets_sent if secret and secret in caplog.text]
 
 
 def test_the_text_log_line_reads_as_words():
@@ -145,6 +152,17 @@ def test_a_log_format_it_does_not_know_stops_the_service(app_config):
     app_config.update(TESTING=False, LOG_FORMAT="xml")
     with pytest.raises(ConfigError, match="LOG_FORMAT must be one of: text, json"):
         create_app(app_config)
+
+
+def test_a_rate_limited_mfa_php_call_is_counted_under_its_endpoint(app_config):
+    app_config.update(METRICS_ENABLED=True, RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="1 per minute")
+    web = make_app(app_config).test_client()
+    body = {"email": "limited@example.com", "password": "whatever-pass"}
+    statuses = [web.post("/mfa-php/api/login", json=body).status_code for _ in range(2)]
+    assert statuses == [401, 429]
+    text = web.get("/metrics").get_data(as_text=True)
+    labels = {"method": "POST", "route": "/mfa-php/api/login", "status": "429"}
+    assert metric(text, "mfa_http_requests_total", **labels) >= 1
 
 
 def test_metrics_are_off_unless_enabled(app):
@@ -216,8 +234,10 @@ def test_clients_cannot_make_new_metric_series_at_will(app_config):
     for method in ("BREW", "WHEN", "XYZZY"):
         web.open("/mfa-php/api/login", method=method)
         web.open(f"/no/such/{method}", method="GET")
+        web.post(f"/mfa-php/api/index.php?path=made-up-{method}", json={})
+        web.post(f"/mfa-php/api/made-up-{method}", json={})
     text = web.get("/metrics").get_data(as_text=True)
-    assert "BREW" not in text and "XYZZY" not in text and "/no/such" not in text
+    assert not [word for word in ("BREW", "XYZZY", "/no/such", "made-up") if word in text]
     assert (
         metric(
             text,

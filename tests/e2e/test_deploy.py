@@ -36,6 +36,7 @@ from tests.e2e.web_servers import (
     DEPLOY,
     Apache,
     Nginx,
+    checkout_copy,
     servers_installed,
     shared_dir,
     system_venv,
@@ -208,6 +209,7 @@ def test_request_ids_pass_through_nginx(behind_nginx):
     _, nginx = behind_nginx
     _, _, headers = nginx.exchange("GET", "/healthz", headers={"X-Request-Id": "lb-42.a_b"})
     assert headers["X-Request-Id"] == "lb-42.a_b"
+    assert "request_id=lb-42.a_b" in nginx.access_log()  # the same id in nginx's log
     _, _, headers = nginx.exchange("GET", "/healthz", headers={"X-Request-Id": "<script>"})
     assert re.fullmatch(r"[0-9a-f]{16}", headers["X-Request-Id"])
     _, _, headers = nginx.exchange("GET", "/healthz")
@@ -284,17 +286,25 @@ def app_metrics(app: HttpClient) -> str:
 
 @pytest.fixture(scope="module")
 def apache_venv():
-    """The project installed with pip into a virtualenv of Debian's Python, as for mod_wsgi."""
+    """A virtualenv of Debian's Python with the requirements, as the README has for mod_wsgi."""
     where = shared_dir("mfa-venv-")
-    yield system_venv(where)
+    yield system_venv(where, package=False)
+    shutil.rmtree(where, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def installed_venv():
+    """A virtualenv of Debian's Python with the project installed by `pip install .`."""
+    where = shared_dir("mfa-pkg-")
+    yield system_venv(where, package=True)
     shutil.rmtree(where, ignore_errors=True)
 
 
 @contextmanager
 def apache_app_dir(database_url: str, smtp: SmtpSink):
-    """/srv/mfa-api as a deployer makes it: wsgi.py copied, config.py beside it."""
-    app_dir = shared_dir("mfa-srv-")
-    (app_dir / "wsgi.py").write_text((ROOT / "wsgi.py").read_text())
+    """/srv/mfa-api as a deployer makes it: the checkout, config.py beside wsgi.py."""
+    app_dir = checkout_copy(shared_dir("mfa-srv-"))
+    subprocess.run(["chmod", "-R", "a+rX", str(app_dir)], check=True)
     settings = {
         "SECRET_KEY": SECRET_KEY,
         "ENCRYPTION_KEYS": json.loads(ENCRYPTION_KEYS),
@@ -364,10 +374,10 @@ def test_an_existing_php_site_moves_only_mfa_php_and_the_2fa_face(apache_venv, s
     shutil.rmtree(site, ignore_errors=True)
 
 
-def test_pip_installed_package_works_from_any_directory(apache_venv, tmp_path):
-    python = str(Path(apache_venv) / "bin" / "python")
+def test_pip_installed_package_works_from_any_directory(installed_venv, tmp_path):
+    python = str(Path(installed_venv) / "bin" / "python")
     env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="127.0.0.1")
-    flask = [str(Path(apache_venv) / "bin" / "flask"), "--app", "mfa_api.wsgi"]
+    flask = [str(Path(installed_venv) / "bin" / "flask"), "--app", "mfa_api.wsgi"]
     done = subprocess.run(
         [*flask, "init-db"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )

@@ -149,16 +149,20 @@ def test_config_py_is_read_beside_wsgi_py_whatever_the_working_directory(tmp_pat
     elsewhere.mkdir()
     shutil.copy(ROOT / "wsgi.py", app_dir / "wsgi.py")
     (app_dir / "config.py").write_text('SECRET_KEY = "too-short"\n')
-    (elsewhere / "config.py").write_text('SECRET_KEY = "also-never-read"\n')
+    # the working directory's would start the service: it must not be the one read
+    (elsewhere / "config.py").write_text(
+        f"SECRET_KEY = {'a-fine-secret-key-0123456789-abcdefXYZ'!r}\n"
+    )
     env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="smtp.x.example")
     del env["MFA_SECRET_KEY"]
     env["PYTHONPATH"] = f"{app_dir}{os.pathsep}{ROOT}"
     done = start(env, cwd=elsewhere)
-    assert done.returncode == 3
+    assert done.returncode == 3, done.stderr
     assert "SECRET_KEY is shorter than 32 bytes" in done.stderr  # srv/config.py's
     env["MFA_CONFIG_FILE"] = str(elsewhere / "config.py")  # the variable still wins
     done = start(env, cwd=elsewhere)
-    assert done.returncode == 3 and "SECRET_KEY is shorter" in done.stderr
+    assert done.returncode == 0, done.stderr
+    assert f"Settings from {elsewhere / 'config.py'}" in done.stderr
 
 
 def test_wsgi_py_offers_application_for_mod_wsgi(tmp_path):

@@ -47,22 +47,35 @@ def shared_dir(prefix: str) -> Path:
     return path
 
 
-def system_venv(where: Path) -> Path:
-    """A virtualenv made with the Python mod_wsgi embeds, holding this project installed with
-    pip (`pip install .`, as the README says): its path."""
+def checkout_copy(where: Path) -> Path:
+    """A copy of this checkout's files (no virtualenv, git or build leftovers, nor a developer's
+    own config.py): /srv/mfa-api."""
+    leftovers = shutil.ignore_patterns(
+        ".venv", ".git", "node_modules", "build", "*.egg-info", "instance", "__pycache__"
+    )
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        own_settings = {"config.py"} if Path(directory) == ROOT else set()
+        return set(leftovers(directory, names)) | (own_settings & set(names))
+
+    shutil.copytree(ROOT, where, ignore=ignore, dirs_exist_ok=True)
+    return where
+
+
+def system_venv(where: Path, *, package: bool) -> Path:
+    """A virtualenv made with the Python mod_wsgi embeds (its path), holding the requirements
+    (as the README's Apache section says) or, with package, the project itself installed with
+    `pip install .`."""
     venv = where / "venv"
     subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", str(venv)], check=True, timeout=120)
-    build = where / "source"  # a copy: pip builds in the source tree, leaving build/ behind
-    shutil.copytree(
-        ROOT,
-        build,
-        ignore=shutil.ignore_patterns(
-            ".venv", ".git", "node_modules", "build", "*.egg-info", "instance", "__pycache__"
-        ),
-    )
     pip = [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, str(build)], check=True, timeout=600, capture_output=True)
-    shutil.rmtree(build)
+    if package:  # from a copy: pip builds in the source tree, leaving build/ behind
+        source = checkout_copy(where / "source")
+        subprocess.run([*pip, str(source)], check=True, timeout=600, capture_output=True)
+        shutil.rmtree(source)
+    else:
+        requirements = ["-r", str(ROOT / "requirements.txt")]
+        subprocess.run([*pip, *requirements], check=True, timeout=600, capture_output=True)
     subprocess.run(["chmod", "-R", "a+rX", str(where)], check=True)
     return venv
 
@@ -79,6 +92,7 @@ class Nginx(HttpClient):
             {
                 "server 127.0.0.1:8000;": f"server 127.0.0.1:{upstream_port};",
                 "listen 80;": f"listen 127.0.0.1:{self.port};",
+                "/var/log/nginx/mfa-api.access.log": str(self.dir / "mfa-api.access.log"),
             },
         )
         (self.dir / "site.conf").write_text(site)
@@ -115,10 +129,14 @@ class Nginx(HttpClient):
         self.process.wait(timeout=15)
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def access_log(self) -> str:
+        """nginx's access log for the site (deploy's log_format)."""
+        return (self.dir / "mfa-api.access.log").read_text(errors="replace")
+
 
 class Apache(HttpClient):
-    """Apache + mod_wsgi with one of deploy/apache/'s virtual hosts, serving the checkout's
-    wsgi.py copied into app_dir (with its config.py beside it) from venv."""
+    """Apache + mod_wsgi with one of deploy/apache/'s virtual hosts, serving the checkout copied
+    into app_dir (with its config.py beside wsgi.py) with venv's requirements."""
 
     MODULES = ("mpm_event", "authz_core", "authz_host", "mime", "dir", "wsgi")
 
