@@ -139,6 +139,14 @@ class Database:
         """Run an INSERT; return the new row's id."""
         return self._statement(sql, params, lambda cursor: cursor.lastrowid)
 
+    def execute_many(self, sql: str, rows: list[tuple]) -> None:
+        """Run one statement for each of many rows (bulk loads: tools and benchmarks)."""
+        with self._translated_errors():
+            if self.dialect == "sqlite":
+                self._conn.executemany(sql, rows)
+            else:
+                self._conn.cursor().executemany(_to_pyformat(sql), rows)
+
     def fetch_one(self, sql: str, params: tuple = ()) -> dict | None:
         """The first row of a query as a dict, or None."""
         row = self._statement(sql, params, lambda cursor: cursor.fetchone())

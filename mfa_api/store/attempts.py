@@ -174,6 +174,8 @@ def sweep(before: int, lock_after: int) -> None:
         "updated_at",
         before,
         SWEEP_BATCH,
-        extra=f"unlock_hash IS NULL AND NOT (scope = '{SECOND_FACTOR}' AND failures >= ?)",
+        # +: not a term for unlock_hash's index (every unlocked counter is NULL there), so that
+        # the planner walks updated_at's instead of the whole table
+        extra=f"+unlock_hash IS NULL AND NOT (scope = '{SECOND_FACTOR}' AND failures >= ?)",
         extra_params=(lock_after,),
     )

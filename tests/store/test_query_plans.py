@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from mfa_api.db import Database
+from mfa_api.store import attempts, events, pending, revoked
 from tests.helpers import PASSWORD, LegacyClient, TwoFaClient, make_app, recorded_mail
 
 # Tables that grow with the accounts and their activity.
@@ -50,6 +51,9 @@ def scans(database_file: str, sql: str) -> list[str]:
         match = re.match(r"SCAN (\w+)(?! USING)", detail)
         if match and match.group(1) in GROWING and "USING" not in detail:
             found.append(detail)
+        # a housekeeping probe (oldest first) that sorts instead of walking its time index
+        if "OFFSET ?" in sql and "TEMP B-TREE" in detail:
+            found.append(detail)
     return found
 
 
@@ -83,6 +87,11 @@ def test_no_request_scans_a_growing_table(tmp_path, statements):
         access = twofa.access(secret)
         deleted = twofa.call("DELETE", "account", access, body=twofa.step_up(secret))
         assert deleted.status_code == 200, deleted.json
+    with app.app_context():  # the housekeeping requests run now and then, every one of it
+        attempts.sweep(before=10**10, lock_after=100)
+        pending.sweep_expired(before=10**10)
+        events.purge(before=10**10)
+        revoked.purge(now=10**10)
     assert len(statements) > 30
     database_file = config["DATABASE_URL"].removeprefix("sqlite:///")
     found = {sql: plan for sql in statements if (plan := scans(database_file, sql))}
