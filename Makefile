@@ -53,10 +53,25 @@ newman: postman-deps
 	cd postman && node_modules/.bin/newman run mfa-api.postman_collection.json \
 		-e local.postman_environment.json --env-var baseUrl=$(BASE_URL)
 
-# Ratios against bcrypt and a trivial request, on SQLite and MariaDB (bench/legacy_face.py).
+# The performance figures (README, Performance), each as ratios measured in one run. Takes a
+# while: P4 seeds a million accounts on each database. One: make bench BENCH=journeys
+BENCH ?= all
 bench: venv
+ifeq ($(BENCH),all)
+	$(BIN)/python -m bench.journeys
+	$(BIN)/python -m bench.journeys --hash bcrypt --rounds 10
+	$(BIN)/python -m bench.login_overhead
+	$(BIN)/python -m bench.login_overhead --db mysql
+	$(BIN)/python -m bench.verify_rate
+	$(BIN)/python -m bench.scale
+	$(BIN)/python -m bench.scale --db mysql
+	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.registrations --db mysql
 	$(BIN)/python -m bench.legacy_face --db sqlite
 	$(BIN)/python -m bench.legacy_face --db mysql
+else
+	$(BIN)/python -m bench.$(BENCH)
+endif
 
 format: venv
 	$(BIN)/ruff format .

@@ -39,8 +39,9 @@ PASSWORD = "Bench-journey-password-7"
 LEGACY = "/mfa-php/api"
 
 
-def journey(client: Client, sink, email: str, phone: str) -> str:
-    """One user's sign-up and first login (its access token); raises on any unexpected answer."""
+def journey(client: Client, sink, email: str, phone: str) -> tuple[str, str]:
+    """One user's sign-up and first login: (its access token, its TOTP secret); raises on any
+    unexpected answer. TOTP steps -1 and 0 are used up."""
     body = {"names": "Bench", "email": email, "phone": phone, "password": PASSWORD}
     status, answer = client.call("POST", f"{LEGACY}/register", body)
     _expect(status == 200, "register", status, answer)
@@ -57,7 +58,7 @@ def journey(client: Client, sink, email: str, phone: str) -> str:
     verify = {"email": email, "email_otp": sink.code_for(email), "auth_code": totp.now()}
     status, answer = client.call("POST", f"{LEGACY}/verify", verify)
     _expect(status == 200, "verify (login)", status, answer)
-    return answer["data"]["token"]
+    return answer["data"]["token"], totp.secret
 
 
 def _expect(ok: bool, step: str, status: int, answer) -> None:
@@ -86,7 +87,7 @@ def run(db: str, scheme: str, rounds: int, users: int, seconds: float, sequentia
             # a user for the cheap requests, and its access token
             cheap = Client(port)
             email = f"cheap-{run_id}@example.com"
-            token = journey(cheap, sink, email, "2507000" + str(run_id)[-5:])
+            token, _ = journey(cheap, sink, email, "2507000" + str(run_id)[-5:])
             # the workers' CPU for journeys one after the other: all of it, less the two hashes
             cpu_before = server_cpu_seconds(server.pid)
             for n in range(sequential):

@@ -37,7 +37,7 @@ def run(db: str, requests: int, clients: int = 8) -> dict:
         smtp_sink() as sink,
         gunicorn(service_env(url, sink.port), workers=2) as (port, server),
     ):
-        token = journey(Client(port), sink, "p5@example.com", "250788000005")
+        token, _ = journey(Client(port), sink, "p5@example.com", "250788000005")
         sent = itertools.count()
         warm: list[list[float]] = []
         warm_at = requests // 10
