@@ -4,7 +4,7 @@
     gunicorn -c deploy/gunicorn.conf.py mfa_api.wsgi:application  # installed with pip
 
 Environment variables override the defaults here: GUNICORN_BIND, GUNICORN_WORKERS,
-GUNICORN_THREADS.
+GUNICORN_THREADS, GUNICORN_ACCESS_LOG, GUNICORN_RETURN_MEMORY (see post_fork).
 """
 
 import ctypes
@@ -73,9 +73,15 @@ def on_exit(server):
 
 
 def post_fork(server, worker):
-    """Give big freed blocks back to the system at once: each Argon2id check allocates its 19 MiB
-    and frees it, and glibc's adaptive threshold would otherwise keep one such block resident
-    per thread (a worker at ~140 MB instead of ~60)."""
+    """With GUNICORN_RETURN_MEMORY=1, give big freed blocks back to the system at once.
+
+    Each Argon2id check allocates its 19 MiB and frees it; glibc keeps such a block resident per
+    thread for the next check (a worker at ~135 MB with 4 threads, ~60 MB without). Returning
+    them keeps a worker at ~62 MB but costs every check ~15 ms more (a fresh mapping to fault
+    in): for hosts short of memory rather than of CPU.
+    """
+    if os.environ.get("GUNICORN_RETURN_MEMORY") != "1":
+        return
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc: nothing to tune
