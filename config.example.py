@@ -40,6 +40,9 @@ PASSWORD_HASH = "argon2id"
 ARGON2_TIME_COST = 2
 ARGON2_MEMORY_KIB = 19456
 ARGON2_PARALLELISM = 1
+# Password hashes one process computes at once (the others wait without CPU): 1 under gunicorn's
+# several workers; more for a single process on many cores.
+PASSWORD_HASH_CONCURRENCY = 1
 BCRYPT_ROUNDS = 12
 # The bcrypt cost of hashes an upgraded mfa-php database holds: wrong passwords all take at
 # least as long as a check at it (None on an install that never held any).

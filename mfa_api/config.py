@@ -13,7 +13,7 @@ from flask import Flask
 from flask.helpers import get_debug_flag
 
 from .security.crypto import derive_key, fernet_for
-from .security.passwords import EqualTime, Hasher
+from .security.passwords import EqualTime, Hasher, allow_concurrent_hashes
 
 DEFAULTS = {
     "SECRET_KEY": None,
@@ -29,6 +29,7 @@ DEFAULTS = {
     "ARGON2_TIME_COST": 2,
     "ARGON2_MEMORY_KIB": 19456,
     "ARGON2_PARALLELISM": 1,
+    "PASSWORD_HASH_CONCURRENCY": 1,  # hashes at once per process (gunicorn runs several)
     "BCRYPT_ROUNDS": 12,
     # The bcrypt cost of hashes an upgraded mfa-php database holds (PHP's default); wrong
     # passwords take at least as long as a check at it. None: no such hashes.
@@ -243,6 +244,7 @@ def settings_from(config: dict) -> Settings:
     # Backup-code copies were written under a key derived from SECRET_KEY when no key was set:
     # the oldest in their ring, so they still read (and rotate-keys moves them to the newest).
     backup_ring = [*ring, fernet_for(derive_key(secret, "backup-copy"))]
+    allow_concurrent_hashes(int(config["PASSWORD_HASH_CONCURRENCY"]))
     hasher = Hasher(
         scheme=str(config["PASSWORD_HASH"]),
         bcrypt_rounds=int(config["BCRYPT_ROUNDS"]),

@@ -15,6 +15,7 @@ import bcrypt
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
+_hashing, _hashing_at_once = threading.BoundedSemaphore(1), 1  # see allow_concurrent_hashes
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores (bcrypt 5: refuses) anything longer: mfa-php's limit
 SCHEMES = ("argon2id", "bcrypt")
 
@@ -41,8 +42,10 @@ class Hasher:
     def hash(self, password: str) -> str:
         """A new hash of password in the configured scheme and cost."""
         if self.scheme == "bcrypt":
-            return bcrypt.hashpw(password.encode(), bcrypt.gensalt(self.bcrypt_rounds)).decode()
-        return self._argon2.hash(password)
+            with _hashing:
+                return bcrypt.hashpw(password.encode(), bcrypt.gensalt(self.bcrypt_rounds)).decode()
+        with _hashing:
+            return self._argon2.hash(password)
 
     def needs_rehash(self, stored: str) -> bool:
         """True when stored is not of the configured scheme and cost (bcrypt under Argon2id,
@@ -62,12 +65,26 @@ class Hasher:
         return self.hash("not-a-real-password")
 
 
+def allow_concurrent_hashes(count: int) -> None:
+    """How many password hashes or checks this process runs at once (PASSWORD_HASH_CONCURRENCY).
+
+    The others wait their turn, without using CPU, while the process's other threads answer
+    cheap requests. Under gunicorn's several worker processes one each keeps every core busy,
+    and each thread no longer keeps its own Argon2id block of 19 MiB resident.
+    """
+    global _hashing, _hashing_at_once
+    if count != _hashing_at_once:
+        _hashing, _hashing_at_once = threading.BoundedSemaphore(count), count
+
+
 def verify_password(password: str, stored: str) -> bool:
     """True when password matches stored (Argon2 or bcrypt); a malformed hash is a no."""
     try:
         if stored.startswith("$argon2"):
-            return _ARGON2_VERIFIER.verify(stored, password)
-        return bcrypt.checkpw(password.encode(), stored.encode())
+            with _hashing:
+                return _ARGON2_VERIFIER.verify(stored, password)
+        with _hashing:
+            return bcrypt.checkpw(password.encode(), stored.encode())
     except (ValueError, VerificationError, InvalidHashError):
         return False
 

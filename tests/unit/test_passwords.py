@@ -2,6 +2,7 @@
 take the same time for every kind of account."""
 
 import statistics
+import threading
 import time
 
 import pytest
@@ -107,3 +108,38 @@ def test_common_passwords_are_known_however_typed():
         assert passwords.is_common(typed), typed
     assert passwords.is_common("aaaaaaaaaa")  # one character, repeated
     assert not passwords.is_common("Quiet-Orchid-42")
+
+
+@pytest.mark.parametrize("at_once", [1, 2])
+def test_a_process_hashes_as_many_passwords_at_once_as_allowed(monkeypatch, at_once):
+    running, most = [0], [0]
+    lock = threading.Lock()
+    real = passwords._ARGON2_VERIFIER
+
+    class Counted:
+        def verify(self, stored, password):
+            return counted(stored, password)
+
+    def counted(stored, password):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        return real.verify(stored, password)
+
+    monkeypatch.setattr(passwords, "_ARGON2_VERIFIER", Counted())
+    passwords.allow_concurrent_hashes(at_once)
+    try:
+        stored = CHEAP_ARGON2.hash("x")
+        threads = [
+            threading.Thread(target=passwords.verify_password, args=("x", stored)) for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        passwords.allow_concurrent_hashes(1)
+    assert most[0] == at_once
