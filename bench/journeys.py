@@ -28,6 +28,7 @@ from bench.support import (
     database,
     gunicorn,
     median_ms,
+    run_threads,
     server_cpu_seconds,
     service_env,
     smtp_sink,
@@ -115,16 +116,11 @@ def run(db: str, scheme: str, rounds: int, users: int, seconds: float, sequentia
                         latencies.append(time.perf_counter() - started)
                     time.sleep(0.05)
 
-            threads = [threading.Thread(target=user_loop) for _ in range(users)]
-            threads.append(threading.Thread(target=cheap_loop))
-            started = time.monotonic()
-            for thread in threads:
-                thread.start()
-            time.sleep(seconds)
-            stop.set()
-            for thread in threads:
-                thread.join()
-            elapsed = time.monotonic() - started
+            def timer() -> None:
+                time.sleep(seconds)
+                stop.set()
+
+            elapsed = run_threads([*[user_loop] * users, cheap_loop, timer])
     rate = len(done) / elapsed
     return {
         "hash_ms": hash_seconds * 1000,

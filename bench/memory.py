@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import threading
 from pathlib import Path
 
 from bench.journeys import PASSWORD, journey
-from bench.support import Client, database, gunicorn, service_env, smtp_sink
+from bench.support import Client, database, gunicorn, run_threads, service_env, smtp_sink
 
 
 def worker_rss_mb(master_pid: int) -> list[float]:
@@ -70,11 +69,7 @@ def run(db: str, requests: int, return_memory: bool, clients: int = 8) -> dict:
                 if n == warm_at:
                     warm.append(worker_rss_mb(server.pid))
 
-        threads = [threading.Thread(target=loop) for _ in range(clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_threads([loop] * clients)
         final = worker_rss_mb(server.pid)
     return {"warm": warm[0], "final": final}
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 import argparse
 import itertools
 import threading
-import time
 from collections import Counter
 
-from bench.support import Client, database, gunicorn, service_env, smtp_sink
+from bench.support import Client, database, gunicorn, run_threads, service_env, smtp_sink
 from mfa_api.db import connect
 
 
@@ -48,13 +47,7 @@ def run(db: str, total: int, clients: int, emails: int) -> dict:
                 status, _ = client.call("POST", "/mfa-php/api/register", body)
                 statuses[status] += 1
 
-        threads = [threading.Thread(target=sign_ups) for _ in range(clients)]
-        started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.monotonic() - started
+        elapsed = run_threads([sign_ups] * clients)
         conn = connect(url)
         try:
             rows = conn.fetch_one("SELECT COUNT(*) AS n FROM waiting_users")["n"]

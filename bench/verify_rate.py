@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import threading
 import time
 from itertools import count
 
@@ -25,6 +24,7 @@ from bench.support import (
     Client,
     database,
     gunicorn,
+    run_threads,
     service_env,
     smtp_sink,
     wait_for_port,
@@ -47,13 +47,7 @@ def blast(port: int, requests: list, clients: int) -> float:
             if status != 200:
                 failures.append((status, answer))
 
-    threads = [threading.Thread(target=loop) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_threads([loop] * clients)
     if failures:
         raise RuntimeError(f"{len(failures)} failed, e.g. {failures[0]}")
     return len(requests) / elapsed
