@@ -71,7 +71,7 @@ function fillTotp(x, done) {
 }
 function fillCode(kind, x, done) {
   const to = kind === 'email' ? vars.get('email' + x) : '+' + vars.get('phone' + x);
-  pm.sendRequest(vars.get('baseUrl') || pm.environment.get('baseUrl') + '/dev/outbox?to=' + encodeURIComponent(to), function (err, res) {
+  pm.sendRequest(pm.variables.get('baseUrl') + '/dev/outbox?to=' + encodeURIComponent(to), function (err, res) {
     if (err || res.code !== 200) { throw new Error('the development outbox did not answer (is the server started with FLASK_DEBUG=1?)'); }
     const withCode = res.json().messages.filter(function (m) { return m.code; });
     vars.set(kind + 'Code' + x, withCode.length ? withCode[0].code : 'none');
@@ -86,7 +86,7 @@ const jobs = [];
 });
 (function next() { const job = jobs.shift(); if (job) { job(next); } })();
 })();
-""".replace("vars.get('baseUrl') || pm.environment.get('baseUrl')", "pm.variables.get('baseUrl')")
+"""
 
 COMMON_TESTS = r"""
 pm.test('answers JSON with no-store and a request id', function () {
@@ -176,6 +176,26 @@ def saves_access(var="accessA"):
 
 
 PASSWORD_A = "{{passwordA}}"
+
+
+def challenge_login(name):
+    """User A logs in on the 2FA face; the challenge token is kept as {{challengeA}}."""
+    return request(
+        name,
+        "POST",
+        f"{AUTH}/login",
+        {"email": "{{emailA}}", "password": PASSWORD_A},
+        ok("pm.collectionVariables.set('challengeA', body.challengeToken);\n"),
+    )
+
+
+def with_prerequest(item, lines):
+    """item with a pre-request script of its own (run after the collection's)."""
+    item["event"].insert(
+        0, {"listen": "prerequest", "script": {"type": "text/javascript", "exec": lines}}
+    )
+    return item
+
 
 mfa_php = [
     request(
@@ -414,42 +434,29 @@ backup = [
         ),
         "accessA",
     ),
-    request(
-        "login for recovery (a challenge)",
-        "POST",
-        f"{AUTH}/login",
-        {"email": "{{emailA}}", "password": PASSWORD_A},
-        ok("pm.collectionVariables.set('challengeA', body.challengeToken);\n"),
-    ),
-    with_auth(
-        request(
-            "recover with a backup code",
-            "POST",
-            f"{AUTH}/2fa/recover",
-            {"backup_code": "{{backupCode1}}"},
-            ok(
-                saves_access()
-                + "pm.test('nine left', function () { pm.expect(body.remainingBackupCodes).to.eql(9); });\n"
+    challenge_login("login for recovery (a challenge)"),
+    with_prerequest(
+        with_auth(
+            request(
+                "recover with a backup code",
+                "POST",
+                f"{AUTH}/2fa/recover",
+                {"backup_code": "{{backupCode1}}"},
+                ok(
+                    saves_access()
+                    + "pm.test('nine left', function () { pm.expect(body.remainingBackupCodes).to.eql(9); });\n"
+                ),
             ),
+            "challengeA",
         ),
-        "challengeA",
+        [
+            "const codes = JSON.parse(pm.collectionVariables.get('backupCodesA'));",
+            "pm.collectionVariables.set('backupCode1', codes[0]);",
+            "pm.collectionVariables.set('backupCode2', codes[1]);",
+            "pm.collectionVariables.set('backupCode3', codes[2]);",
+        ],
     ),
 ]
-backup[3]["event"].insert(
-    0,
-    {
-        "listen": "prerequest",
-        "script": {
-            "type": "text/javascript",
-            "exec": [
-                "const codes = JSON.parse(pm.collectionVariables.get('backupCodesA'));",
-                "pm.collectionVariables.set('backupCode1', codes[0]);",
-                "pm.collectionVariables.set('backupCode2', codes[1]);",
-                "pm.collectionVariables.set('backupCode3', codes[2]);",
-            ],
-        },
-    },
-)
 
 sms = [
     with_auth(
@@ -474,13 +481,7 @@ sms = [
         ),
         "accessA",
     ),
-    request(
-        "login (a challenge)",
-        "POST",
-        f"{AUTH}/login",
-        {"email": "{{emailA}}", "password": PASSWORD_A},
-        ok("pm.collectionVariables.set('challengeA', body.challengeToken);\n"),
-    ),
+    challenge_login("login (a challenge)"),
     with_auth(
         request(
             "resend the code by SMS",
@@ -585,22 +586,29 @@ setup = [
 ]
 
 account = [
-    with_auth(
-        request(
-            "change the password (step-up)",
-            "POST",
-            f"{AUTH}/password",
-            {
-                "current_password": PASSWORD_A,
-                "new_password": "{{newPasswordA}}",
-                "otp": "{{backupCodeNew}}",
-            },
-            ok(
-                saves_access()
-                + "pm.collectionVariables.set('passwordA', pm.collectionVariables.get('newPasswordA'));\n"
+    with_prerequest(
+        with_auth(
+            request(
+                "change the password (step-up)",
+                "POST",
+                f"{AUTH}/password",
+                {
+                    "current_password": PASSWORD_A,
+                    "new_password": "{{newPasswordA}}",
+                    "otp": "{{backupCodeNew}}",
+                },
+                ok(
+                    saves_access()
+                    + "pm.collectionVariables.set('passwordA', pm.collectionVariables.get('newPasswordA'));\n"
+                ),
             ),
+            "accessA",
         ),
-        "accessA",
+        [
+            "pm.collectionVariables.set('firstPasswordA', pm.collectionVariables.get('passwordA'));",
+            "pm.collectionVariables.set('newPasswordA', 'Postman-new-' + pm.collectionVariables.get('runId'));",
+            "pm.collectionVariables.set('backupCodeNew', JSON.parse(pm.collectionVariables.get('backupCodesA'))[0]);",
+        ],
     ),
     request(
         "the old password no longer logs in (401)",
@@ -635,20 +643,6 @@ account = [
         error(400, ""),
     ),
 ]
-account[0]["event"].insert(
-    0,
-    {
-        "listen": "prerequest",
-        "script": {
-            "type": "text/javascript",
-            "exec": [
-                "pm.collectionVariables.set('firstPasswordA', pm.collectionVariables.get('passwordA'));",
-                "pm.collectionVariables.set('newPasswordA', 'Postman-new-' + pm.collectionVariables.get('runId'));",
-                "pm.collectionVariables.set('backupCodeNew', JSON.parse(pm.collectionVariables.get('backupCodesA'))[0]);",
-            ],
-        },
-    },
-)
 
 deletion = [
     request(
