@@ -97,6 +97,8 @@ ACCOUNT_BACKOFF_AFTER = 20
 LOCK_AFTER = 100
 # A client that logged in to an account this recently is spared its account-wide delay.
 KNOWN_CLIENT_DAYS = 30
+# A device remembered after a second step ("remember": true) skips it for this long.
+REMEMBER_DEVICE_DAYS = 30
 # UNLOCK_URL = "https://app.example/unlock?token={token}"
 
 # How long the audit trail (GET /api/auth/events, `flask users events`) keeps an event.

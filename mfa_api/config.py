@@ -75,6 +75,7 @@ DEFAULTS = {
     "ACCOUNT_BACKOFF_AFTER": 20,
     "LOCK_AFTER": 100,
     "KNOWN_CLIENT_DAYS": 30,
+    "REMEMBER_DEVICE_DAYS": 30,  # a device remembered after a second step skips it this long
     "UNLOCK_URL": None,
     "EVENTS_RETENTION_DAYS": 90,
     # Deadlines (seconds) for every call to a dependency, all below gunicorn's 30 s timeout, and
@@ -145,6 +146,8 @@ class Settings:
     account_backoff_after: int
     lock_after: int
     known_client_seconds: int
+    device_key: bytes
+    remember_device_seconds: int
     unlock_url: str | None
     events_retention_seconds: int
     reject_common_passwords: bool
@@ -275,6 +278,8 @@ def settings_from(config: dict) -> Settings:
         account_backoff_after=int(config["ACCOUNT_BACKOFF_AFTER"]),
         lock_after=int(config["LOCK_AFTER"]),
         known_client_seconds=int(config["KNOWN_CLIENT_DAYS"]) * 86400,
+        device_key=derive_key(secret, "remembered-device"),
+        remember_device_seconds=int(config["REMEMBER_DEVICE_DAYS"]) * 86400,
         unlock_url=config.get("UNLOCK_URL") or None,
         events_retention_seconds=int(config["EVENTS_RETENTION_DAYS"]) * 86400,
         reject_common_passwords=bool(config["REJECT_COMMON_PASSWORDS"]),

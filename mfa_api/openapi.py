@@ -100,7 +100,18 @@ def _operations(app: Flask):
         if getattr(view, "contract", None) is None:
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            yield _openapi_path(rule.rule), method.lower(), blueprint, view, []
+            yield _openapi_path(rule.rule), method.lower(), blueprint, view, _path_params(rule.rule)
+
+
+def _path_params(rule: str) -> list[dict]:
+    """The rule's <int:name> and <name> parts as OpenAPI path parameters."""
+    found = []
+    for segment in rule.split("/"):
+        if segment.startswith("<") and segment.endswith(">"):
+            converter, _, name = segment[1:-1].rpartition(":")
+            kind = "integer" if converter == "int" else "string"
+            found.append({"in": "path", "name": name, "required": True, "schema": {"type": kind}})
+    return found
 
 
 def _legacy_operations(prefix: str, blueprint: str, dispatch: Callable, routes_to: dict):

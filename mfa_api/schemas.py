@@ -210,10 +210,29 @@ class LegacyVerifySchema(BodySchema):
     )
 
 
+def _remember() -> fields.Boolean:
+    return fields.Boolean(
+        load_default=False,
+        truthy={True},
+        falsy={False},
+        metadata={
+            "description": "true: also answer a deviceToken that skips the second step at "
+            "this client's next logins (REMEMBER_DEVICE_DAYS)."
+        },
+    )
+
+
 class TwoFaLoginSchema(BodySchema):
     required_message = "Email and password are required"
     email = EmailAddress(required=True)
     password = Password(required=True)
+    device_token = fields.String(
+        data_key="deviceToken",
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=128),
+        metadata={"description": "A remembered device's token: no second step while it answers."},
+    )
 
 
 class CodeBodySchema(BodySchema):
@@ -232,6 +251,12 @@ class RequiredCodeSchema(CodeBodySchema):
     otp = Code(required=True)
 
 
+class ChallengeCodeSchema(RequiredCodeSchema):
+    """A code for /2fa/verify; with a challenge, the client may ask to be remembered."""
+
+    remember = _remember()
+
+
 class OptionalCodeSchema(CodeBodySchema):
     otp = Code(load_default=None)
 
@@ -239,6 +264,7 @@ class OptionalCodeSchema(CodeBodySchema):
 class RecoverSchema(BodySchema):
     required_message = "A backup code is required"
     backup_code = Text(required=True, validate=validate.Length(max=64))
+    remember = _remember()
 
 
 class ResendSchema(BodySchema):
@@ -279,6 +305,18 @@ class PhoneSchema(PasswordWithCodeSchema):
 class UnlockSchema(BodySchema):
     required_message = "The unlock token is required"
     token = Text(required=True, validate=validate.Length(max=200))
+
+
+class LogoutSchema(BodySchema):
+    everywhere = fields.Boolean(
+        load_default=False,
+        truthy={True},
+        falsy={False},
+        metadata={
+            "description": "true: every token of the account stops working, and every "
+            "remembered device is forgotten."
+        },
+    )
 
 
 class EventsQuerySchema(BodySchema):

@@ -354,11 +354,16 @@ second_step = [
     ),
     with_auth(
         request(
-            "answer the challenge with the emailed code",
+            "answer the challenge with the emailed code, and remember this device",
             "POST",
             f"{AUTH}/2fa/verify",
-            {"otp": "{{emailCodeA}}"},
-            ok(saves_access()),
+            {"otp": "{{emailCodeA}}", "remember": True},
+            ok(
+                saves_access()
+                + "pm.test('a device token', function () { pm.expect(body.deviceToken).to.be.a('string'); "
+                "pm.expect(body.deviceExpiresIn).to.be.above(0); });\n"
+                "pm.collectionVariables.set('deviceTokenA', body.deviceToken);\n"
+            ),
         ),
         "challengeA",
     ),
@@ -371,6 +376,60 @@ second_step = [
             error(401, ""),
         ),
         "challengeA",
+    ),
+    request(
+        "log in from the remembered device: no second step",
+        "POST",
+        f"{AUTH}/login",
+        {"email": "{{emailA}}", "password": PASSWORD_A, "deviceToken": "{{deviceTokenA}}"},
+        ok(
+            "pm.test('no challenge', function () { pm.expect(body.requires2fa).to.eql(false); });\n"
+            + saves_access()
+        ),
+    ),
+    with_auth(
+        request(
+            "the remembered devices",
+            "GET",
+            f"{AUTH}/devices",
+            None,
+            ok(
+                "pm.test('one device', function () { pm.expect(body.devices.length).to.eql(1); });\n"
+                "pm.collectionVariables.set('deviceIdA', body.devices[0].id);\n"
+            ),
+        ),
+        "accessA",
+    ),
+    with_auth(
+        request(
+            "forget that device",
+            "DELETE",
+            f"{AUTH}/devices/{{{{deviceIdA}}}}",
+            None,
+            ok(
+                "pm.test('forgotten', function () { pm.expect(body.message).to.eql('Device forgotten'); });\n"
+            ),
+        ),
+        "accessA",
+    ),
+    with_auth(
+        request(
+            "forget every device",
+            "DELETE",
+            f"{AUTH}/devices",
+            None,
+            ok(
+                "pm.test('all forgotten', function () { pm.expect(body.message).to.eql('Every device forgotten'); });\n"
+            ),
+        ),
+        "accessA",
+    ),
+    request(
+        "the forgotten device gets a challenge again",
+        "POST",
+        f"{AUTH}/login",
+        {"email": "{{emailA}}", "password": PASSWORD_A, "deviceToken": "{{deviceTokenA}}"},
+        ok("pm.test('a challenge', function () { pm.expect(body.requires2fa).to.eql(true); });\n"),
     ),
     with_auth(
         request(

@@ -1,4 +1,5 @@
-"""The account on the 2FA face: password change, deletion, logout, its audit trail, unlocking."""
+"""The account on the 2FA face: password change, deletion, logout, remembered devices, its
+audit trail, unlocking."""
 
 from __future__ import annotations
 
@@ -7,18 +8,19 @@ from flask import Blueprint, g, request
 from ..schemas import (
     ChangePasswordSchema,
     EventsQuerySchema,
+    LogoutSchema,
     PasswordWithCodeSchema,
     UnlockSchema,
     load,
 )
 from ..security.tokens import ACCESS
-from ..services import account, audit, lockout
+from ..services import account, audit, devices, lockout
 from .common import context, json_body
 from .contract import documented
 from .guards import token_required
 from .limits import per_ip, step_up_limit
 from .replies import MessageReply, reply
-from .twofa_replies import AccessReply, EventsReply
+from .twofa_replies import AccessReply, DevicesReply, EventsReply
 
 bp = Blueprint("account", __name__)
 
@@ -48,12 +50,41 @@ def delete_account():
 
 
 @bp.post("/logout")
-@documented(MessageReply)
+@documented(MessageReply, body=LogoutSchema)
 @token_required(ACCESS)
 def logout():
-    """Make the presented token stop working."""
+    """Make the presented token stop working (with everywhere: every token and device)."""
+    if load(LogoutSchema(), json_body(optional=True))["everywhere"]:
+        account.logout_everywhere(g.user, context())
+        return reply(MessageReply, {"message": "Logged out everywhere"})
     account.logout(g.claims, g.user, context())
     return reply(MessageReply, {"message": "Logged out"})
+
+
+@bp.get("/devices")
+@documented(DevicesReply)
+@token_required(ACCESS)
+def list_devices():
+    """The caller's remembered devices that still skip the second step."""
+    return reply(DevicesReply, {"devices": devices.listed(g.user, context())})
+
+
+@bp.delete("/devices/<int:device_id>")
+@documented(MessageReply, errors=(404,))
+@token_required(ACCESS)
+def forget_device(device_id: int):
+    """Forget one remembered device: its next login needs the second step again."""
+    devices.forget(g.user, device_id, context())
+    return reply(MessageReply, {"message": "Device forgotten"})
+
+
+@bp.delete("/devices")
+@documented(MessageReply)
+@token_required(ACCESS)
+def forget_devices():
+    """Forget every remembered device of the caller's."""
+    devices.forget_all(g.user, context())
+    return reply(MessageReply, {"message": "Every device forgotten"})
 
 
 @bp.get("/events")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 
 from ..schemas import (
+    ChallengeCodeSchema,
     EnableSchema,
     PasswordWithCodeSchema,
     RecoverSchema,
-    RequiredCodeSchema,
     ResendSchema,
     TwoFaLoginSchema,
     load,
@@ -28,6 +28,7 @@ from .twofa_replies import (
     NewBackupCodesReply,
     RecoveredReply,
     SetupReply,
+    VerifiedReply,
 )
 
 bp = Blueprint("twofa", __name__)
@@ -41,7 +42,7 @@ VERIFIED = "2FA verification successful"
 def login():
     """Password first; a challenge token when 2FA is on, an access token when it is off."""
     form = load(TwoFaLoginSchema(), json_body())
-    outcome = challenge.login(form["email"], form["password"], context())
+    outcome = challenge.login(form["email"], form["password"], context(), form["device_token"])
     if outcome.access is not None:
         return reply(LoggedInReply, outcome)
     message = "2FA verification required"
@@ -70,15 +71,17 @@ def enable():
 
 
 @bp.post("/2fa/verify")
-@documented(AccessReply, MessageReply, body=RequiredCodeSchema, errors=(423,))
+@documented(VerifiedReply, MessageReply, body=ChallengeCodeSchema, errors=(423,))
 @per_user("RATELIMIT_2FA_VERIFY")
 @token_required(CHALLENGE, ACCESS)
 def verify():
     """With a challenge token: finish the login. With an access token: check a code."""
-    code = load(RequiredCodeSchema(), json_body())["otp"]
+    form = load(ChallengeCodeSchema(), json_body())
+    code = form["otp"]
     if g.claims["kind"] == CHALLENGE:
-        access = challenge.verify(g.user, g.claims, code, context())
-        return reply(AccessReply, {"message": VERIFIED, "access": access})
+        done = challenge.verify(g.user, g.claims, code, context(), form["remember"])
+        body = {"message": VERIFIED, "access": done.access, "device": done.device}
+        return reply(VerifiedReply, body)
     enrolment.verify_code(g.user, code, context())
     return reply(MessageReply, {"message": "Code verified successfully"})
 
@@ -89,9 +92,16 @@ def verify():
 @token_required(CHALLENGE)
 def recover():
     """Finish the login with a backup code instead of the TOTP."""
-    typed = load(RecoverSchema(), json_body())["backup_code"]
-    done = challenge.recover(g.user, g.claims, typed, context())
-    body = {"message": VERIFIED, "access": done.access, "remaining_backup_codes": done.remaining}
+    form = load(RecoverSchema(), json_body())
+    done = challenge.recover(g.user, g.claims, form["backup_code"], context(), form["remember"])
+    body = {
+        "message": VERIFIED,
+        "access": done.access,
+        "device": done.device,
+        "remaining_backup_codes": done.remaining,
+    }
+    if done.warning is not None:
+        body["warning"] = done.warning
     return reply(RecoveredReply, body)
 
 

@@ -25,8 +25,26 @@ class AccessFields(Schema):
     )
 
 
+class DeviceFields(Schema):
+    """A remembered device's token (from a DeviceGrant under `device`), when one was asked for."""
+
+    device_token = fields.String(
+        attribute="device.token",
+        data_key="deviceToken",
+        metadata={
+            "description": 'Only after "remember": true. Send it as deviceToken to '
+            "/api/auth/login: no second step while it answers. Keep it like a password."
+        },
+    )
+    device_expires_in = fields.Integer(
+        attribute="device.expires_in",
+        data_key="deviceExpiresIn",
+        metadata={"description": "Seconds the device token answers."},
+    )
+
+
 class LoggedInReply(Reply, AccessFields):
-    """2FA is off: the password was enough."""
+    """No second step due: 2FA is off, or the client is a remembered device."""
 
     requires_2fa = fields.Constant(False, required=True, data_key="requires2fa")
 
@@ -59,10 +77,21 @@ class AccessReply(MessageReply, AccessFields):
     """Done; a new access token (earlier ones may have stopped working)."""
 
 
-class RecoveredReply(AccessReply):
-    """Logged in with a backup code."""
+class VerifiedReply(AccessReply, DeviceFields):
+    """Logged in with the second step (and remembered, when asked)."""
+
+
+class RecoveredReply(AccessReply, DeviceFields):
+    """Logged in with a backup code (and remembered, when asked)."""
 
     remaining_backup_codes = fields.Integer(required=True, data_key="remainingBackupCodes")
+    warning = fields.String(
+        metadata={
+            "description": "Only when 2 or fewer backup codes remain: make a new set.",
+            "example": "Only 2 backup codes left: make a new set (POST /api/auth/2fa/backup-codes)"
+            " before you need one, or losing your authenticator may lock you out",
+        }
+    )
 
 
 class NewBackupCodesReply(Reply, AccessFields):
@@ -91,6 +120,22 @@ class EventFields(Schema):
     user_agent = fields.String(required=True, allow_none=True, data_key="userAgent")
     request_id = fields.String(required=True, allow_none=True, data_key="requestId")
     detail = fields.Dict(required=True, allow_none=True)
+
+
+class DeviceListing(Schema):
+    id = fields.Integer(required=True)
+    label = fields.String(
+        required=True, metadata={"description": "The User-Agent that asked to be remembered."}
+    )
+    created_at = UnixTime(required=True, data_key="createdAt")
+    last_used_at = UnixTime(required=True, data_key="lastUsedAt")
+    expires_at = UnixTime(required=True, data_key="expiresAt")
+
+
+class DevicesReply(Reply):
+    """The caller's remembered devices that still answer, most recently used first."""
+
+    devices = fields.List(fields.Nested(DeviceListing), required=True)
 
 
 class EventsReply(Reply):

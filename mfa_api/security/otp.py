@@ -12,6 +12,7 @@ import pyotp
 TOTP_PERIOD = 30
 TOTP_DIGITS = 6
 TOTP_WINDOW = 1  # steps accepted either side of now, for clock drift
+DRIFT_REACH = 10  # steps either side (5 minutes) within which a refused code is explained
 SECRET_BYTES = 20  # 160 bits, as RFC 4226 recommends
 LEGACY_MIN_SECRET_BYTES = 10  # mfa-php's Google2FA made 80-bit secrets; its users keep them
 
@@ -67,6 +68,21 @@ def matching_totp_step(secret: str, code: str, now: int, last_step: int | None) 
             continue
         if hmac.compare_digest(totp.generate_otp(step), code):
             return step
+    return None
+
+
+def nearest_totp_offset(secret: str, code: str, now: int, reach: int = DRIFT_REACH) -> int | None:
+    """The offset from now's step (0, -1, 1, -2, ... up to ±reach) of the nearest step whose
+    code is `code`, or None. It explains a refusal (a step already used, a clock that is off);
+    it accepts nothing."""
+    try:
+        totp = _TOTP(secret)
+    except ValueError:
+        return None
+    current = now // TOTP_PERIOD
+    for offset in sorted(range(-reach, reach + 1), key=abs):
+        if hmac.compare_digest(totp.generate_otp(current + offset), code):
+            return offset
     return None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..db import atomically
 from ..store import attempts, users
 from ..store.users import User
-from . import audit, enrolment, notifications, sessions, step_up
+from . import audit, devices, enrolment, notifications, sessions, step_up
 from .context import Context
 from .login import refuse_common_password
 from .sessions import AccessGrant
@@ -43,3 +43,10 @@ def logout(claims: dict, user: User, ctx: Context) -> None:
     """Make the presented token stop working."""
     sessions.revoke(claims, ctx)
     audit.record(ctx, user.id, audit.TOKENS_REVOKED, reason="logout")
+
+
+def logout_everywhere(user: User, ctx: Context) -> None:
+    """Make every token of the user's stop working, and forget every remembered device."""
+    users.revoke_tokens(user.id)
+    devices.forget_all(user, ctx)
+    audit.record(ctx, user.id, audit.TOKENS_REVOKED, reason="logout_everywhere")

@@ -27,6 +27,8 @@ PHONE_VERIFIED = "phone_verified"
 TOKENS_REVOKED = "tokens_revoked"  # noqa: S105 - an event name
 ACCOUNT_DELETED = "account_deleted"
 ADMIN_VIEWED = "admin_viewed"
+DEVICE_REMEMBERED = "device_remembered"
+DEVICE_FORGOTTEN = "device_forgotten"
 
 MAX_LISTED = 200
 PURGE_EVERY = 64  # events written between two purges of those past the retention

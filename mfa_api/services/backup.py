@@ -13,6 +13,7 @@ from .login import check_password
 from .sealing import open_sealed
 
 CODES_PER_SET = 10
+LOW_AFTER = 2  # this many left or fewer: the user is warned to make a new set
 
 
 def code_hash(ctx: Context, code: str) -> str:
@@ -45,9 +46,38 @@ def use(user: User, typed: str, ctx: Context) -> bool:
     return code is not None and backup_codes.use(user.id, code_hash(ctx, code), ctx.now)
 
 
+ALREADY_USED = "This backup code was already used"
+
+
+def refusal(user: User, typed: str, ctx: Context, wrong: str) -> str:
+    """Why use refused this code, as the user is told: already used, else `wrong`."""
+    code = otp.normalize_backup_code(typed)
+    used = code is not None and backup_codes.was_used(user.id, code_hash(ctx, code))
+    return ALREADY_USED if used else wrong
+
+
+def low_warning(remaining: int) -> str | None:
+    """The warning for a user with few backup codes left, or None while they have enough."""
+    if remaining > LOW_AFTER:
+        return None
+    left = "No backup codes are" if remaining == 0 else f"Only {_codes(remaining)}"
+    return (
+        f"{left} left: make a new set (POST /api/auth/2fa/backup-codes) before you need one, "
+        "or losing your authenticator may lock you out"
+    )
+
+
+def _codes(n: int) -> str:
+    return f"{n} backup code{'s' if n != 1 else ''}"
+
+
 def announce_use(user: User, ctx: Context) -> int:
-    """Record and mail that a backup code was used; how many remain."""
+    """Record and mail that a backup code was used, and how many remain (warning when few
+    do); how many remain."""
     remaining = backup_codes.count_unused(user.id)
     audit.record(ctx, user.id, audit.BACKUP_CODE_USED, remaining=remaining)
-    notifications.send_notice(ctx.mailer, user.email, notifications.BACKUP_CODE_USED)
+    counted = f"{notifications.BACKUP_CODE_USED} {_codes(remaining).capitalize()} left."
+    warning = low_warning(remaining)
+    event = counted if warning is None else f"{counted} {warning}."
+    notifications.send_notice(ctx.mailer, user.email, event)
     return remaining

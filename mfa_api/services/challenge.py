@@ -10,8 +10,9 @@ from ..db import atomically
 from ..errors import InvalidInput, Unauthorized
 from ..store import challenges, users
 from ..store.users import User
-from . import audit, backup, codes, guard, lockout, notifications, sessions, totp
+from . import audit, backup, codes, devices, guard, lockout, notifications, sessions, totp
 from .context import Context
+from .devices import DeviceGrant
 from .login import authenticate
 from .sessions import AccessGrant
 
@@ -28,20 +29,32 @@ class LoginOutcome:
 
 
 @dataclass(frozen=True)
-class Recovered:
-    """Access after a backup code, and how many codes remain."""
+class Passed:
+    """Access after the second step, and the client's device token when it asked for one."""
 
     access: AccessGrant
+    device: DeviceGrant | None
+
+
+@dataclass(frozen=True)
+class Recovered(Passed):
+    """Access after a backup code, and how many codes remain."""
+
     remaining: int
+    warning: str | None  # when few codes remain
 
 
-def login(email: str, password: str, ctx: Context) -> LoginOutcome:
-    """Check the password; a challenge token when 2FA is on, else an access token."""
+def login(email: str, password: str, ctx: Context, device_token: str | None = None) -> LoginOutcome:
+    """Check the password; a challenge token when 2FA is on, else (or from a device the user
+    remembered) an access token."""
     user = authenticate(email, password, ctx)
     if not user.twofa_enabled:
         audit.record(ctx, user.id, audit.LOGIN_SUCCEEDED, factor="password")
         return LoginOutcome(sessions.grant_access(user, ctx), None)
     lockout.ensure_not_locked(ctx, user.email)
+    if devices.recognises(user, device_token, ctx):
+        audit.record(ctx, user.id, audit.LOGIN_SUCCEEDED, factor="remembered_device")
+        return LoginOutcome(sessions.grant_access(user, ctx), None)
     token, claims = sessions.challenge_token(user, ctx)
     challenges.create(claims["jti"], user.id, claims["exp"])
     return LoginOutcome(None, token)
@@ -90,10 +103,10 @@ def _answer(claims: dict, ctx: Context, use_factor: UseFactor) -> str | None:
 
 
 def _conclude(
-    user: User, claims: dict, ctx: Context, use_factor: UseFactor, wrong_message: str
+    user: User, claims: dict, ctx: Context, use_factor: UseFactor, refusal: Callable[[], str]
 ) -> str:
     """Check a second step with its try reserved; the factor that answered (the account's
-    counters cleared), else 401 (counted)."""
+    counters cleared), else 401 (counted) saying why (refusal)."""
     attempt = _begin_try(user, claims, ctx)
     try:
         factor = _answer(claims, ctx, use_factor)
@@ -102,7 +115,7 @@ def _conclude(
         raise Unauthorized(CHALLENGE_DEAD) from None
     if factor is None:
         guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="login")
-        raise Unauthorized(wrong_message)
+        raise Unauthorized(refusal())
     guard.succeeded(ctx, attempt)
     audit.record(ctx, user.id, audit.LOGIN_SUCCEEDED, factor=factor)
     return factor
@@ -117,26 +130,40 @@ def _resent_code_ok(user: User, claims: dict, code: str, ctx: Context) -> bool:
     )
 
 
-def verify(user: User, claims: dict, code: str, ctx: Context) -> AccessGrant:
-    """Answer a challenge with the current TOTP or the code resent for it; an access token."""
+def _passed(user: User, ctx: Context, remember: bool) -> Passed:
+    device = devices.remember(user, ctx) if remember else None
+    return Passed(sessions.grant_access(user, ctx), device)
+
+
+def verify(user: User, claims: dict, code: str, ctx: Context, remember: bool = False) -> Passed:
+    """Answer a challenge with the current TOTP or the code resent for it; an access token (and
+    a device token, when asked to remember the client)."""
 
     def use_factor() -> str | None:
         if totp.use_code(user, code, ctx):
             return "totp"
         return "sent_code" if _resent_code_ok(user, claims, code, ctx) else None
 
-    _conclude(user, claims, ctx, use_factor, "Invalid code")
-    return sessions.grant_access(user, ctx)
+    _conclude(user, claims, ctx, use_factor, lambda: totp.refuse(user, code, ctx))
+    return _passed(user, ctx, remember)
 
 
-def recover(user: User, claims: dict, typed: str, ctx: Context) -> Recovered:
-    """Answer a challenge with a backup code, which is used up."""
+def recover(
+    user: User, claims: dict, typed: str, ctx: Context, remember: bool = False
+) -> Recovered:
+    """Answer a challenge with a backup code, which is used up (and remember the client, when
+    asked)."""
 
     def use_factor() -> str | None:
         return "backup_code" if backup.use(user, typed, ctx) else None
 
-    _conclude(user, claims, ctx, use_factor, "Invalid backup code")
-    return Recovered(sessions.grant_access(user, ctx), backup.announce_use(user, ctx))
+    def refusal() -> str:
+        return backup.refusal(user, typed, ctx, wrong="Invalid backup code")
+
+    _conclude(user, claims, ctx, use_factor, refusal)
+    passed = _passed(user, ctx, remember)
+    remaining = backup.announce_use(user, ctx)
+    return Recovered(passed.access, passed.device, remaining, backup.low_warning(remaining))
 
 
 def resend(user: User, claims: dict, channel: str, ctx: Context) -> None:

@@ -20,7 +20,6 @@ from .sessions import AccessGrant
 
 log = logging.getLogger(__name__)
 
-INVALID_CODE = "Invalid code"
 NO_SETUP = "No pending 2FA setup"
 
 
@@ -72,7 +71,7 @@ def _pending_step(user: User, record: dict, code: str, ctx: Context) -> int:
     step = otp.matching_totp_step(secret, code, ctx.now, record.get("confirmed_step"))
     if step is None:
         guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="setup")
-        raise Unauthorized(INVALID_CODE)
+        raise Unauthorized(totp.refusal(secret, code, ctx.now))
     guard.succeeded(ctx, attempt)
     return step
 
@@ -90,7 +89,7 @@ def verify_code(user: User, code: str, ctx: Context) -> None:
     if not user.twofa_enabled:
         raise InvalidInput(NO_SETUP)
     if not otp.is_six_digits(code):
-        raise Unauthorized(INVALID_CODE)
+        raise Unauthorized(totp.INVALID_CODE)
     step_up.second_factor(user, code, ctx, during="check")
 
 
@@ -108,7 +107,7 @@ def enable(user: User, password: str, code: str | None, ctx: Context) -> AccessG
     elif record.get("confirmed_step") is not None:
         step = record["confirmed_step"]
     else:
-        raise Unauthorized(INVALID_CODE)
+        raise Unauthorized(totp.INVALID_CODE)
     if ephemeral().take(_key(user.id), ctx.now) is None:
         raise InvalidInput(NO_SETUP)  # another request enabled it first
     where = f"the pending setup of user {user.id}"

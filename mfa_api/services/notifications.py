@@ -59,7 +59,7 @@ def send_code(mailer: Mailer, to: str, code: str, ttl_seconds: int) -> None:
 TWOFA_ENABLED = "Two-factor authentication was turned on for your account."
 TWOFA_DISABLED = "Two-factor authentication was turned off for your account."
 BACKUP_CODES_CREATED = "New backup codes were made for your account; earlier ones stopped working."
-BACKUP_CODE_USED = "A backup code was used to sign in to your account."
+BACKUP_CODE_USED = "A backup code was used on your account."
 PASSWORD_CHANGED = "The password of your account was changed."  # noqa: S105 - a sentence
 PHONE_VERIFIED = "A phone number was verified for your account; codes may now be texted to it."
 UNLOCKED = "Two-step sign-in was unlocked for your account."

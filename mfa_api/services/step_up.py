@@ -10,7 +10,6 @@ from .context import Context
 from .login import check_password
 
 CODE_REQUIRED = "2FA code required"
-INVALID_CODE = "Invalid code"
 
 
 def require(user: User, password: str, code: str | None, ctx: Context) -> None:
@@ -32,7 +31,9 @@ def second_factor(user: User, code: str, ctx: Context, during: str = "step_up") 
         factor = "backup_code" if backup.use(user, code, ctx) else None
     if factor is None:
         guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during=during)
-        raise Unauthorized(INVALID_CODE)
+        if otp.is_six_digits(code):
+            raise Unauthorized(totp.refuse(user, code, ctx))
+        raise Unauthorized(backup.refusal(user, code, ctx, wrong=totp.INVALID_CODE))
     guard.succeeded(ctx, attempt)
     audit.record(ctx, user.id, audit.SECOND_FACTOR_SUCCEEDED, during=during, factor=factor)
     if factor == "backup_code":

@@ -11,6 +11,9 @@ from ..store.users import User
 from .context import Context
 from .sealing import open_sealed
 
+INVALID_CODE = "Invalid code"
+ALREADY_USED = "This code was already used; wait for the next one"
+
 
 def seal(settings: Settings, secret: str) -> str:
     """The secret as stored: encrypted under the ring's newest key, else (no key, plaintext
@@ -40,6 +43,39 @@ def use_code(user: User, code: str, ctx: Context) -> bool:
     secret = reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
     step = otp.matching_totp_step(secret, code, ctx.now, user.totp_last_step)
     return step is not None and users.use_totp_step(user.id, step)
+
+
+def _told(offset: int | None) -> str:
+    """What a user is told of a refused code whose nearest matching step is offset from now:
+    already used, the device's clock off by about so many minutes, or just invalid."""
+    if offset is None:
+        return INVALID_CODE
+    if abs(offset) <= otp.TOTP_WINDOW:
+        return ALREADY_USED
+    minutes = (abs(offset) * otp.TOTP_PERIOD + 30) // 60
+    return (
+        f"Invalid code: your device's clock seems to be about {minutes} "
+        f"minute{'s' if minutes != 1 else ''} {'ahead' if offset > 0 else 'behind'}; "
+        "set it to the network time"
+    )
+
+
+def refusal(secret: str, code: str, now: int) -> str:
+    """Why a TOTP code of this (pending) secret was refused, as the user is told."""
+    return _told(otp.nearest_totp_offset(secret, code, now))
+
+
+def refuse(user: User, code: str, ctx: Context) -> str:
+    """Why use_code refused this code of the user's secret, as the user is told. A code of a
+    step still to come is spent now: told roughly when it would work, a guesser who hit it
+    must not be able to wait for it."""
+    if not user.twofa_enabled or not user.totp_secret:
+        return INVALID_CODE
+    secret = reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
+    offset = otp.nearest_totp_offset(secret, code, ctx.now)
+    if offset is not None and offset > otp.TOTP_WINDOW:
+        users.use_totp_step(user.id, ctx.now // otp.TOTP_PERIOD + offset)
+    return _told(offset)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,16 @@ def use(user_id: int, code_hash: str, now: int) -> bool:
     return changed == 1
 
 
+def was_used(user_id: int, code_hash: str) -> bool:
+    """True when this is one of the user's codes, already used."""
+    row = get_db().fetch_one(
+        "SELECT 1 AS x FROM backup_codes "
+        "WHERE code_hash = ? AND user_id = ? AND used_at IS NOT NULL",
+        (code_hash, user_id),
+    )
+    return row is not None
+
+
 def unused_copies(user_id: int) -> list[str]:
     """The encrypted copies of the user's unused codes, oldest first."""
     rows = get_db().fetch_all(

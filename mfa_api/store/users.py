@@ -201,6 +201,7 @@ def delete(user_id: int) -> None:
     cascade, but only if on, and the trail has none)."""
     db = get_db()
     db.execute("DELETE FROM backup_codes WHERE user_id = ?", (user_id,))
+    db.execute("DELETE FROM remembered_devices WHERE user_id = ?", (user_id,))
     db.execute("DELETE FROM auth_challenges WHERE user_id = ?", (user_id,))
     db.execute("DELETE FROM otp_settings WHERE user_id = ?", (user_id,))
     db.execute("DELETE FROM security_events WHERE user_id = ?", (user_id,))

@@ -69,7 +69,8 @@ def test_a_totp_step_is_not_accepted_twice_across_both_faces(twofa):
     )
     response = twofa.post("2fa/verify", twofa.challenge(), {"otp": used})
     assert response.status_code == 401
-    assert response.json == {"success": False, "message": "Invalid code"}
+    message = "This code was already used; wait for the next one"
+    assert response.json == {"success": False, "message": message}
 
 
 def test_five_wrong_codes_kill_the_challenge(twofa):

@@ -32,6 +32,7 @@ ALL = [
     "004_account_defence",
     "005_revoked_tokens",
     "006_lookup_indexes",
+    "007_remembered_devices",
 ]
 
 
@@ -153,7 +154,12 @@ def test_the_sqlite_rebuild_keeps_rows_ids_and_foreign_keys(tmp_path):
             "INSERT INTO backup_codes (user_id, code_hash, code_encrypted, created_at) "
             "VALUES (41, 'h', 'e', 0)"
         )
-        assert upgrade(db) == ["004_account_defence", "005_revoked_tokens", "006_lookup_indexes"]
+        assert upgrade(db) == [
+            "004_account_defence",
+            "005_revoked_tokens",
+            "006_lookup_indexes",
+            "007_remembered_devices",
+        ]
         assert db.fetch_one("SELECT id, email FROM users", ()) == {
             "id": 41,
             "email": "mixed@case.example",
@@ -192,7 +198,7 @@ def test_revocations_kept_in_the_ephemeral_table_move_to_revoked_tokens(conn):
         apply_one(conn, version)
     conn.execute("INSERT INTO ephemeral (k, v, expires_at) VALUES ('deny:AbC-1', '{}', 99)")
     conn.execute("INSERT INTO ephemeral (k, v, expires_at) VALUES ('setup:7', '{}', 99)")
-    assert upgrade(conn) == ["005_revoked_tokens", "006_lookup_indexes"]
+    assert upgrade(conn) == ["005_revoked_tokens", "006_lookup_indexes", "007_remembered_devices"]
     assert conn.fetch_all("SELECT jti, expires_at FROM revoked_tokens", ()) == [
         {"jti": "AbC-1", "expires_at": 99}
     ]

@@ -8,8 +8,15 @@ import sqlite3
 import pytest
 
 from mfa_api.db import Database
-from mfa_api.store import attempts, events, pending, revoked
-from tests.helpers import PASSWORD, LegacyClient, TwoFaClient, make_app, recorded_mail
+from mfa_api.store import attempts, devices, events, pending, revoked
+from tests.helpers import (
+    PASSWORD,
+    LegacyClient,
+    TwoFaClient,
+    fresh_totp,
+    make_app,
+    recorded_mail,
+)
 
 # Tables that grow with the accounts and their activity.
 GROWING = (
@@ -79,7 +86,16 @@ def test_no_request_scans_a_growing_table(tmp_path, statements):
         codes, access = twofa.backup_codes(access, secret)
         recovered = twofa.post("2fa/recover", twofa.challenge(), {"backup_code": codes[0]})
         assert recovered.status_code == 200
+        used = twofa.post("2fa/recover", twofa.challenge(), {"backup_code": codes[0]})
+        assert used.json["message"] == "This backup code was already used"
         twofa.call("GET", "events", recovered.json["accessToken"])
+        remember = {"otp": fresh_totp(secret), "remember": True}
+        device = twofa.post("2fa/verify", twofa.challenge(), remember).json
+        again = {"email": "alice@example.com", "password": PASSWORD}
+        twofa.post("login", body={**again, "deviceToken": device["deviceToken"]})
+        listed = twofa.call("GET", "devices", device["accessToken"]).json["devices"]
+        twofa.call("DELETE", f"devices/{listed[0]['id']}", device["accessToken"])
+        twofa.call("DELETE", "devices", device["accessToken"])
         twofa.post("login", body={"email": "alice@example.com", "password": PASSWORD + "x"})
         twofa.post("login", body={"email": "nobody@example.com", "password": PASSWORD})
         twofa.post("logout", recovered.json["accessToken"])
@@ -92,6 +108,7 @@ def test_no_request_scans_a_growing_table(tmp_path, statements):
         pending.sweep_expired(before=10**10)
         events.purge(before=10**10)
         revoked.purge(now=10**10)
+        devices.purge(now=10**10)
     assert len(statements) > 30
     database_file = config["DATABASE_URL"].removeprefix("sqlite:///")
     found = {sql: plan for sql in statements if (plan := scans(database_file, sql))}

@@ -77,3 +77,16 @@ def test_provisioning_uri_is_encoded_as_mfa_php_getqrcodeurl_wrote_it():
         "otpauth://totp/MFA%20API:a.b%2Bc%40example.test?secret=JBSWY3DPEHPK3PXP"
         "&issuer=MFA%20API&algorithm=SHA1&digits=6&period=30"
     )
+
+
+def test_the_nearest_matching_step_is_found_within_reach_only():
+    now = 1_700_000_000
+    step = now // otp.TOTP_PERIOD
+    code_at = {offset: otp._TOTP(RFC_SEED).generate_otp(step + offset) for offset in range(-12, 13)}
+    assert otp.nearest_totp_offset(RFC_SEED, code_at[0], now) == 0
+    assert otp.nearest_totp_offset(RFC_SEED, code_at[-7], now) == -7
+    assert otp.nearest_totp_offset(RFC_SEED, code_at[10], now) == 10
+    beyond = code_at[12]
+    if beyond not in {code_at[n] for n in range(-10, 11)}:
+        assert otp.nearest_totp_offset(RFC_SEED, beyond, now) is None
+    assert otp.nearest_totp_offset("not base32!", code_at[0], now) is None

@@ -1,0 +1,81 @@
+"""Remembered devices: after a second step with "remember": true, a token that lets that
+client skip the second step for REMEMBER_DEVICE_DAYS. The user lists and forgets them; all
+stop answering once the user's tokens are revoked (password change, 2FA off or on again, new
+backup codes, logout everywhere), as they are remembered under the user's token version."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from ..errors import NotFound
+from ..security import crypto
+from ..store import devices
+from ..store.devices import Device
+from ..store.users import User
+from . import audit
+from .context import Context
+
+TOKEN_BYTES = 32
+LABEL_MAX = 200
+UNKNOWN_DEVICE = "unknown device"
+PURGE_ONE_IN = 64  # devices remembered between two purges of expired ones
+
+
+@dataclass(frozen=True)
+class DeviceGrant:
+    """A device token handed to a client, and how many seconds it answers."""
+
+    token: str
+    expires_in: int
+
+
+def _hash(ctx: Context, token: str) -> str:
+    return crypto.keyed_hash(ctx.settings.device_key, token)
+
+
+def remember(user: User, ctx: Context) -> DeviceGrant:
+    """Remember the calling client for the user (named by its User-Agent); its token."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    label = (ctx.client.user_agent or UNKNOWN_DEVICE)[:LABEL_MAX]
+    ttl = ctx.settings.remember_device_seconds
+    devices.forget_dead(user.id, user.token_version, ctx.now)
+    devices.add(user.id, _hash(ctx, token), user.token_version, label, ctx.now, ttl)
+    audit.record(ctx, user.id, audit.DEVICE_REMEMBERED, device=label)
+    if secrets.randbelow(PURGE_ONE_IN) == 0:
+        devices.purge(ctx.now)
+    return DeviceGrant(token, ttl)
+
+
+def recognises(user: User, token: str | None, ctx: Context) -> bool:
+    """True when token is a device the user remembered that still answers (its use noted)."""
+    if not token:
+        return False
+    found = devices.find(_hash(ctx, token))
+    if (
+        found is None
+        or found.user_id != user.id
+        or found.token_version != user.token_version
+        or found.expires_at <= ctx.now
+    ):
+        return False
+    devices.touch(found.id, ctx.now)
+    return True
+
+
+def listed(user: User, ctx: Context) -> list[Device]:
+    """The user's devices that still answer, most recently used first."""
+    return devices.of_user(user.id, user.token_version, ctx.now)
+
+
+def forget(user: User, device_id: int, ctx: Context) -> None:
+    """Forget one of the user's devices (404 when they have none by that id)."""
+    if not devices.forget(user.id, device_id):
+        raise NotFound("Device not found")
+    audit.record(ctx, user.id, audit.DEVICE_FORGOTTEN, device_id=device_id)
+
+
+def forget_all(user: User, ctx: Context) -> None:
+    """Forget every device of the user's."""
+    devices.forget_all(user.id)
+    audit.record(ctx, user.id, audit.DEVICE_FORGOTTEN, device_id="all")
