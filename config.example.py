@@ -99,6 +99,12 @@ LOCK_AFTER = 100
 KNOWN_CLIENT_DAYS = 30
 # A device remembered after a second step ("remember": true) skips it for this long.
 REMEMBER_DEVICE_DAYS = 30
+
+# Passkeys (WebAuthn): the site's domain (the relying party), the name authenticators show
+# (None: TOTP_ISSUER), and the origins of the pages that run the ceremonies.
+# WEBAUTHN_RP_ID = "example.com"
+# WEBAUTHN_RP_NAME = "Example"
+# WEBAUTHN_ORIGINS = ["https://example.com", "https://app.example.com"]
 # UNLOCK_URL = "https://app.example/unlock?token={token}"
 
 # How long the audit trail (GET /api/auth/events, `flask users events`) keeps an event.

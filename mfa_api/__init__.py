@@ -80,10 +80,10 @@ def create_app(
         hops = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from .api import account, cli, cli_keys, dev, docs, legacy, ops, phone, twofa
+    from .api import account, cli, cli_keys, dev, docs, legacy, ops, passkeys, phone, twofa
 
     app.register_blueprint(legacy.bp, url_prefix=app.config["LEGACY_PREFIX"])
-    for face in (twofa, phone, account):
+    for face in (twofa, phone, account, passkeys):
         app.register_blueprint(face.bp, url_prefix="/api/auth")
     if app.extensions["mfa_parts"].keeps_outbox:
         app.register_blueprint(dev.bp)

@@ -76,6 +76,11 @@ DEFAULTS = {
     "LOCK_AFTER": 100,
     "KNOWN_CLIENT_DAYS": 30,
     "REMEMBER_DEVICE_DAYS": 30,  # a device remembered after a second step skips it this long
+    # Passkeys (WebAuthn): the relying party's id (the site's domain), the name authenticators
+    # show (None: TOTP_ISSUER), and the origins ceremonies may come from (commas, or a list).
+    "WEBAUTHN_RP_ID": "localhost",
+    "WEBAUTHN_RP_NAME": None,
+    "WEBAUTHN_ORIGINS": "http://localhost:5000",
     "UNLOCK_URL": None,
     "EVENTS_RETENTION_DAYS": 90,
     # Deadlines (seconds) for every call to a dependency, all below gunicorn's 30 s timeout, and
@@ -100,6 +105,9 @@ log = logging.getLogger(__name__)
 # Read from MFA_* variables as given: JSON-parsing them would turn a numeric secret into a number.
 STRING_KEYS = (
     "SECRET_KEY",
+    "WEBAUTHN_RP_ID",
+    "WEBAUTHN_RP_NAME",
+    "WEBAUTHN_ORIGINS",
     "ENCRYPTION_KEY",
     "DATABASE_URL",
     "REDIS_URL",
@@ -148,6 +156,10 @@ class Settings:
     known_client_seconds: int
     device_key: bytes
     remember_device_seconds: int
+    user_handle_key: bytes  # WebAuthn user handles, derived from the user id
+    webauthn_rp_id: str
+    webauthn_rp_name: str
+    webauthn_origins: tuple[str, ...]
     unlock_url: str | None
     events_retention_seconds: int
     reject_common_passwords: bool
@@ -238,6 +250,12 @@ def use_throwaway_secret_key(app: Flask) -> None:
     )
 
 
+def _origins(value: str | list) -> tuple[str, ...]:
+    """Origins given as a list or separated by commas."""
+    listed = value.split(",") if isinstance(value, str) else value
+    return tuple(o.strip() for o in listed if o.strip())
+
+
 def settings_from(config: dict) -> Settings:
     """Build the services' Settings from a loaded Flask config."""
     secret = config["SECRET_KEY"]
@@ -280,6 +298,10 @@ def settings_from(config: dict) -> Settings:
         known_client_seconds=int(config["KNOWN_CLIENT_DAYS"]) * 86400,
         device_key=derive_key(secret, "remembered-device"),
         remember_device_seconds=int(config["REMEMBER_DEVICE_DAYS"]) * 86400,
+        user_handle_key=derive_key(secret, "webauthn-user"),
+        webauthn_rp_id=str(config["WEBAUTHN_RP_ID"]),
+        webauthn_rp_name=str(config["WEBAUTHN_RP_NAME"] or config["TOTP_ISSUER"]),
+        webauthn_origins=_origins(config["WEBAUTHN_ORIGINS"]),
         unlock_url=config.get("UNLOCK_URL") or None,
         events_retention_seconds=int(config["EVENTS_RETENTION_DAYS"]) * 86400,
         reject_common_passwords=bool(config["REJECT_COMMON_PASSWORDS"]),

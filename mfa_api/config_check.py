@@ -198,6 +198,14 @@ def _bad_shapes(config: dict) -> list[str]:
         or (isinstance(origins, list) and all(isinstance(o, str) for o in origins))
     ):
         found.append('CORS_ORIGINS must be "*", origins separated by commas, or a list of them')
+    webauthn = config.get("WEBAUTHN_ORIGINS")
+    if not (
+        (isinstance(webauthn, str) and webauthn.strip())
+        or (isinstance(webauthn, list) and webauthn and all(isinstance(o, str) for o in webauthn))
+    ):
+        found.append("WEBAUTHN_ORIGINS must be origins separated by commas, or a list of them")
+    if not str(config.get("WEBAUTHN_RP_ID") or "").strip():
+        found.append("WEBAUTHN_RP_ID must be the site's domain (localhost in development)")
     if config.get("MAIL_SERVER") and not str(config.get("MAIL_DEFAULT_SENDER") or "").strip():
         found.append("MAIL_DEFAULT_SENDER must be set when MAIL_SERVER is")
     if config.get("LOG_FORMAT") not in LOG_FORMATS:

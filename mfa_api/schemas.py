@@ -307,6 +307,38 @@ class UnlockSchema(BodySchema):
     token = Text(required=True, validate=validate.Length(max=200))
 
 
+def _credential() -> fields.Dict:
+    return fields.Dict(
+        required=True,
+        metadata={
+            "description": "The PublicKeyCredential the browser's navigator.credentials call "
+            "gave, as JSON (PublicKeyCredential.toJSON(): id, rawId, type, response with "
+            "base64url fields)."
+        },
+    )
+
+
+def _passkey_name(**kwargs) -> Text:
+    return Text(validate=validate.Length(max=64), metadata={"example": "YubiKey 5C"}, **kwargs)
+
+
+class NewPasskeySchema(BodySchema):
+    required_message = "credential is required"
+    credential = _credential()
+    name = _passkey_name(load_default=None)
+
+
+class PasskeyAnswerSchema(BodySchema):
+    required_message = "credential is required"
+    credential = _credential()
+    remember = _remember()
+
+
+class PasskeyNameSchema(BodySchema):
+    required_message = "name is required"
+    name = _passkey_name(required=True)
+
+
 class LogoutSchema(BodySchema):
     everywhere = fields.Boolean(
         load_default=False,

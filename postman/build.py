@@ -429,7 +429,80 @@ second_step = [
         "POST",
         f"{AUTH}/login",
         {"email": "{{emailA}}", "password": PASSWORD_A, "deviceToken": "{{deviceTokenA}}"},
-        ok("pm.test('a challenge', function () { pm.expect(body.requires2fa).to.eql(true); });\n"),
+        ok(
+            "pm.test('a challenge', function () { pm.expect(body.requires2fa).to.eql(true); });\n"
+            "pm.collectionVariables.set('challengeA', body.challengeToken);\n"
+        ),
+    ),
+    with_auth(
+        request(
+            "no passkey yet: no options to answer the challenge with (400)",
+            "POST",
+            f"{AUTH}/2fa/passkey/options",
+            None,
+            error(400, "No passkey on this account"),
+        ),
+        "challengeA",
+    ),
+    with_auth(
+        request(
+            "a made-up passkey answer (401)",
+            "POST",
+            f"{AUTH}/2fa/passkey",
+            {"credential": {"id": "bm90LWEtcGFzc2tleQ", "type": "public-key"}},
+            error(401, "Passkey not accepted"),
+        ),
+        "challengeA",
+    ),
+    with_auth(
+        request(
+            "the passkeys (none yet)",
+            "GET",
+            f"{AUTH}/passkeys",
+            None,
+            ok("pm.test('none', function () { pm.expect(body.passkeys).to.eql([]); });\n"),
+        ),
+        "accessA",
+    ),
+    with_auth(
+        request(
+            "options to add a passkey need a step-up (401)",
+            "POST",
+            f"{AUTH}/passkeys/options",
+            {"password": PASSWORD_A},
+            error(401, "2FA code required"),
+        ),
+        "accessA",
+    ),
+    with_auth(
+        request(
+            "a passkey without options asked first (400)",
+            "POST",
+            f"{AUTH}/passkeys",
+            {"credential": {}, "name": "Laptop"},
+            error(400, "No passkey being added"),
+        ),
+        "accessA",
+    ),
+    with_auth(
+        request(
+            "rename a passkey the user does not have (404)",
+            "PATCH",
+            f"{AUTH}/passkeys/999999",
+            {"name": "Laptop"},
+            error(404, "Passkey not found"),
+        ),
+        "accessA",
+    ),
+    with_auth(
+        request(
+            "removing a passkey needs a step-up (401)",
+            "DELETE",
+            f"{AUTH}/passkeys/999999",
+            {"password": PASSWORD_A},
+            error(401, "2FA code required"),
+        ),
+        "accessA",
     ),
     with_auth(
         request(

@@ -16,6 +16,7 @@ from mfa_api import create_app
 from mfa_api.db import connect
 from mfa_api.migrate import upgrade
 from mfa_api.security import crypto
+from tests.authenticator import SoftAuthenticator
 
 PREFIX = "/mfa-php/api"
 PASSWORD = "Quiet-Orchid-42"  # not a common password (those are refused)
@@ -235,3 +236,22 @@ class TwoFaClient:
     def last_code(self, email="alice@example.com") -> str:
         """The code in the latest mail to email."""
         return self.legacy.last_code(email)
+
+
+def add_passkey(twofa, secret, name="YubiKey 5C", authenticator=None, access=None):
+    """Add a passkey (step-up, options, the authenticator's answer); (authenticator, answer)."""
+    authenticator = authenticator or SoftAuthenticator()
+    access = access or twofa.access(secret)
+    asked = twofa.post("passkeys/options", access, twofa.step_up(secret))
+    assert asked.status_code == 200, asked.json
+    created = authenticator.create(asked.json["publicKey"])
+    return authenticator, twofa.post("passkeys", access, {"credential": created, "name": name})
+
+
+def passkey_login(twofa, authenticator, email="alice@example.com", **extra):
+    """A login answered with the authenticator; the answer to /2fa/passkey."""
+    challenge = twofa.challenge(email)
+    asked = twofa.post("2fa/passkey/options", challenge)
+    assert asked.status_code == 200, asked.json
+    answer = {"credential": authenticator.get(asked.json["publicKey"]), **extra}
+    return twofa.post("2fa/passkey", challenge, answer)

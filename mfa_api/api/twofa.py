@@ -7,6 +7,7 @@ from flask import Blueprint, g, request
 from ..schemas import (
     ChallengeCodeSchema,
     EnableSchema,
+    PasskeyAnswerSchema,
     PasswordWithCodeSchema,
     RecoverSchema,
     ResendSchema,
@@ -26,6 +27,7 @@ from .twofa_replies import (
     ChallengeReply,
     LoggedInReply,
     NewBackupCodesReply,
+    PasskeyOptionsReply,
     RecoveredReply,
     SetupReply,
     VerifiedReply,
@@ -79,11 +81,30 @@ def verify():
     form = load(ChallengeCodeSchema(), json_body())
     code = form["otp"]
     if g.claims["kind"] == CHALLENGE:
-        done = challenge.verify(g.user, g.claims, code, context(), form["remember"])
-        body = {"message": VERIFIED, "access": done.access, "device": done.device}
-        return reply(VerifiedReply, body)
+        return _logged_in(challenge.verify(g.user, g.claims, code, context(), form["remember"]))
     enrolment.verify_code(g.user, code, context())
     return reply(MessageReply, {"message": "Code verified successfully"})
+
+
+@bp.post("/2fa/passkey/options")
+@documented(PasskeyOptionsReply, errors=(423,))
+@per_user("RATELIMIT_2FA_VERIFY")
+@token_required(CHALLENGE)
+def passkey_options():
+    """Options to answer this challenge with one of the user's passkeys."""
+    options = challenge.passkey_options(g.user, g.claims, context())
+    return reply(PasskeyOptionsReply, {"public_key": options})
+
+
+@bp.post("/2fa/passkey")
+@documented(VerifiedReply, body=PasskeyAnswerSchema, errors=(423,))
+@per_user("RATELIMIT_2FA_VERIFY")
+@token_required(CHALLENGE)
+def passkey():
+    """Finish the login with a passkey's answer to the options asked for this challenge."""
+    form = load(PasskeyAnswerSchema(), json_body())
+    credential, remember = form["credential"], form["remember"]
+    return _logged_in(challenge.verify_passkey(g.user, g.claims, credential, context(), remember))
 
 
 @bp.post("/2fa/recover")
@@ -94,15 +115,19 @@ def recover():
     """Finish the login with a backup code instead of the TOTP."""
     form = load(RecoverSchema(), json_body())
     done = challenge.recover(g.user, g.claims, form["backup_code"], context(), form["remember"])
-    body = {
-        "message": VERIFIED,
-        "access": done.access,
-        "device": done.device,
-        "remaining_backup_codes": done.remaining,
-    }
+    body = {**_verified(done), "remaining_backup_codes": done.remaining}
     if done.warning is not None:
         body["warning"] = done.warning
     return reply(RecoveredReply, body)
+
+
+def _verified(done: challenge.Passed) -> dict:
+    return {"message": VERIFIED, "access": done.access, "device": done.device}
+
+
+def _logged_in(done: challenge.Passed):
+    """The answer to a finished second step: the access token, and the device token if any."""
+    return reply(VerifiedReply, _verified(done))
 
 
 @bp.post("/2fa/backup-codes")

@@ -138,6 +138,40 @@ class DevicesReply(Reply):
     devices = fields.List(fields.Nested(DeviceListing), required=True)
 
 
+class PasskeyOptionsReply(Reply):
+    """WebAuthn options for the browser's navigator.credentials call; its challenge answers once,
+    within CHALLENGE_TTL_SECONDS."""
+
+    public_key = fields.Dict(
+        required=True,
+        data_key="publicKey",
+        metadata={
+            "description": "PublicKeyCredentialCreationOptions (adding a passkey) or "
+            "PublicKeyCredentialRequestOptions (answering a challenge), in their JSON form "
+            "(base64url challenge and ids)."
+        },
+    )
+
+
+class PasskeyFields(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    created_at = UnixTime(required=True, data_key="createdAt")
+    last_used_at = UnixTime(required=True, allow_none=True, data_key="lastUsedAt")
+
+
+class PasskeyReply(MessageReply):
+    """A passkey was added."""
+
+    passkey = fields.Nested(PasskeyFields, required=True)
+
+
+class PasskeysReply(Reply):
+    """The caller's passkeys, oldest first."""
+
+    passkeys = fields.List(fields.Nested(PasskeyFields), required=True)
+
+
 class EventsReply(Reply):
     """The caller's recent security events, newest first."""
 

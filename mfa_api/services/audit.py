@@ -29,6 +29,9 @@ ACCOUNT_DELETED = "account_deleted"
 ADMIN_VIEWED = "admin_viewed"
 DEVICE_REMEMBERED = "device_remembered"
 DEVICE_FORGOTTEN = "device_forgotten"
+PASSKEY_ADDED = "passkey_added"
+PASSKEY_REMOVED = "passkey_removed"
+PASSKEY_CLONE_SUSPECTED = "passkey_clone_suspected"
 
 MAX_LISTED = 200
 PURGE_EVERY = 64  # events written between two purges of those past the retention

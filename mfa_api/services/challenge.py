@@ -10,7 +10,18 @@ from ..db import atomically
 from ..errors import InvalidInput, Unauthorized
 from ..store import challenges, users
 from ..store.users import User
-from . import audit, backup, codes, devices, guard, lockout, notifications, sessions, totp
+from . import (
+    audit,
+    backup,
+    codes,
+    devices,
+    guard,
+    lockout,
+    notifications,
+    passkeys,
+    sessions,
+    totp,
+)
 from .context import Context
 from .devices import DeviceGrant
 from .login import authenticate
@@ -164,6 +175,32 @@ def recover(
     passed = _passed(user, ctx, remember)
     remaining = backup.announce_use(user, ctx)
     return Recovered(passed.access, passed.device, remaining, backup.low_warning(remaining))
+
+
+def _passkey_ceremony(claims: dict) -> str:
+    return f"passkey-login:{claims['jti']}"
+
+
+def passkey_options(user: User, claims: dict, ctx: Context) -> dict:
+    """Request options for answering this challenge with one of the user's passkeys."""
+    _open_challenge(claims, ctx)
+    lockout.ensure_not_locked(ctx, user.email)
+    return passkeys.assertion_options(user, _passkey_ceremony(claims), ctx)
+
+
+def verify_passkey(
+    user: User, claims: dict, credential: dict, ctx: Context, remember: bool = False
+) -> Passed:
+    """Answer a challenge with a passkey's assertion of the options asked for it."""
+    outcome = passkeys.Assertion()
+
+    def use_factor() -> str | None:
+        nonlocal outcome
+        outcome = passkeys.use(user, _passkey_ceremony(claims), credential, ctx)
+        return "passkey" if outcome.refusal is None else None
+
+    _conclude(user, claims, ctx, use_factor, lambda: outcome.refusal or passkeys.NOT_ACCEPTED)
+    return _passed(user, ctx, remember)
 
 
 def resend(user: User, claims: dict, channel: str, ctx: Context) -> None:

@@ -63,6 +63,12 @@ BACKUP_CODE_USED = "A backup code was used on your account."
 PASSWORD_CHANGED = "The password of your account was changed."  # noqa: S105 - a sentence
 PHONE_VERIFIED = "A phone number was verified for your account; codes may now be texted to it."
 UNLOCKED = "Two-step sign-in was unlocked for your account."
+PASSKEY_ADDED = "A passkey was added to your account; it may now answer the second step."
+PASSKEY_REMOVED = "A passkey was removed from your account."
+PASSKEY_CLONED = (
+    "One of your passkeys answered with a signature counter that went backwards, which happens "
+    "when a copy of it is used elsewhere. It was refused; remove it and add a new one."
+)
 CODES_GUESSED = (
     "Several wrong codes were entered in a row for your account, so further tries are being "
     "slowed down. If they were not yours, someone may know your password: change it."

@@ -174,8 +174,10 @@ def set_verified_phone(user_id: int, phone: str) -> None:
 
 
 def disable_twofa_and_codes(user_id: int) -> None:
-    """Turn 2FA off and drop the user's backup codes (call inside a transaction)."""
+    """Turn 2FA off and drop the user's backup codes and passkeys (call inside a
+    transaction)."""
     get_db().execute("DELETE FROM backup_codes WHERE user_id = ?", (user_id,))
+    get_db().execute("DELETE FROM passkeys WHERE user_id = ?", (user_id,))
     disable_twofa(user_id)
 
 
@@ -202,6 +204,7 @@ def delete(user_id: int) -> None:
     db = get_db()
     db.execute("DELETE FROM backup_codes WHERE user_id = ?", (user_id,))
     db.execute("DELETE FROM remembered_devices WHERE user_id = ?", (user_id,))
+    db.execute("DELETE FROM passkeys WHERE user_id = ?", (user_id,))
     db.execute("DELETE FROM auth_challenges WHERE user_id = ?", (user_id,))
     db.execute("DELETE FROM otp_settings WHERE user_id = ?", (user_id,))
     db.execute("DELETE FROM security_events WHERE user_id = ?", (user_id,))

@@ -33,6 +33,7 @@ ALL = [
     "005_revoked_tokens",
     "006_lookup_indexes",
     "007_remembered_devices",
+    "008_passkeys",
 ]
 
 
@@ -159,6 +160,7 @@ def test_the_sqlite_rebuild_keeps_rows_ids_and_foreign_keys(tmp_path):
             "005_revoked_tokens",
             "006_lookup_indexes",
             "007_remembered_devices",
+            "008_passkeys",
         ]
         assert db.fetch_one("SELECT id, email FROM users", ()) == {
             "id": 41,
@@ -198,7 +200,12 @@ def test_revocations_kept_in_the_ephemeral_table_move_to_revoked_tokens(conn):
         apply_one(conn, version)
     conn.execute("INSERT INTO ephemeral (k, v, expires_at) VALUES ('deny:AbC-1', '{}', 99)")
     conn.execute("INSERT INTO ephemeral (k, v, expires_at) VALUES ('setup:7', '{}', 99)")
-    assert upgrade(conn) == ["005_revoked_tokens", "006_lookup_indexes", "007_remembered_devices"]
+    assert upgrade(conn) == [
+        "005_revoked_tokens",
+        "006_lookup_indexes",
+        "007_remembered_devices",
+        "008_passkeys",
+    ]
     assert conn.fetch_all("SELECT jti, expires_at FROM revoked_tokens", ()) == [
         {"jti": "AbC-1", "expires_at": 99}
     ]

@@ -13,8 +13,10 @@ from tests.helpers import (
     PASSWORD,
     LegacyClient,
     TwoFaClient,
+    add_passkey,
     fresh_totp,
     make_app,
+    passkey_login,
     recorded_mail,
 )
 
@@ -96,6 +98,13 @@ def test_no_request_scans_a_growing_table(tmp_path, statements):
         listed = twofa.call("GET", "devices", device["accessToken"]).json["devices"]
         twofa.call("DELETE", f"devices/{listed[0]['id']}", device["accessToken"])
         twofa.call("DELETE", "devices", device["accessToken"])
+        authenticator, added = add_passkey(twofa, secret)
+        assert added.status_code == 200, added.json
+        assert passkey_login(twofa, authenticator).status_code == 200
+        access = twofa.access(secret)
+        passkey_id = twofa.call("GET", "passkeys", access).json["passkeys"][0]["id"]
+        twofa.call("PATCH", f"passkeys/{passkey_id}", access, {"name": "renamed"})
+        twofa.call("DELETE", f"passkeys/{passkey_id}", access, twofa.step_up(secret))
         twofa.post("login", body={"email": "alice@example.com", "password": PASSWORD + "x"})
         twofa.post("login", body={"email": "nobody@example.com", "password": PASSWORD})
         twofa.post("logout", recovered.json["accessToken"])

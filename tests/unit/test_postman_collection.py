@@ -22,8 +22,9 @@ def test_the_committed_files_are_generated_by_build_py():
 
 
 def any_parameter(path: str) -> str:
-    """A path with each parameter ({{postmanVariable}} or OpenAPI's {name}) made alike."""
-    return re.sub(r"\{\{?\w+\}?\}", "{}", path)
+    """A path with each parameter ({{postmanVariable}}, a number, or OpenAPI's {name}) made
+    alike."""
+    return re.sub(r"\{\{?\w+\}?\}|(?<=/)\d+(?=/|$)", "{}", path)
 
 
 def test_every_operation_of_the_openapi_document_has_a_request():

@@ -1,0 +1,209 @@
+"""Passkeys (WebAuthn credentials, through py_webauthn) as a second factor: added behind
+step-up, listed, renamed, removed behind step-up, and used to answer a login challenge.
+
+Each ceremony's challenge is single-use and short-lived in the short-lived store (Redis or the
+`ephemeral` table). A signature counter that does not move forward on a valid signature means
+two authenticators hold one key: the use is refused, recorded and mailed (a clone warning).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url, options_to_json_dict
+from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from ..db import IntegrityError
+from ..errors import Conflict, InvalidInput, NotFound
+from ..security import crypto
+from ..store import passkeys
+from ..store.ephemeral import ephemeral
+from ..store.passkeys import Passkey
+from ..store.users import User
+from . import audit, notifications, step_up
+from .context import Context
+
+MAX_PER_USER = 10
+NAME_MAX = 64
+DEFAULT_NAME = "Passkey"
+NOT_ACCEPTED = "Passkey not accepted"
+CLONED = (
+    "This passkey's signature counter went backwards, so a copy of it may exist elsewhere: "
+    "it was refused. Remove it and add a new one"
+)
+# Malformed input the library reports with Python's own exceptions (a missing key, a wrong
+# type deep inside a credential), besides its WebAuthnException.
+_MALFORMED = (WebAuthnException, ValueError, TypeError, KeyError, AttributeError)
+
+
+def _user_handle(user: User, ctx: Context) -> bytes:
+    """The user's WebAuthn handle: stable, and telling nothing of the account."""
+    return bytes.fromhex(crypto.keyed_hash(ctx.settings.user_handle_key, str(user.id)))
+
+
+def _ceremony(key: str, challenge: bytes, ctx: Context) -> None:
+    expires_at = ctx.now + ctx.settings.challenge_ttl_seconds
+    ephemeral().put(key, bytes_to_base64url(challenge), expires_at, ctx.now)
+
+
+def _take_challenge(key: str, ctx: Context, missing: str) -> bytes:
+    stored = ephemeral().take(key, ctx.now)
+    if stored is None:
+        raise InvalidInput(missing)
+    return base64url_to_bytes(stored)
+
+
+def _descriptors(found: list[Passkey]) -> list[PublicKeyCredentialDescriptor]:
+    return [PublicKeyCredentialDescriptor(id=base64url_to_bytes(p.credential_id)) for p in found]
+
+
+def registration_options(user: User, password: str, code: str | None, ctx: Context) -> dict:
+    """Creation options for a new passkey (step-up first; 2FA must be on); the ceremony's
+    challenge is kept for CHALLENGE_TTL_SECONDS."""
+    if not user.twofa_enabled:
+        raise InvalidInput("Turn 2FA on before adding a passkey")
+    step_up.require(user, password, code, ctx)
+    existing = passkeys.of_user(user.id)
+    if len(existing) >= MAX_PER_USER:
+        raise InvalidInput(f"At most {MAX_PER_USER} passkeys; remove one first")
+    settings = ctx.settings
+    options = generate_registration_options(
+        rp_id=settings.webauthn_rp_id,
+        rp_name=settings.webauthn_rp_name,
+        user_name=user.email,
+        user_id=_user_handle(user, ctx),
+        user_display_name=user.names or user.email,
+        timeout=settings.challenge_ttl_seconds * 1000,
+        exclude_credentials=_descriptors(existing),
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.DISCOURAGED,
+            user_verification=UserVerificationRequirement.DISCOURAGED,
+        ),
+    )
+    _ceremony(f"passkey-add:{user.id}", options.challenge, ctx)
+    return options_to_json_dict(options)
+
+
+def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey:
+    """Verify the authenticator's answer to the creation options and keep the credential."""
+    challenge = _take_challenge(
+        f"passkey-add:{user.id}", ctx, "No passkey being added; ask for options first"
+    )
+    settings = ctx.settings
+    try:
+        verified = verify_registration_response(
+            credential=credential,
+            expected_challenge=challenge,
+            expected_rp_id=settings.webauthn_rp_id,
+            expected_origin=list(settings.webauthn_origins),
+        )
+    except _MALFORMED as exc:
+        raise InvalidInput(f"{NOT_ACCEPTED}: {exc}") from None
+    credential_id = bytes_to_base64url(verified.credential_id)
+    public_key = bytes_to_base64url(verified.credential_public_key)
+    name = (name or DEFAULT_NAME)[:NAME_MAX]
+    try:
+        new_id = passkeys.add(
+            user.id, credential_id, public_key, verified.sign_count, name, ctx.now
+        )
+    except IntegrityError:
+        raise Conflict("This passkey is registered already") from None
+    audit.record(ctx, user.id, audit.PASSKEY_ADDED, passkey_id=new_id, name=name)
+    notifications.send_notice(ctx.mailer, user.email, notifications.PASSKEY_ADDED)
+    return Passkey(
+        new_id, user.id, credential_id, public_key, verified.sign_count, name, ctx.now, None
+    )
+
+
+def listed(user: User) -> list[Passkey]:
+    """The user's passkeys, oldest first."""
+    return passkeys.of_user(user.id)
+
+
+def rename(user: User, passkey_id: int, name: str) -> None:
+    """Give one of the user's passkeys a new name (404 when they have none by that id)."""
+    if not passkeys.rename(user.id, passkey_id, name[:NAME_MAX]):
+        raise NotFound("Passkey not found")
+
+
+def remove(user: User, passkey_id: int, password: str, code: str | None, ctx: Context) -> None:
+    """Remove one of the user's passkeys (step-up first; 404 when they have none by that id)."""
+    step_up.require(user, password, code, ctx)
+    if not passkeys.remove(user.id, passkey_id):
+        raise NotFound("Passkey not found")
+    audit.record(ctx, user.id, audit.PASSKEY_REMOVED, passkey_id=passkey_id)
+    notifications.send_notice(ctx.mailer, user.email, notifications.PASSKEY_REMOVED)
+
+
+def assertion_options(user: User, ceremony: str, ctx: Context) -> dict:
+    """Request options naming the user's passkeys, the challenge kept under ceremony; 400 when
+    the user has none."""
+    found = passkeys.of_user(user.id)
+    if not found:
+        raise InvalidInput("No passkey on this account")
+    options = generate_authentication_options(
+        rp_id=ctx.settings.webauthn_rp_id,
+        timeout=ctx.settings.challenge_ttl_seconds * 1000,
+        allow_credentials=_descriptors(found),
+        user_verification=UserVerificationRequirement.DISCOURAGED,
+    )
+    _ceremony(ceremony, options.challenge, ctx)
+    return options_to_json_dict(options)
+
+
+@dataclass
+class Assertion:
+    """What a passkey answer came to: refused with this message, or not (then None)."""
+
+    refusal: str | None = NOT_ACCEPTED
+
+
+def use(user: User, ceremony: str, credential: dict, ctx: Context) -> Assertion:
+    """Check a passkey's answer to the challenge kept under ceremony (used up either way) and
+    record its use; refused when anything is off, cloned when its counter went backwards."""
+    outcome = Assertion()
+    stored = ephemeral().take(ceremony, ctx.now)
+    found = _credential_of(user, credential)
+    if stored is None or found is None:
+        return outcome
+    settings = ctx.settings
+    try:
+        verified = verify_authentication_response(
+            credential=credential,
+            expected_challenge=base64url_to_bytes(stored),
+            expected_rp_id=settings.webauthn_rp_id,
+            expected_origin=list(settings.webauthn_origins),
+            credential_public_key=base64url_to_bytes(found.public_key),
+            credential_current_sign_count=0,  # compared below, once the signature holds
+        )
+    except _MALFORMED:
+        return outcome
+    new = verified.new_sign_count
+    if (new > 0 or found.sign_count > 0) and new <= found.sign_count:
+        audit.record(ctx, user.id, audit.PASSKEY_CLONE_SUSPECTED, passkey_id=found.id)
+        notifications.send_notice(ctx.mailer, user.email, notifications.PASSKEY_CLONED)
+        outcome.refusal = CLONED
+        return outcome
+    if passkeys.count_use(found.id, found.sign_count, new, ctx.now):
+        outcome.refusal = None
+    return outcome
+
+
+def _credential_of(user: User, credential: dict) -> Passkey | None:
+    """The user's stored passkey this answer claims to come from."""
+    claimed = credential.get("id") if isinstance(credential, dict) else None
+    if not isinstance(claimed, str) or len(claimed) > 1400:
+        return None
+    return passkeys.find(user.id, claimed)

@@ -1,0 +1,79 @@
+"""The `passkeys` table: a user's WebAuthn credentials and the signature counter last seen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..db import get_db
+
+_COLUMNS = "id, user_id, credential_id, public_key, sign_count, name, created_at, last_used_at"
+
+
+@dataclass(frozen=True)
+class Passkey:
+    """A registered credential (its public key only: the private one never leaves the
+    authenticator)."""
+
+    id: int
+    user_id: int
+    credential_id: str  # base64url
+    public_key: str  # base64url of the COSE key
+    sign_count: int
+    name: str
+    created_at: int
+    last_used_at: int | None
+
+
+def add(
+    user_id: int, credential_id: str, public_key: str, sign_count: int, name: str, now: int
+) -> int:
+    """Store a new credential (IntegrityError when its id is registered already); its id."""
+    return get_db().insert(
+        "INSERT INTO passkeys (user_id, credential_id, public_key, sign_count, name, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (user_id, credential_id, public_key, sign_count, name, now),
+    )
+
+
+def of_user(user_id: int) -> list[Passkey]:
+    """The user's credentials, oldest first."""
+    rows = get_db().fetch_all(
+        f"SELECT {_COLUMNS} FROM passkeys WHERE user_id = ? ORDER BY id",  # noqa: S608
+        (user_id,),
+    )
+    return [Passkey(**row) for row in rows]
+
+
+def find(user_id: int, credential_id: str) -> Passkey | None:
+    """The user's credential with this id, if they have it."""
+    row = get_db().fetch_one(
+        f"SELECT {_COLUMNS} FROM passkeys WHERE credential_id = ? AND user_id = ?",  # noqa: S608
+        (credential_id, user_id),
+    )
+    return None if row is None else Passkey(**row)
+
+
+def count_use(passkey_id: int, seen: int, new: int, now: int) -> bool:
+    """Record a use and its counter, if the counter is still the one seen; False when a
+    concurrent use came first."""
+    changed = get_db().execute(
+        "UPDATE passkeys SET sign_count = ?, last_used_at = ? WHERE id = ? AND sign_count = ?",
+        (new, now, passkey_id, seen),
+    )
+    return changed == 1
+
+
+def rename(user_id: int, passkey_id: int, name: str) -> bool:
+    """Rename one of the user's credentials; False when they have none by that id."""
+    changed = get_db().execute(
+        "UPDATE passkeys SET name = ? WHERE id = ? AND user_id = ?", (name, passkey_id, user_id)
+    )
+    return changed == 1
+
+
+def remove(user_id: int, passkey_id: int) -> bool:
+    """Delete one of the user's credentials; False when they have none by that id."""
+    changed = get_db().execute(
+        "DELETE FROM passkeys WHERE id = ? AND user_id = ?", (passkey_id, user_id)
+    )
+    return changed == 1

@@ -1,0 +1,243 @@
+"""Passkeys as a second factor: real WebAuthn ceremonies (tests/authenticator.py) through
+py_webauthn, on each database and store."""
+
+import pytest
+
+from tests.authenticator import SoftAuthenticator
+from tests.helpers import PASSWORD, add_passkey, passkey_login
+
+EMAIL = "alice@example.com"
+NOT_ACCEPTED = {"success": False, "message": "Passkey not accepted"}
+
+
+def events(db, name):
+    return db.fetch_all("SELECT detail FROM security_events WHERE event = ?", (name,))
+
+
+def test_a_passkey_is_added_behind_step_up_and_listed(twofa, db):
+    secret = twofa.user()
+    _, added = add_passkey(twofa, secret)
+    assert added.status_code == 200, added.json
+    assert added.json["message"] == "Passkey added"
+    passkey = added.json["passkey"]
+    assert passkey["name"] == "YubiKey 5C" and passkey["lastUsedAt"] is None
+    assert "A passkey was added" in twofa.mailbox[-1].text
+    listed = twofa.call("GET", "passkeys", twofa.access(secret)).json["passkeys"]
+    assert listed == [passkey]
+    assert len(events(db, "passkey_added")) == 1
+
+
+def test_the_creation_options_are_webauthn_options_for_this_relying_party(twofa):
+    secret = twofa.user()
+    options = twofa.post("passkeys/options", twofa.access(secret), twofa.step_up(secret))
+    public_key = options.json["publicKey"]
+    assert public_key["rp"] == {"id": "localhost", "name": "MFA API"}
+    assert public_key["user"]["name"] == EMAIL and public_key["user"]["id"]
+    assert EMAIL not in public_key["user"]["id"]
+    assert len(public_key["challenge"]) >= 43  # 32 random bytes or more, base64url
+    assert {"type": "public-key", "alg": -7} in public_key["pubKeyCredParams"]
+
+
+def test_adding_needs_2fa_on_and_a_step_up(twofa):
+    secret = twofa.user()
+    access = twofa.access(secret)
+    no_code = twofa.post("passkeys/options", access, {"password": PASSWORD})
+    assert no_code.json == {"success": False, "message": "2FA code required"}
+    wrong = twofa.post("passkeys/options", access, {"password": "nope-nope", "otp": "123456"})
+    assert wrong.json == {"success": False, "message": "Invalid password"}
+    off = twofa.without_2fa(secret)
+    refused = twofa.post("passkeys/options", off, {"password": PASSWORD})
+    assert refused.status_code == 400
+    assert refused.json["message"] == "Turn 2FA on before adding a passkey"
+
+
+def test_a_creation_from_another_origin_or_without_options_is_refused(twofa):
+    secret = twofa.user()
+    access = twofa.access(secret)
+    asked = twofa.post("passkeys/options", access, twofa.step_up(secret)).json["publicKey"]
+    phished = SoftAuthenticator().create(asked, origin="https://evil.example")
+    refused = twofa.post("passkeys", access, {"credential": phished})
+    assert refused.status_code == 400
+    assert refused.json["message"].startswith("Passkey not accepted: Unexpected client data origin")
+    again = twofa.post("passkeys", access, {"credential": SoftAuthenticator().create(asked)})
+    assert again.status_code == 400  # the options answered once (a refusal uses them up)
+    assert again.json["message"] == "No passkey being added; ask for options first"
+    assert twofa.call("GET", "passkeys", access).json["passkeys"] == []
+
+
+def test_the_same_authenticator_is_registered_once(twofa):
+    secret = twofa.user()
+    authenticator, first = add_passkey(twofa, secret)
+    assert first.status_code == 200
+    access = twofa.access(secret)
+    asked = twofa.post("passkeys/options", access, twofa.step_up(secret)).json["publicKey"]
+    excluded = [c["id"] for c in asked["excludeCredentials"]]
+    assert len(excluded) == 1  # the browser would refuse to make a second one on it
+    twice = twofa.post("passkeys", access, {"credential": authenticator.create(asked)})
+    assert twice.status_code == 409
+    assert twice.json["message"] == "This passkey is registered already"
+
+
+def test_a_passkey_answers_the_login_challenge(twofa, db):
+    secret = twofa.user()
+    authenticator, _ = add_passkey(twofa, secret)
+    response = passkey_login(twofa, authenticator)
+    assert response.status_code == 200, response.json
+    assert response.json["message"] == "2FA verification successful"
+    access = response.json["accessToken"]
+    assert twofa.call("GET", "events", access).status_code == 200
+    assert '"passkey"' in events(db, "login_succeeded")[-1]["detail"]
+    used = twofa.call("GET", "passkeys", access).json["passkeys"][0]
+    assert used["lastUsedAt"] is not None
+    assert db.fetch_one("SELECT sign_count FROM passkeys", ())["sign_count"] == 1
+    assert passkey_login(twofa, authenticator).status_code == 200  # and again: counter 2
+
+
+def test_a_passkey_login_may_remember_the_device(twofa):
+    secret = twofa.user()
+    authenticator, _ = add_passkey(twofa, secret)
+    response = passkey_login(twofa, authenticator, remember=True)
+    token = response.json["deviceToken"]
+    login = twofa.post("login", body={"email": EMAIL, "password": PASSWORD, "deviceToken": token})
+    assert login.json["requires2fa"] is False
+
+
+def test_an_unknown_or_replayed_assertion_is_refused_and_counted(twofa, db):
+    secret = twofa.user()
+    authenticator, _ = add_passkey(twofa, secret)
+    stranger = SoftAuthenticator()
+    challenge = twofa.challenge()
+    asked = twofa.post("2fa/passkey/options", challenge).json["publicKey"]
+    stranger_answer = stranger.get({**asked, "allowCredentials": []})
+    refused = twofa.post("2fa/passkey", challenge, {"credential": stranger_answer})
+    assert refused.status_code == 401 and refused.json == NOT_ACCEPTED
+    asked = twofa.post("2fa/passkey/options", challenge).json["publicKey"]
+    answer = authenticator.get(asked)
+    assert twofa.post("2fa/passkey", challenge, {"credential": answer}).status_code == 200
+    replay = twofa.challenge()
+    twofa.post("2fa/passkey/options", replay)
+    replayed = twofa.post("2fa/passkey", replay, {"credential": answer})  # an old signature
+    assert replayed.status_code == 401 and replayed.json == NOT_ACCEPTED
+    assert len(events(db, "second_factor_failed")) == 2
+
+
+def test_an_assertion_needs_its_options_and_the_right_origin(twofa):
+    secret = twofa.user()
+    authenticator, _ = add_passkey(twofa, secret)
+    challenge = twofa.challenge()
+    made_up = {"challenge": "A" * 43, "rpId": "localhost", "allowCredentials": []}
+    unasked = twofa.post("2fa/passkey", challenge, {"credential": authenticator.get(made_up)})
+    assert unasked.json == NOT_ACCEPTED
+    asked = twofa.post("2fa/passkey/options", challenge).json["publicKey"]
+    phished = authenticator.get(asked, origin="https://evil.example")
+    assert twofa.post("2fa/passkey", challenge, {"credential": phished}).json == NOT_ACCEPTED
+
+
+def test_a_cloned_authenticator_is_refused_recorded_and_mailed(twofa, db):
+    secret = twofa.user()
+    authenticator, _ = add_passkey(twofa, secret)
+    copy = authenticator.clone()
+    assert passkey_login(twofa, authenticator).status_code == 200  # counter 1
+    refused = passkey_login(twofa, copy)  # the copy also says 1
+    assert refused.status_code == 401
+    assert "signature counter went backwards" in refused.json["message"]
+    assert len(events(db, "passkey_clone_suspected")) == 1
+    assert "signature counter that went backwards" in twofa.mailbox[-1].text
+    assert len(events(db, "second_factor_failed")) == 1
+
+
+def test_a_challenge_answered_by_a_passkey_answers_once(twofa):
+    secret = twofa.user()
+    authenticator, _ = add_passkey(twofa, secret)
+    challenge = twofa.challenge()
+    asked = twofa.post("2fa/passkey/options", challenge).json["publicKey"]
+    done = twofa.post("2fa/passkey", challenge, {"credential": authenticator.get(asked)})
+    assert done.status_code == 200
+    again = twofa.post("2fa/passkey/options", challenge)
+    assert again.json == {"success": False, "message": "Challenge expired or used; log in again"}
+
+
+def test_no_passkey_no_options(twofa):
+    twofa.user()
+    asked = twofa.post("2fa/passkey/options", twofa.challenge())
+    assert asked.status_code == 400
+    assert asked.json == {"success": False, "message": "No passkey on this account"}
+
+
+@pytest.mark.parametrize(
+    "credential",
+    [{}, {"id": 5}, {"id": "x", "rawId": "x", "type": "public-key", "response": {"a": 1}}],
+)
+def test_a_malformed_credential_is_refused_not_a_500(twofa, credential):
+    secret = twofa.user()
+    add_passkey(twofa, secret)
+    challenge = twofa.challenge()
+    twofa.post("2fa/passkey/options", challenge)
+    refused = twofa.post("2fa/passkey", challenge, {"credential": credential})
+    assert refused.status_code == 401 and refused.json == NOT_ACCEPTED
+    assert twofa.post("2fa/passkey", challenge, {"credential": "text"}).status_code == 400
+    access = twofa.access(secret)
+    twofa.post("passkeys/options", access, twofa.step_up(secret))
+    assert twofa.post("passkeys", access, {"credential": credential}).status_code == 400
+
+
+def test_passkeys_are_renamed_and_removed_by_their_owner_only(twofa):
+    secret = twofa.user()
+    authenticator, added = add_passkey(twofa, secret)
+    passkey_id = added.json["passkey"]["id"]
+    bob = twofa.user(email="bob@example.com", phone="250788000002")
+    bob_access = twofa.access(bob, email="bob@example.com")
+    assert (
+        twofa.call("PATCH", f"passkeys/{passkey_id}", bob_access, {"name": "mine"}).status_code
+        == 404
+    )
+    access = twofa.access(secret)
+    renamed = twofa.call("PATCH", f"passkeys/{passkey_id}", access, {"name": "Laptop"})
+    assert renamed.json == {"success": True, "message": "Passkey renamed"}
+    assert twofa.call("GET", "passkeys", access).json["passkeys"][0]["name"] == "Laptop"
+    too_long = twofa.call("PATCH", f"passkeys/{passkey_id}", access, {"name": "x" * 65})
+    assert too_long.status_code == 400
+    no_step_up = twofa.call("DELETE", f"passkeys/{passkey_id}", access, {"password": PASSWORD})
+    assert no_step_up.json["message"] == "2FA code required"
+    by_bob = twofa.call("DELETE", f"passkeys/{passkey_id}", bob_access, twofa.step_up(bob))
+    assert by_bob.status_code == 404
+    removed = twofa.call("DELETE", f"passkeys/{passkey_id}", access, twofa.step_up(secret))
+    assert removed.json == {"success": True, "message": "Passkey removed"}
+    assert "A passkey was removed" in twofa.mailbox[-1].text
+    assert passkey_login_refused_for_lack_of_passkeys(twofa)
+
+
+def passkey_login_refused_for_lack_of_passkeys(twofa) -> bool:
+    asked = twofa.post("2fa/passkey/options", twofa.challenge())
+    return asked.json == {"success": False, "message": "No passkey on this account"}
+
+
+def test_turning_2fa_off_removes_the_passkeys(twofa, db):
+    secret = twofa.user()
+    add_passkey(twofa, secret)
+    twofa.without_2fa(secret)
+    assert db.fetch_all("SELECT id FROM passkeys", ()) == []
+
+
+@pytest.fixture
+def other_site(store_config):
+    store_config.update(
+        WEBAUTHN_RP_ID="auth.example.com",
+        WEBAUTHN_RP_NAME="Example Sign-in",
+        WEBAUTHN_ORIGINS="https://auth.example.com, https://app.example.com",
+    )
+    return store_config
+
+
+def test_the_relying_party_and_its_origins_are_settings(other_site, twofa):
+    secret = twofa.user()
+    access = twofa.access(secret)
+    asked = twofa.post("passkeys/options", access, twofa.step_up(secret)).json["publicKey"]
+    assert asked["rp"] == {"id": "auth.example.com", "name": "Example Sign-in"}
+    authenticator = SoftAuthenticator(origin="https://app.example.com")
+    added = twofa.post("passkeys", access, {"credential": authenticator.create(asked)})
+    assert added.status_code == 200, added.json
+    assert passkey_login(twofa, authenticator).status_code == 200
+    elsewhere = SoftAuthenticator(origin="http://localhost:5000")
+    _, refused = add_passkey(twofa, secret, authenticator=elsewhere)
+    assert refused.status_code == 400
