@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian's nginx, apache2 and mod_wsgi (and the Python it embeds, with venv), for the tests that
-# boot deploy/ for real (tests/e2e/test_deploy.py). Installs only what is missing; needs root
-# (or sudo) for that. Nothing is started or enabled: the tests run private instances.
+# boot deploy/ for real (tests/e2e/test_deploy.py), and chromium with its driver for the
+# browser test of /account (tests/e2e/test_account_page.py). Installs only what is missing;
+# needs root (or sudo) for that. Nothing is started or enabled: the tests run private instances.
 set -euo pipefail
 
 missing=()
@@ -9,6 +10,8 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -x /usr/sbin/apache2 ] || missing+=(apache2)
 [ -f /usr/lib/apache2/modules/mod_wsgi.so ] || missing+=(libapache2-mod-wsgi-py3)
 /usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -16,7 +19,7 @@ if [ "$(id -u)" -eq 0 ]; then
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
   as_root=(sudo -n)
 else
-  # Not fatal: tests/e2e/test_deploy.py skips without them (and fails under
+  # Not fatal: tests/e2e/test_deploy.py and test_account_page.py skip without them (and fails under
   # MFA_TEST_REQUIRE_SERVICES=1, as in CI, which runs as root).
   echo "deploy/install-servers.sh: missing ${missing[*]} (apt-get install ${missing[*]} as root);" \
        "the deploy tests will be skipped" >&2

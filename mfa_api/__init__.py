@@ -19,6 +19,7 @@ from .extensions import limiter
 from .headers import init_headers
 from .migrate import init_migrations
 from .observe import init_observe
+from .pages import register_pages
 from .parts import init_parts
 from .redis_client import init_redis
 
@@ -88,6 +89,7 @@ def create_app(
     if app.extensions["mfa_parts"].keeps_outbox:
         app.register_blueprint(dev.bp)
     docs.register_docs(app, page=docs_enabled(app))
+    register_pages(app)
     ops.register_ops(app)
     app.cli.add_command(docs.print_openapi)
     app.cli.add_command(cli.users)

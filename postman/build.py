@@ -456,6 +456,19 @@ second_step = [
     ),
     with_auth(
         request(
+            "who is signed in",
+            "GET",
+            f"{AUTH}/me",
+            None,
+            ok(
+                "pm.test('2FA on, no passkey', function () { pm.expect(body.twofaEnabled).to.eql(true); "
+                "pm.expect(body.passkeys).to.eql(0); pm.expect(body.email).to.eql(pm.collectionVariables.get('emailA')); });\n"
+            ),
+        ),
+        "accessA",
+    ),
+    with_auth(
+        request(
             "the passkeys (none yet)",
             "GET",
             f"{AUTH}/passkeys",

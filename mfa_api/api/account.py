@@ -14,13 +14,13 @@ from ..schemas import (
     load,
 )
 from ..security.tokens import ACCESS
-from ..services import account, audit, devices, lockout
+from ..services import account, audit, devices, lockout, passkeys
 from .common import context, json_body
 from .contract import documented
 from .guards import token_required
 from .limits import per_ip, step_up_limit
 from .replies import MessageReply, reply
-from .twofa_replies import AccessReply, DevicesReply, EventsReply
+from .twofa_replies import AccessReply, DevicesReply, EventsReply, MeReply
 
 bp = Blueprint("account", __name__)
 
@@ -59,6 +59,17 @@ def logout():
         return reply(MessageReply, {"message": "Logged out everywhere"})
     account.logout(g.claims, g.user, context())
     return reply(MessageReply, {"message": "Logged out"})
+
+
+@bp.get("/me")
+@documented(MeReply)
+@token_required(ACCESS)
+def me():
+    """Who the token belongs to: email, names, whether 2FA is on, how many passkeys."""
+    user = g.user
+    found = len(passkeys.listed(user))
+    body = {"email": user.email, "names": user.names, "twofa_enabled": user.twofa_enabled}
+    return reply(MeReply, {**body, "passkeys": found})
 
 
 @bp.get("/devices")

@@ -138,6 +138,15 @@ class DevicesReply(Reply):
     devices = fields.List(fields.Nested(DeviceListing), required=True)
 
 
+class MeReply(Reply):
+    """Who the access token belongs to, and their second factors."""
+
+    email = fields.String(required=True)
+    names = fields.String(required=True)
+    twofa_enabled = fields.Boolean(required=True, data_key="twofaEnabled")
+    passkeys = fields.Integer(required=True, metadata={"description": "How many passkeys."})
+
+
 class PasskeyOptionsReply(Reply):
     """WebAuthn options for the browser's navigator.credentials call; its challenge answers once,
     within CHALLENGE_TTL_SECONDS."""
