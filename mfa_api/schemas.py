@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 from .errors import InvalidInput
 from .security import otp
@@ -274,12 +274,33 @@ class ResendSchema(BodySchema):
     )
 
 
-class PasswordWithCodeSchema(CodeBodySchema):
-    """Step-up: the password, and (with 2FA on) a TOTP or a backup code."""
+class StepUpSchema(CodeBodySchema):
+    """A step-up's second factor: `otp` (a TOTP or a backup code) or `passkey` (an assertion
+    answering /passkeys/step-up/options), handed on as `otp` either way."""
+
+    otp = SecondFactorCode(load_default=None)
+    passkey = fields.Dict(
+        load_default=None,
+        metadata={
+            "description": "Instead of otp: a passkey's answer (PublicKeyCredential JSON) to "
+            "the options of POST /api/auth/passkeys/step-up/options."
+        },
+    )
+
+    @post_load
+    def passkey_as_second_factor(self, data, **_):
+        """The passkey's assertion stands in for a missing otp."""
+        passkey = data.pop("passkey", None)
+        if data.get("otp") is None and passkey is not None:
+            data["otp"] = passkey
+        return data
+
+
+class PasswordWithCodeSchema(StepUpSchema):
+    """Step-up: the password, and (with 2FA on) a TOTP, a backup code or a passkey."""
 
     required_message = "Password is required"
     password = Password(required=True)
-    otp = SecondFactorCode(load_default=None)
 
 
 class EnableSchema(CodeBodySchema):
@@ -290,11 +311,10 @@ class EnableSchema(CodeBodySchema):
     otp = Code(load_default=None)
 
 
-class ChangePasswordSchema(CodeBodySchema):
+class ChangePasswordSchema(StepUpSchema):
     required_message = "current_password and new_password are required"
     current_password = Password(required=True)
     new_password = Password(new=True, required=True)
-    otp = SecondFactorCode(load_default=None)
 
 
 class PhoneSchema(PasswordWithCodeSchema):

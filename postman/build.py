@@ -479,6 +479,16 @@ second_step = [
     ),
     with_auth(
         request(
+            "no passkey yet: no options to answer a step-up with (400)",
+            "POST",
+            f"{AUTH}/passkeys/step-up/options",
+            None,
+            error(400, "No passkey on this account"),
+        ),
+        "accessA",
+    ),
+    with_auth(
+        request(
             "options to add a passkey need a step-up (401)",
             "POST",
             f"{AUTH}/passkeys/options",

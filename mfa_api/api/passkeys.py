@@ -1,5 +1,6 @@
 """Passkeys on the 2FA face: add one (options, then the authenticator's answer), list,
-rename, remove. Answering a login challenge with one is in twofa.py."""
+rename, remove, and options to answer a step-up with one. Answering a login challenge with one
+is in twofa.py."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from flask import Blueprint, g
 
 from ..schemas import NewPasskeySchema, PasskeyNameSchema, PasswordWithCodeSchema, load
 from ..security.tokens import ACCESS
-from ..services import passkeys
+from ..services import passkeys, step_up
 from .common import context, json_body
 from .contract import documented
 from .guards import token_required
-from .limits import step_up_limit
+from .limits import per_user, step_up_limit
 from .replies import MessageReply, reply
 from .twofa_replies import PasskeyOptionsReply, PasskeyReply, PasskeysReply
 
@@ -27,6 +28,16 @@ def creation_options():
     form = load(PasswordWithCodeSchema(), json_body())
     options = passkeys.registration_options(g.user, form["password"], form["otp"], context())
     return reply(PasskeyOptionsReply, {"public_key": options})
+
+
+@bp.post("/passkeys/step-up/options")
+@documented(PasskeyOptionsReply, errors=(400,))
+@per_user("RATELIMIT_2FA_VERIFY")
+@token_required(ACCESS)
+def step_up_options():
+    """Options for a passkey to answer the next step-up with (sent as `passkey` instead of
+    `otp`)."""
+    return reply(PasskeyOptionsReply, {"public_key": step_up.options(g.user, context())})
 
 
 @bp.post("/passkeys")

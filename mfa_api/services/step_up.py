@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..errors import Unauthorized
 from ..security import otp
 from ..store.users import User
-from . import audit, backup, guard, totp
+from . import audit, backup, guard, passkeys, totp
 from .context import Context
 from .login import check_password
 
 CODE_REQUIRED = "2FA code required"
 
 
-def require(user: User, password: str, code: str | None, ctx: Context) -> None:
-    """The password and, when 2FA is on, a current second factor (a TOTP or a backup code)."""
+SecondFactor = str | dict  # a TOTP or backup code, or a passkey's assertion (JSON)
+
+
+def require(user: User, password: str, code: SecondFactor | None, ctx: Context) -> None:
+    """The password and, when 2FA is on, a current second factor (a TOTP, a backup code, or a
+    passkey's answer to the step-up options)."""
     check_password(user, password, ctx)
     if not user.twofa_enabled:
         return
@@ -22,19 +28,36 @@ def require(user: User, password: str, code: str | None, ctx: Context) -> None:
     second_factor(user, code, ctx)
 
 
-def second_factor(user: User, code: str, ctx: Context, during: str = "step_up") -> None:
-    """Check a TOTP (its step used up) or use up a backup code; counted on the account."""
+def options(user: User, ctx: Context) -> dict:
+    """Request options for a passkey to answer the user's next step-up with."""
+    return passkeys.assertion_options(user, _passkey_ceremony(user), ctx)
+
+
+def _passkey_ceremony(user: User) -> str:
+    return f"passkey-step-up:{user.id}"
+
+
+def second_factor(user: User, code: SecondFactor, ctx: Context, during: str = "step_up") -> None:
+    """Check a TOTP (its step used up), use up a backup code, or check a passkey's assertion;
+    counted on the account."""
     attempt = guard.second_factor_attempt(ctx, user.email)
-    if otp.is_six_digits(code):
-        factor = "totp" if totp.use_code(user, code, ctx) else None
-    else:
-        factor = "backup_code" if backup.use(user, code, ctx) else None
+    factor, refusal = _use(user, code, ctx)
     if factor is None:
         guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during=during)
-        if otp.is_six_digits(code):
-            raise Unauthorized(totp.refuse(user, code, ctx))
-        raise Unauthorized(backup.refusal(user, code, ctx, wrong=totp.INVALID_CODE))
+        raise Unauthorized(refusal())
     guard.succeeded(ctx, attempt)
     audit.record(ctx, user.id, audit.SECOND_FACTOR_SUCCEEDED, during=during, factor=factor)
     if factor == "backup_code":
         backup.announce_use(user, ctx)
+
+
+def _use(user: User, code: SecondFactor, ctx: Context) -> tuple[str | None, Callable[[], str]]:
+    """Use up the factor: its name (None when refused), and what to tell when refused."""
+    if isinstance(code, dict):
+        answered = passkeys.use(user, _passkey_ceremony(user), code, ctx)
+        return (None if answered.refusal else "passkey"), lambda: answered.refusal or ""
+    if otp.is_six_digits(code):
+        factor = "totp" if totp.use_code(user, code, ctx) else None
+        return factor, lambda: totp.refuse(user, code, ctx)
+    factor = "backup_code" if backup.use(user, code, ctx) else None
+    return factor, lambda: backup.refusal(user, code, ctx, wrong=totp.INVALID_CODE)

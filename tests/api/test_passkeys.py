@@ -241,3 +241,43 @@ def test_the_relying_party_and_its_origins_are_settings(other_site, twofa):
     elsewhere = SoftAuthenticator(origin="http://localhost:5000")
     _, refused = add_passkey(twofa, secret, authenticator=elsewhere)
     assert refused.status_code == 400
+
+
+def step_up_with(twofa, authenticator, access) -> dict:
+    """A step-up body whose second factor is the passkey's answer to fresh step-up options."""
+    asked = twofa.post("passkeys/step-up/options", access)
+    assert asked.status_code == 200, asked.json
+    return {"password": PASSWORD, "passkey": authenticator.get(asked.json["publicKey"])}
+
+
+def test_a_passkey_answers_a_step_up(twofa, db):
+    secret = twofa.user()
+    authenticator, _ = add_passkey(twofa, secret)
+    access = twofa.access(secret)
+    made = twofa.post("2fa/backup-codes", access, step_up_with(twofa, authenticator, access))
+    assert made.status_code == 200, made.json
+    access = made.json["accessToken"]
+    assert '"passkey"' in events(db, "second_factor_succeeded")[-1]["detail"]
+    stranger = SoftAuthenticator()
+    twofa.post("passkeys/step-up/options", access)
+    wrong = {
+        "password": PASSWORD,
+        "passkey": stranger.get({"challenge": "A" * 43, "rpId": "localhost"}),
+    }
+    refused = twofa.post("2fa/disable", access, wrong)
+    assert refused.status_code == 401 and refused.json == NOT_ACCEPTED
+    assert len(events(db, "second_factor_failed")) == 1
+    off = twofa.post("2fa/disable", access, step_up_with(twofa, authenticator, access))
+    assert off.status_code == 200, off.json  # a passkey turns 2FA off (and goes with it)
+    assert db.fetch_all("SELECT id FROM passkeys", ()) == []
+
+
+def test_a_step_up_passkey_answer_is_used_once(twofa):
+    secret = twofa.user()
+    authenticator, _ = add_passkey(twofa, secret)
+    access = twofa.access(secret)
+    body = step_up_with(twofa, authenticator, access)
+    assert twofa.post("2fa/backup-codes", access, body).status_code == 200
+    access = twofa.access(secret)
+    again = twofa.post("2fa/backup-codes", access, body)
+    assert again.status_code == 401 and again.json == NOT_ACCEPTED
