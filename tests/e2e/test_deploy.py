@@ -209,7 +209,8 @@ def test_request_ids_pass_through_nginx(behind_nginx):
     _, nginx = behind_nginx
     _, _, headers = nginx.exchange("GET", "/healthz", headers={"X-Request-Id": "lb-42.a_b"})
     assert headers["X-Request-Id"] == "lb-42.a_b"
-    assert "request_id=lb-42.a_b" in nginx.access_log()  # the same id in nginx's log
+    # the same id in nginx's log
+    assert "request_id=lb-42.a_b" in nginx.wait_for_access_log("request_id=lb-42.a_b")
     _, _, headers = nginx.exchange("GET", "/healthz", headers={"X-Request-Id": "<script>"})
     assert re.fullmatch(r"[0-9a-f]{16}", headers["X-Request-Id"])
     _, _, headers = nginx.exchange("GET", "/healthz")

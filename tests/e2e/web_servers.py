@@ -133,6 +133,13 @@ class Nginx(HttpClient):
         """nginx's access log for the site (deploy's log_format)."""
         return (self.dir / "mfa-api.access.log").read_text(errors="replace")
 
+    def wait_for_access_log(self, text: str, seconds: float = 5) -> str:
+        """The access log once it holds text (nginx logs after the client has its answer)."""
+        deadline = time.monotonic() + seconds
+        while text not in (log := self.access_log()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return log
+
 
 class Apache(HttpClient):
     """Apache + mod_wsgi with one of deploy/apache/'s virtual hosts, serving the checkout copied
