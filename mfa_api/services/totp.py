@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..config import Settings
 from ..security import crypto, otp, qr
 from ..store import users
+from ..store.ephemeral import ephemeral
 from ..store.users import User
 from .context import Context
 from .sealing import open_sealed
@@ -42,7 +43,13 @@ def use_code(user: User, code: str, ctx: Context) -> bool:
         return False
     secret = reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
     step = otp.matching_totp_step(secret, code, ctx.now, user.totp_last_step)
-    return step is not None and users.use_totp_step(user.id, step)
+    if step is None or ephemeral().get(_spent_key(user, step), ctx.now) is not None:
+        return False
+    return users.use_totp_step(user.id, step)
+
+
+def _spent_key(user: User, step: int) -> str:
+    return f"totp-spent:{user.id}:{step}"
 
 
 def _told(offset: int | None) -> str:
@@ -67,14 +74,16 @@ def refusal(secret: str, code: str, now: int) -> str:
 
 def refuse(user: User, code: str, ctx: Context) -> str:
     """Why use_code refused this code of the user's secret, as the user is told. A code of a
-    step still to come is spent now: told roughly when it would work, a guesser who hit it
-    must not be able to wait for it."""
+    step still to come is spent now, that step alone (the codes before it still work): told
+    roughly when it would work, a guesser who hit it must not be able to wait for it."""
     if not user.twofa_enabled or not user.totp_secret:
         return INVALID_CODE
     secret = reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
     offset = otp.nearest_totp_offset(secret, code, ctx.now)
     if offset is not None and offset > otp.TOTP_WINDOW:
-        users.use_totp_step(user.id, ctx.now // otp.TOTP_PERIOD + offset)
+        step = ctx.now // otp.TOTP_PERIOD + offset
+        until = (step + otp.TOTP_WINDOW + 1) * otp.TOTP_PERIOD  # no longer accepted by then
+        ephemeral().put(_spent_key(user, step), "1", until, ctx.now)
     return _told(offset)
 
 
