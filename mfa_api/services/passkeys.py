@@ -8,6 +8,8 @@ two authenticators hold one key: the use is refused, recorded and mailed (a clon
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
 
 from webauthn import (
@@ -35,14 +37,18 @@ from ..store.users import User
 from . import audit, notifications, step_up
 from .context import Context
 
+log = logging.getLogger(__name__)
+
 MAX_PER_USER = 10
 NAME_MAX = 64
 DEFAULT_NAME = "Passkey"
 NOT_ACCEPTED = "Passkey not accepted"
+TWOFA_OFF = "Turn 2FA on before adding a passkey"
 CLONED = (
     "This passkey's signature counter went backwards, so a copy of it may exist elsewhere: "
     "it was refused. Remove it and add a new one"
 )
+_CREDENTIAL_ID = re.compile(r"[A-Za-z0-9_-]{1,1400}")
 # Malformed input the library reports with Python's own exceptions (a missing key, a wrong
 # type deep inside a credential), besides its WebAuthnException.
 _MALFORMED = (WebAuthnException, ValueError, TypeError, KeyError, AttributeError)
@@ -73,7 +79,7 @@ def registration_options(user: User, password: str, code: str | None, ctx: Conte
     """Creation options for a new passkey (step-up first; 2FA must be on); the ceremony's
     challenge is kept for CHALLENGE_TTL_SECONDS."""
     if not user.twofa_enabled:
-        raise InvalidInput("Turn 2FA on before adding a passkey")
+        raise InvalidInput(TWOFA_OFF)
     step_up.require(user, password, code, ctx)
     existing = passkeys.of_user(user.id)
     if len(existing) >= MAX_PER_USER:
@@ -98,6 +104,9 @@ def registration_options(user: User, password: str, code: str | None, ctx: Conte
 
 def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey:
     """Verify the authenticator's answer to the creation options and keep the credential."""
+    if not user.twofa_enabled:  # turned off since the options were given
+        ephemeral().delete(f"passkey-add:{user.id}")
+        raise InvalidInput(TWOFA_OFF)
     challenge = _take_challenge(
         f"passkey-add:{user.id}", ctx, "No passkey being added; ask for options first"
     )
@@ -110,7 +119,8 @@ def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey
             expected_origin=list(settings.webauthn_origins),
         )
     except _MALFORMED as exc:
-        raise InvalidInput(f"{NOT_ACCEPTED}: {exc}") from None
+        log.info("passkey registration refused: %s", exc)
+        raise InvalidInput(NOT_ACCEPTED) from None
     credential_id = bytes_to_base64url(verified.credential_id)
     public_key = bytes_to_base64url(verified.credential_public_key)
     name = (name or DEFAULT_NAME)[:NAME_MAX]
@@ -204,6 +214,6 @@ def use(user: User, ceremony: str, credential: dict, ctx: Context) -> Assertion:
 def _credential_of(user: User, credential: dict) -> Passkey | None:
     """The user's stored passkey this answer claims to come from."""
     claimed = credential.get("id") if isinstance(credential, dict) else None
-    if not isinstance(claimed, str) or len(claimed) > 1400:
-        return None
+    if not isinstance(claimed, str) or not _CREDENTIAL_ID.fullmatch(claimed):
+        return None  # never a stored id (base64url); MariaDB's ascii column refuses some
     return passkeys.find(user.id, claimed)
