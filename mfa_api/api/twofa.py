@@ -153,7 +153,8 @@ def generate_backup_codes():
 def list_backup_codes():
     """The unused backup codes, for whoever gives the password (header or body, never the URL)."""
     password = request.headers.get("X-Password") or json_body(optional=True).get("password")
-    codes = backup.unused(g.user, password if isinstance(password, str) else None, context())
+    password = password if isinstance(password, str) else None
+    codes = backup.unused(g.user, password, g.claims, context())
     return reply(BackupCodesReply, {"backup_codes": codes, "remaining": len(codes)})
 
 

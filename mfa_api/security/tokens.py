@@ -9,6 +9,7 @@ import jwt
 ALGORITHM = "HS256"
 ACCESS = "access"
 CHALLENGE = "challenge"
+REMEMBERED_DEVICE = ["pwd", "device"]  # amr of an access token no second factor was asked for
 
 
 class InvalidToken(Exception):
@@ -16,9 +17,17 @@ class InvalidToken(Exception):
 
 
 def issue_token(
-    *, user_id: int, token_version: int, kind: str, key: bytes, ttl: int, now: int
+    *,
+    user_id: int,
+    token_version: int,
+    kind: str,
+    key: bytes,
+    ttl: int,
+    now: int,
+    amr: list[str] | None = None,
 ) -> str:
-    """Sign a token of `kind` for a user; `user_id` is the claim mfa-php's clients read."""
+    """Sign a token of `kind` for a user; `user_id` is the claim mfa-php's clients read, `amr`
+    (RFC 8176) how the user proved who they are, when it matters."""
     claims = {
         "user_id": user_id,
         "sub": str(user_id),
@@ -28,6 +37,8 @@ def issue_token(
         "exp": now + ttl,
         "jti": secrets.token_urlsafe(16),
     }
+    if amr:
+        claims["amr"] = amr
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 

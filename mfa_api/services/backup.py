@@ -3,17 +3,20 @@ copies."""
 
 from __future__ import annotations
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, Unauthorized
 from ..security import crypto, otp
 from ..store import backup_codes
 from ..store.users import User
-from . import audit, notifications
+from . import audit, notifications, sessions
 from .context import Context
 from .login import check_password
 from .sealing import open_sealed
 
 CODES_PER_SET = 10
 LOW_AFTER = 2  # this many left or fewer: the user is warned to make a new set
+SECOND_FACTOR_FIRST = (
+    "Log in with a second factor (not a remembered device) to see the backup codes"
+)
 
 
 def code_hash(ctx: Context, code: str) -> str:
@@ -30,8 +33,11 @@ def replace_set(user: User, ctx: Context) -> list[str]:
     return codes
 
 
-def unused(user: User, password: str | None, ctx: Context) -> list[str]:
-    """The user's unused codes, for whoever knows the password."""
+def unused(user: User, password: str | None, claims: dict, ctx: Context) -> list[str]:
+    """The user's unused codes, for whoever knows the password and logged in with a second
+    factor (not a remembered device: the codes would open every step-up)."""
+    if sessions.skipped_second_factor(claims):
+        raise Unauthorized(SECOND_FACTOR_FIRST)
     if not password:
         raise InvalidInput("Password required (X-Password header or JSON body)")
     check_password(user, password, ctx)

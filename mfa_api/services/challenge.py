@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ..db import atomically
 from ..errors import InvalidInput, Unauthorized
+from ..security import tokens
 from ..store import challenges, users
 from ..store.users import User
 from . import (
@@ -65,7 +66,8 @@ def login(email: str, password: str, ctx: Context, device_token: str | None = No
     lockout.ensure_not_locked(ctx, user.email)
     if devices.recognises(user, device_token, ctx):
         audit.record(ctx, user.id, audit.LOGIN_SUCCEEDED, factor="remembered_device")
-        return LoginOutcome(sessions.grant_access(user, ctx), None)
+        access = sessions.grant_access(user, ctx, amr=tokens.REMEMBERED_DEVICE)
+        return LoginOutcome(access, None)
     token, claims = sessions.challenge_token(user, ctx)
     challenges.create(claims["jti"], user.id, claims["exp"])
     return LoginOutcome(None, token)

@@ -15,7 +15,7 @@ INVALID_TOKEN = "Invalid or expired token"  # noqa: S105 - a message
 PURGE_ONE_IN = 64  # revocations between two purges of expired ones
 
 
-def _issue(user: User, kind: str, ttl: int, ctx: Context) -> str:
+def _issue(user: User, kind: str, ttl: int, ctx: Context, amr: list[str] | None = None) -> str:
     return tokens.issue_token(
         user_id=user.id,
         token_version=user.token_version,
@@ -23,12 +23,13 @@ def _issue(user: User, kind: str, ttl: int, ctx: Context) -> str:
         key=ctx.settings.jwt_key,
         ttl=ttl,
         now=ctx.now,
+        amr=amr,
     )
 
 
-def access_token(user: User, ctx: Context) -> str:
-    """A new access token: proof of a full login."""
-    return _issue(user, tokens.ACCESS, ctx.settings.jwt_ttl_seconds, ctx)
+def access_token(user: User, ctx: Context, amr: list[str] | None = None) -> str:
+    """A new access token: proof of a full login (amr: how, when not the usual way)."""
+    return _issue(user, tokens.ACCESS, ctx.settings.jwt_ttl_seconds, ctx, amr)
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,14 @@ class AccessGrant:
     expires_in: int
 
 
-def grant_access(user: User, ctx: Context) -> AccessGrant:
+def grant_access(user: User, ctx: Context, amr: list[str] | None = None) -> AccessGrant:
     """A new access token for user, as handed out."""
-    return AccessGrant(access_token(user, ctx), ctx.settings.jwt_ttl_seconds)
+    return AccessGrant(access_token(user, ctx, amr), ctx.settings.jwt_ttl_seconds)
+
+
+def skipped_second_factor(claims: dict) -> bool:
+    """True for an access token a remembered device got without a second factor."""
+    return claims.get("amr") == tokens.REMEMBERED_DEVICE
 
 
 def grant_fresh(user_id: int, ctx: Context) -> AccessGrant:
