@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from ..config import Settings
 from ..security import crypto, otp, qr
 from ..store import users
-from ..store.ephemeral import ephemeral
+from ..store.ephemeral import SqlEphemeral
 from ..store.users import User
 from .context import Context
 from .sealing import open_sealed
 
 INVALID_CODE = "Invalid code"
 ALREADY_USED = "This code was already used; wait for the next one"
+# Future steps spent by a refusal (see refuse): in the database's `ephemeral` table even when
+# Redis keeps the short-lived keys, as a TOTP is checked with Redis down too.
+_SPENT = SqlEphemeral()
 
 
 def seal(settings: Settings, secret: str) -> str:
@@ -43,7 +46,7 @@ def use_code(user: User, code: str, ctx: Context) -> bool:
         return False
     secret = reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
     step = otp.matching_totp_step(secret, code, ctx.now, user.totp_last_step)
-    if step is None or ephemeral().get(_spent_key(user, step), ctx.now) is not None:
+    if step is None or _SPENT.get(_spent_key(user, step), ctx.now) is not None:
         return False
     return users.use_totp_step(user.id, step)
 
@@ -83,7 +86,7 @@ def refuse(user: User, code: str, ctx: Context) -> str:
     if offset is not None and offset > otp.TOTP_WINDOW:
         step = ctx.now // otp.TOTP_PERIOD + offset
         until = (step + otp.TOTP_WINDOW + 1) * otp.TOTP_PERIOD  # no longer accepted by then
-        ephemeral().put(_spent_key(user, step), "1", until, ctx.now)
+        _SPENT.put(_spent_key(user, step), "1", until, ctx.now)
     return _told(offset)
 
 

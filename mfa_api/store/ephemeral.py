@@ -1,5 +1,6 @@
 """Short-lived keys (pending TOTP secrets, phones being verified): Redis when configured, else
-SQL. Nothing here is security-relevant: losing it means redoing a setup or a phone's check.
+SQL. Nothing kept through ephemeral() is security-relevant: losing it means redoing a setup or
+a phone's check. (services/totp.py keeps the TOTP steps it spent in the SQL table directly.)
 
 Both implementations answer the same calls, so the services never know which one runs.
 """
