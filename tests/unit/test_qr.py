@@ -1,11 +1,12 @@
-"""The QR code of an otpauth URI: a PNG data URI of the same pixels segno's own writer draws,
-with one fixed mask (cheap)."""
+"""The QR code of an otpauth URI: a 1-bit PNG data URI that a QR reader (zxing-cpp's decoder)
+reads back as the same URI, with the standard's quiet zone around it."""
 
 import base64
 import struct
 import zlib
 
-import segno
+import pytest
+import zxingcpp
 
 from mfa_api.security import qr
 
@@ -15,8 +16,9 @@ URI = (
 )
 
 
-def pixels(data_uri: str) -> tuple[tuple, list[bytes]]:
-    """The IHDR fields and the unfiltered rows of a 1-bit greyscale PNG data URI."""
+def pixels(data_uri: str) -> tuple[int, int, bytes]:
+    """(width, height, one byte a pixel: 0 black, 255 white) of a 1-bit greyscale PNG data URI,
+    checking every chunk's CRC."""
     assert data_uri.startswith("data:image/png;base64,")
     png = base64.b64decode(data_uri.split(",", 1)[1])
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -29,25 +31,54 @@ def pixels(data_uri: str) -> tuple[tuple, list[bytes]]:
         header = struct.unpack(">IIBBBBB", body) if kind == b"IHDR" else header
         data += body if kind == b"IDAT" else b""
         at += 12 + size
-    raw, stride = zlib.decompress(data), (header[0] + 7) // 8 + 1
-    rows, previous = [], bytes(stride - 1)
+    width, height, depth, colour = header[:4]
+    assert (depth, colour) == (1, 0)  # 1-bit greyscale
+    raw, stride = zlib.decompress(data), (width + 7) // 8 + 1
+    assert len(raw) == stride * height
+    image = bytearray()
     for start in range(0, len(raw), stride):
-        kind, line = raw[start], raw[start + 1 : start + stride]
-        assert kind in (0, 2)  # none, or "up" (segno uses it)
-        if kind == 2:
-            line = bytes((a + b) & 0xFF for a, b in zip(line, previous, strict=True))
-        rows.append(line)
-        previous = line
-    return header, rows
+        assert raw[start] == 0  # no filter
+        bits = "".join(f"{byte:08b}" for byte in raw[start + 1 : start + stride])[:width]
+        image += bytes(255 if bit == "1" else 0 for bit in bits)
+    return width, height, bytes(image)
 
 
-def test_the_same_picture_as_segnos_own_writer():
-    ours = pixels(qr.png_data_uri(URI))
-    code = segno.make(URI, error="m", mask=qr.MASK)
-    theirs = pixels(code.png_data_uri(scale=qr.SCALE, border=qr.BORDER))
-    assert ours == theirs
-    assert ours[0][:2] == code.symbol_size(scale=5, border=4)
+def read_back(data_uri: str) -> str | None:
+    """The text a QR reader finds in the picture, or None."""
+    width, height, image = pixels(data_uri)
+    found = zxingcpp.read_barcode(
+        memoryview(image).cast("B", (height, width)), formats=zxingcpp.BarcodeFormat.QRCode
+    )
+    return found.text if found else None
 
 
-def test_the_mask_is_fixed_not_searched():
-    assert segno.make(URI, error="m", mask=qr.MASK).mask == qr.MASK
+@pytest.mark.parametrize(
+    "uri",
+    [
+        URI,
+        "otpauth://totp/x%40y.io?secret=JBSWY3DPEHPK3PXP",
+        "otpauth://totp/MFA%20API:"
+        + "a" * 60
+        + "%40"
+        + "b" * 60
+        + ".example.com?secret="
+        + "A" * 32
+        + "&issuer=MFA%20API",
+    ],
+)
+def test_a_qr_reader_reads_the_uri_back(uri):
+    assert read_back(qr.png_data_uri(uri)) == uri
+
+
+def test_a_square_of_whole_modules_with_a_white_quiet_zone_of_four():
+    width, height, image = pixels(qr.png_data_uri(URI))
+    assert width == height and width % qr.SCALE == 0
+    quiet = qr.BORDER * qr.SCALE
+    for row in range(height):
+        line = image[row * width : (row + 1) * width]
+        if row < quiet or row >= height - quiet:
+            assert set(line) == {255}
+        else:
+            assert set(line[:quiet]) == set(line[-quiet:]) == {255}
+    # the finder pattern's dark corner starts right inside the quiet zone
+    assert image[quiet * width + quiet] == 0
