@@ -2,13 +2,15 @@
 server dropped meanwhile, without a word to the caller."""
 
 import threading
+from email import policy
 from email.header import decode_header, make_header
+from email.parser import BytesParser
 from email.utils import parseaddr
 
 import pytest
 
 from mfa_api.breaker import Breaker
-from mfa_api.mailer import Email, SmtpMailer, SmtpSettings
+from mfa_api.mailer import Email, MailDeliveryError, SmtpMailer, SmtpSettings
 from tests.smtp import SmtpSink
 
 
@@ -99,3 +101,31 @@ def test_a_sender_name_beyond_ascii_is_encoded_and_its_address_kept(sink):
     name, address = parseaddr(str(make_header(decode_header(sink.inbox[0]["From"]))))
     assert (name, address) == ("Sécurité MFA", "mfa@example.com")
     assert sink.text_of(sink.inbox[0]) == "text"
+
+
+def test_a_message_reads_back_whole_under_the_standard_parser(sink):
+    text = "Your code is 123456.\n.a line that starts with a dot\n" + "é" * 200
+    html = "<p>Your code is <b>123456</b> — é</p>"
+    subject = "Votre code de sécurité, valable cinq minutes, pour vous connecter à MFA API"
+    mailer_for(sink).send(Email(to="ada@example.com", subject=subject, text=text, html=html))
+    raw = sink.inbox[0].as_bytes()
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert message["Subject"] == subject
+    assert message["To"] == "ada@example.com"
+    assert message["From"] == "MFA <mfa@example.com>"
+    assert message["MIME-Version"] == "1.0"
+    assert message["Date"].datetime is not None
+    assert message["Message-ID"].endswith("@example.com>")
+    assert message.get_content_type() == "multipart/alternative"
+    parts = [(part.get_content_type(), part.get_content()) for part in message.iter_parts()]
+    assert parts == [("text/plain", text), ("text/html", html)]
+    assert not message.defects and not any(part.defects for part in message.iter_parts())
+
+
+def test_a_subject_with_a_line_break_or_a_recipient_beyond_ascii_sends_nothing(sink):
+    mailer = mailer_for(sink)
+    with pytest.raises(MailDeliveryError):
+        mailer.send(Email(to="ada@example.com", subject="a\r\nBcc: x@y.z", text="t", html="h"))
+    with pytest.raises(MailDeliveryError):
+        mailer.send(Email(to="adé@example.com", subject="code", text="t", html="h"))
+    assert sink.inbox == []
