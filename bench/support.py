@@ -129,6 +129,9 @@ def gunicorn(env: dict, workers: int | None = None, threads: int | None = None):
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         try:
             wait_for_port(port, 30)
+            # deploy/gunicorn.conf.py's default, unless the environment says otherwise
+            expected = env.get("GUNICORN_WORKERS") or max(2, 2 * (os.cpu_count() or 1))
+            wait_until_booted(process.pid, int(expected))
             yield port, process
         finally:
             process.terminate()
@@ -193,9 +196,29 @@ class Client:
         return response.status, json.loads(raw) if raw else None
 
 
+def wait_until_booted(master_pid: int, workers: int, timeout: float = 60) -> None:
+    """Wait until the workers have loaded the app: gunicorn listens before its workers import
+    it (~0.4 s of CPU each), which would otherwise count in the first figures. Booted: as many
+    workers as asked, and their CPU still for a quarter of a second."""
+    deadline = time.monotonic() + timeout
+    before = -1.0
+    while time.monotonic() < deadline:
+        children = _workers_of(master_pid)
+        now = server_cpu_seconds(master_pid)
+        if children and len(children) >= workers and now - before < 0.01:
+            return
+        before = now
+        time.sleep(0.25)
+    raise TimeoutError("the gunicorn workers did not settle")
+
+
+def _workers_of(master_pid: int) -> list[str]:
+    return Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+
+
 def server_cpu_seconds(master_pid: int) -> float:
     """CPU seconds (user and system) the gunicorn workers of master_pid have used so far."""
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    children = _workers_of(master_pid)
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in children:
