@@ -5,7 +5,9 @@
 Two workers (deploy/gunicorn.conf.py otherwise), 8 clients sending a mix like a day's: a
 token-checked read (GET /api/auth/events), a login (password hashed, code mailed), a verify
 with wrong codes, a health check. RSS of each worker (from /proc) after the first 10% of the
-requests and at the end. Goals: <= 80 MB a worker, no growth after warm-up. --return-memory
+requests and at the end. Goals: <= 80 MB a worker, no growth after warm-up. Also each worker's
+private memory at the end (USS: what one more worker costs; the rest of its RSS is pages of
+the libraries and the interpreter that every process shares). --return-memory
 runs the workers with GUNICORN_RETURN_MEMORY=1 (deploy/gunicorn.conf.py: Argon2id's blocks
 given back after each check, at a CPU cost).
 """
@@ -28,6 +30,20 @@ def worker_rss_mb(master_pid: int) -> list[float]:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+def worker_private_mb(master_pid: int) -> list[float]:
+    """Memory of each worker of master_pid that no other process shares (USS), in MB."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        fields = dict(
+            line.split(":", 1)
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]
+        )
+        private = sum(int(fields[key].split()[0]) for key in ("Private_Clean", "Private_Dirty"))
+        sizes.append(private / 1024)
     return sizes
 
 
@@ -70,8 +86,8 @@ def run(db: str, requests: int, return_memory: bool, clients: int = 8) -> dict:
                     warm.append(worker_rss_mb(server.pid))
 
         run_threads([loop] * clients)
-        final = worker_rss_mb(server.pid)
-    return {"warm": warm[0], "final": final}
+        final, private = worker_rss_mb(server.pid), worker_private_mb(server.pid)
+    return {"warm": warm[0], "final": final, "private": private}
 
 
 def main() -> None:
@@ -92,6 +108,11 @@ def main() -> None:
     print(
         "  RSS per worker at the end (<= 80) "
         + "  ".join(f"{mb:6.1f}" for mb in got["final"])
+        + " MB"
+    )
+    print(
+        "    of which its own (USS)          "
+        + "  ".join(f"{mb:6.1f}" for mb in got["private"])
         + " MB"
     )
     growth = max(b - a for a, b in zip(got["warm"], got["final"], strict=True))
