@@ -60,6 +60,7 @@ bench: venv
 ifeq ($(BENCH),all)
 	$(BIN)/python -m bench.journeys
 	$(BIN)/python -m bench.journeys --hash bcrypt --rounds 10
+	$(BIN)/python -m bench.cpu_split
 	$(BIN)/python -m bench.login_overhead
 	$(BIN)/python -m bench.login_overhead --db mysql
 	$(BIN)/python -m bench.verify_rate

@@ -17,6 +17,7 @@ RUNS = {
         ["--seconds", "2", "--users", "2", "--sequential", "2"],
         "share of the floor",
     ),
+    "cpu_split": (["--journeys", "3"], "the four requests"),
     "login_overhead": (["--runs", "3"], "/login less the check"),
     "verify_rate": (["--verifies", "10", "--clients", "2"], "verify / hello"),
     "scale": (["--small", "10", "--large", "100", "--logins", "2"], "/verify large / small"),
