@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from collections.abc import Callable
 import pyotp
 
 from bench.journeys import PASSWORD
-from bench.support import BIN, ROOT, database, previous_step_code, service_env, smtp_sink
+from bench.support import database, init_db, previous_step_code, service_env, smtp_sink
 
 LEGACY = "/mfa-php/api"
 PARTS = ("register", "verify (sign-up)", "login", "verify (login)")
@@ -47,13 +46,7 @@ def run(journeys: int) -> dict[str, float]:
     """CPU milliseconds per journey: each request, mail, database statements, and a /healthz."""
     with database("sqlite") as url, smtp_sink() as sink:
         env = service_env(url, sink.port, ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=8)
-        subprocess.run(
-            [str(BIN / "flask"), "--app", "wsgi", "init-db"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        init_db(env)
         os.environ.update(env)
         from mfa_api import db, mailer
         from wsgi import application

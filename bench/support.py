@@ -106,10 +106,8 @@ def service_env(database_url: str, smtp_port: int, **settings) -> dict:
     return env
 
 
-@contextmanager
-def gunicorn(env: dict, workers: int | None = None, threads: int | None = None):
-    """The service as deploy/mfa-api.service starts it (deploy/gunicorn.conf.py), schema
-    applied, on a free loopback port; yields the port."""
+def init_db(env: dict) -> None:
+    """Apply the schema to the database the environment names (flask init-db)."""
     subprocess.run(
         [str(BIN / "flask"), "--app", "wsgi", "init-db"],
         cwd=ROOT,
@@ -118,6 +116,13 @@ def gunicorn(env: dict, workers: int | None = None, threads: int | None = None):
         capture_output=True,
         timeout=120,
     )
+
+
+@contextmanager
+def gunicorn(env: dict, workers: int | None = None, threads: int | None = None):
+    """The service as deploy/mfa-api.service starts it (deploy/gunicorn.conf.py), schema
+    applied, on a free loopback port; yields the port."""
+    init_db(env)
     port = free_port()
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
     if workers:
