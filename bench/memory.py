@@ -19,14 +19,21 @@ import itertools
 from pathlib import Path
 
 from bench.journeys import PASSWORD, journey
-from bench.support import Client, database, gunicorn, run_threads, service_env, smtp_sink
+from bench.support import (
+    Client,
+    database,
+    gunicorn,
+    run_threads,
+    service_env,
+    smtp_sink,
+    workers_of,
+)
 
 
 def worker_rss_mb(master_pid: int) -> list[float]:
     """Resident memory of each worker of master_pid, in MB."""
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
     sizes = []
-    for pid in children:
+    for pid in workers_of(master_pid):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 sizes.append(int(line.split()[1]) / 1024)
@@ -35,9 +42,8 @@ def worker_rss_mb(master_pid: int) -> list[float]:
 
 def worker_private_mb(master_pid: int) -> list[float]:
     """Memory of each worker of master_pid that no other process shares (USS), in MB."""
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
     sizes = []
-    for pid in children:
+    for pid in workers_of(master_pid):
         fields = dict(
             line.split(":", 1)
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]

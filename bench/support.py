@@ -208,7 +208,7 @@ def wait_until_booted(master_pid: int, workers: int, timeout: float = 60) -> Non
     deadline = time.monotonic() + timeout
     before = -1.0
     while time.monotonic() < deadline:
-        children = _workers_of(master_pid)
+        children = workers_of(master_pid)
         now = server_cpu_seconds(master_pid)
         if children and len(children) >= workers and now - before < 0.01:
             return
@@ -217,13 +217,14 @@ def wait_until_booted(master_pid: int, workers: int, timeout: float = 60) -> Non
     raise TimeoutError("the gunicorn workers did not settle")
 
 
-def _workers_of(master_pid: int) -> list[str]:
+def workers_of(master_pid: int) -> list[str]:
+    """The pids of the gunicorn workers of master_pid."""
     return Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
 
 
 def server_cpu_seconds(master_pid: int) -> float:
     """CPU seconds (user and system) the gunicorn workers of master_pid have used so far."""
-    children = _workers_of(master_pid)
+    children = workers_of(master_pid)
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in children:
