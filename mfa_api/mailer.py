@@ -22,9 +22,12 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass
+from email.errors import MessageError
 from email.header import Header
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from typing import Protocol
+
+import idna
 
 from .breaker import Breaker
 
@@ -123,7 +126,7 @@ class SmtpMailer:
             smtp = self._take_kept()
             if smtp is not None:
                 try:
-                    self._send(smtp, email.to, message)
+                    self._send(smtp, ascii_address(email.to), message)
                     self._keep(smtp)
                     return
                 except _UNREACHABLE as exc:  # dropped while idle: once more, on a new one
@@ -135,13 +138,19 @@ class SmtpMailer:
                     raise
             smtp = self._connect()
             try:
-                self._send(smtp, email.to, message)
+                self._send(smtp, ascii_address(email.to), message)
             except BaseException:
                 _quietly_close(smtp)
                 raise
             self._keep(smtp)
         # ValueError: a header with a line break; UnicodeError: an address SMTP cannot carry
-        except (smtplib.SMTPException, OSError, UnicodeError, ValueError) as exc:
+        except (
+            smtplib.SMTPException,
+            OSError,
+            UnicodeError,
+            ValueError,
+            MessageError,  # a header the email package cannot write
+        ) as exc:
             if isinstance(exc, _UNREACHABLE):
                 self.breaker.failed()
             log.error("Mail to the SMTP server failed: %s", exc)
@@ -174,12 +183,11 @@ class SmtpMailer:
         if any(unicodedata.category(c)[0] in "CZ" and c != " " for c in email.to):
             # an address stored before addresses were checked: no header may carry it
             raise ValueError("the recipient's address has control or separator characters")
-        if not email.to.isascii():
-            raise UnicodeError("the recipient's address is not ASCII (no SMTPUTF8 here)")
+        to = ascii_address(email.to)
         boundary = secrets.token_hex(16)  # no "-" in base64: no body line can be --boundary
         headers = (
             f"From: {self.settings.from_header}\r\n"
-            f"To: {email.to}\r\n"
+            f"To: {to}\r\n"
             f"Subject: {_subject(email.subject)}\r\n"
             f"Date: {formatdate(localtime=False)}\r\n"
             f"Message-ID: {make_msgid(domain=self.settings.sender_domain)}\r\n"
@@ -210,11 +218,26 @@ class SmtpMailer:
         return smtp
 
 
+def ascii_address(address: str) -> str:
+    """The address as SMTP without SMTPUTF8 carries it: an internationalised domain in its
+    ASCII (punycode) form, as email-validator accepts and stores it in Unicode; a local part
+    beyond ASCII cannot be carried (UnicodeError)."""
+    local, _, domain = address.rpartition("@")
+    if not local.isascii():
+        raise UnicodeError("the recipient's local part is not ASCII (no SMTPUTF8 here)")
+    if domain.isascii():
+        return address
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except idna.IDNAError as exc:
+        raise UnicodeError(f"the recipient's domain has no ASCII form: {exc}") from exc
+
+
 def _subject(subject: str) -> str:
     """A Subject header's value: folded at 78 characters, RFC 2047 words beyond ASCII; a line
     break in it (never in the service's own subjects) is refused."""
-    if "\r" in subject or "\n" in subject:
-        raise ValueError("a line break in the subject")
+    if len(subject.splitlines()) > 1 or any(unicodedata.category(c) == "Cc" for c in subject):
+        raise ValueError("a line break or a control character in the subject")
     charset = "us-ascii" if subject.isascii() else "utf-8"
     return Header(subject, charset, header_name="Subject").encode(linesep="\r\n")
 

@@ -122,10 +122,20 @@ def test_a_message_reads_back_whole_under_the_standard_parser(sink):
     assert not message.defects and not any(part.defects for part in message.iter_parts())
 
 
-def test_a_subject_with_a_line_break_or_a_recipient_beyond_ascii_sends_nothing(sink):
-    mailer = mailer_for(sink)
+@pytest.mark.parametrize("subject", ["a\r\nBcc: x@y.z", "code\x1c\x1cBody", "code\x0bBcc: x@y.z"])
+def test_a_subject_with_a_line_break_of_any_kind_sends_nothing(sink, subject):
     with pytest.raises(MailDeliveryError):
-        mailer.send(Email(to="ada@example.com", subject="a\r\nBcc: x@y.z", text="t", html="h"))
-    with pytest.raises(MailDeliveryError):
-        mailer.send(Email(to="adé@example.com", subject="code", text="t", html="h"))
+        mailer_for(sink).send(Email(to="ada@example.com", subject=subject, text="t", html="h"))
     assert sink.inbox == []
+
+
+def test_a_local_part_beyond_ascii_sends_nothing(sink):
+    with pytest.raises(MailDeliveryError):
+        mailer_for(sink).send(Email(to="adé@example.com", subject="code", text="t", html="h"))
+    assert sink.inbox == []
+
+
+def test_an_internationalised_domain_is_sent_to_in_its_ascii_form(sink):
+    mailer_for(sink).send(Email(to="ada@bücher.de", subject="code", text="t", html="h"))
+    assert sink.inbox[0]["To"] == "ada@xn--bcher-kva.de"
+    assert sink.text_of(sink.inbox[0]) == "t"
