@@ -43,6 +43,7 @@ def register(
     secret = otp.new_totp_secret()
     code = codes.issue_code(ctx)
     password_hash = ctx.settings.hasher.hash(password)
+    provisioning = totp.provision(secret, email, ctx.settings)  # before the mail: it may fail
     send_code(ctx.mailer, email, code.code, ctx.settings.otp_ttl_seconds)
     sealed = totp.seal(ctx.settings, secret)
     try:
@@ -62,7 +63,7 @@ def register(
         raise Conflict("A registration for this email is in progress") from exc
     if secrets.randbelow(SWEEP_ONE_IN) == 0:
         pending.sweep_expired(ctx.now - EXPIRED_KEPT_SECONDS)
-    return totp.provision(secret, email, ctx.settings)
+    return provisioning
 
 
 def is_pending(email: str) -> bool:

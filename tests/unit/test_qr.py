@@ -49,7 +49,10 @@ def read_back(data_uri: str) -> str | None:
     found = zxingcpp.read_barcode(
         memoryview(image).cast("B", (height, width)), formats=zxingcpp.BarcodeFormat.QRCode
     )
-    return found.text if found else None
+    if found is None:
+        return None
+    assert found.ec_level == "M"
+    return found.text
 
 
 @pytest.mark.parametrize(
