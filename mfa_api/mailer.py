@@ -122,11 +122,12 @@ class SmtpMailer:
         if self.breaker.is_open():
             raise MailDeliveryError("the mail server failed moments ago")
         try:
-            message = self._message(email)
+            to = ascii_address(email.to)
+            message = self._message(email, to)
             smtp = self._take_kept()
             if smtp is not None:
                 try:
-                    self._send(smtp, ascii_address(email.to), message)
+                    self._send(smtp, to, message)
                     self._keep(smtp)
                     return
                 except _UNREACHABLE as exc:  # dropped while idle: once more, on a new one
@@ -138,7 +139,7 @@ class SmtpMailer:
                     raise
             smtp = self._connect()
             try:
-                self._send(smtp, ascii_address(email.to), message)
+                self._send(smtp, to, message)
             except BaseException:
                 _quietly_close(smtp)
                 raise
@@ -170,7 +171,7 @@ class SmtpMailer:
     def _send(self, smtp: smtplib.SMTP, to: str, message: bytes) -> None:
         smtp.sendmail(self.settings.sender_address, [to], message)
 
-    def _message(self, email: Email) -> bytes:
+    def _message(self, email: Email, to: str) -> bytes:
         """The message as sent: headers, then the text and the HTML as multipart/alternative,
         each in base64 (UTF-8).
 
@@ -180,10 +181,6 @@ class SmtpMailer:
         sign-up's CPU besides hashing. Nothing in it comes from a client but the recipient's
         address, which is checked first.
         """
-        if any(unicodedata.category(c)[0] in "CZ" and c != " " for c in email.to):
-            # an address stored before addresses were checked: no header may carry it
-            raise ValueError("the recipient's address has control or separator characters")
-        to = ascii_address(email.to)
         boundary = secrets.token_hex(16)  # no "-" in base64: no body line can be --boundary
         headers = (
             f"From: {self.settings.from_header}\r\n"
@@ -221,7 +218,11 @@ class SmtpMailer:
 def ascii_address(address: str) -> str:
     """The address as SMTP without SMTPUTF8 carries it: an internationalised domain in its
     ASCII (punycode) form, as email-validator accepts and stores it in Unicode; a local part
-    beyond ASCII cannot be carried (UnicodeError)."""
+    beyond ASCII cannot be carried (UnicodeError), nor can control or separator characters
+    (ValueError)."""
+    if any(unicodedata.category(c)[0] in "CZ" and c != " " for c in address):
+        # an address stored before addresses were checked: no header may carry it
+        raise ValueError("the recipient's address has control or separator characters")
     local, _, domain = address.rpartition("@")
     if not local.isascii():
         raise UnicodeError("the recipient's local part is not ASCII (no SMTPUTF8 here)")
