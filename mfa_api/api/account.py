@@ -31,7 +31,7 @@ bp = Blueprint("account", __name__)
 @token_required(ACCESS)
 def change_password():
     """New password (step-up: current password and, with 2FA on, a second factor)."""
-    form = load(ChangePasswordSchema(), json_body())
+    form = load(ChangePasswordSchema, json_body())
     access = account.change_password(
         g.user, form["current_password"], form["new_password"], form["otp"], context()
     )
@@ -44,7 +44,7 @@ def change_password():
 @token_required(ACCESS)
 def delete_account():
     """Delete the user and everything of theirs (step-up as for the password)."""
-    form = load(PasswordWithCodeSchema(), json_body())
+    form = load(PasswordWithCodeSchema, json_body())
     account.delete_account(g.user, form["password"], form["otp"], context())
     return reply(MessageReply, {"message": "Account deleted"})
 
@@ -54,7 +54,7 @@ def delete_account():
 @token_required(ACCESS)
 def logout():
     """Make the presented token stop working (with everywhere: every token and device)."""
-    if load(LogoutSchema(), json_body(optional=True))["everywhere"]:
+    if load(LogoutSchema, json_body(optional=True))["everywhere"]:
         account.logout_everywhere(g.user, context())
         return reply(MessageReply, {"message": "Logged out everywhere"})
     account.logout(g.claims, g.user, context())
@@ -103,7 +103,7 @@ def forget_devices():
 @token_required(ACCESS)
 def events():
     """The caller's own recent security events, newest first."""
-    limit = load(EventsQuerySchema(), request.args.to_dict())["limit"]
+    limit = load(EventsQuerySchema, request.args.to_dict())["limit"]
     found = audit.recent(g.user.id, limit, context())
     return reply(EventsReply, {"events": found})
 
@@ -113,6 +113,6 @@ def events():
 @per_ip("RATELIMIT_UNLOCK")
 def unlock():
     """Lift a second-factor lock with the single-use token mailed in the lock notice."""
-    token = load(UnlockSchema(), json_body())["token"]
+    token = load(UnlockSchema, json_body())["token"]
     lockout.unlock_with_token(token, context())
     return reply(MessageReply, {"message": "Account unlocked"})

@@ -44,7 +44,7 @@ class OutboxReply(Schema):
 @documented(OutboxReply, query=OutboxQuerySchema)
 def outbox():
     """The mail and text messages sent to one recipient lately (development only)."""
-    to = load(OutboxQuerySchema(), request.args.to_dict())["to"]
+    to = load(OutboxQuerySchema, request.args.to_dict())["to"]
     kept = parts().outbox()
     if kept is None:  # not registered outside development; a stale app would say the same
         raise NotFound()

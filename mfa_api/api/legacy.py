@@ -28,7 +28,7 @@ _ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 @documented(RegisterReply, body=LegacyRegisterSchema, errors=(409,))
 def register():
     """POST /register: start a registration; answer with the TOTP secret and its QR code."""
-    form = load(LegacyRegisterSchema(), json_body())
+    form = load(LegacyRegisterSchema, json_body())
     made = registration.register(**form, ctx=context())
     data = {
         "email": form["email"],
@@ -42,7 +42,7 @@ def register():
 @documented(LoginReply, body=LegacyLoginSchema, errors=(401, 423))
 def login_start():
     """POST /login: check the password and email a login code."""
-    form = load(LegacyLoginSchema(), json_body())
+    form = load(LegacyLoginSchema, json_body())
     user = login.start_login(**form, ctx=context())
     return reply(LoginReply, {"message": "OTP generated", "data": {"email": user.email}})
 
@@ -52,7 +52,7 @@ def login_start():
 )
 def verify():
     """POST /verify: finish a registration or a login with the emailed code and the TOTP."""
-    form = load(LegacyVerifySchema(), json_body())
+    form = load(LegacyVerifySchema, json_body())
     kind = form.pop("type") or _guess_type(form["email"])
     if kind == "register":
         registration.verify_registration(**form, ctx=context())

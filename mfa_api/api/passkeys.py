@@ -25,7 +25,7 @@ bp = Blueprint("passkeys", __name__)
 @token_required(ACCESS)
 def creation_options():
     """Options to create a passkey (step-up first; 2FA must be on)."""
-    form = load(PasswordWithCodeSchema(), json_body())
+    form = load(PasswordWithCodeSchema, json_body())
     options = passkeys.registration_options(g.user, form["password"], form["otp"], context())
     return reply(PasskeyOptionsReply, {"public_key": options})
 
@@ -45,7 +45,7 @@ def step_up_options():
 @token_required(ACCESS)
 def add():
     """Keep the passkey the authenticator created for the options asked for last."""
-    form = load(NewPasskeySchema(), json_body())
+    form = load(NewPasskeySchema, json_body())
     added = passkeys.add(g.user, form["credential"], form["name"], context())
     return reply(PasskeyReply, {"message": "Passkey added", "passkey": added})
 
@@ -63,7 +63,7 @@ def listed():
 @token_required(ACCESS)
 def rename(passkey_id: int):
     """Rename one of the caller's passkeys."""
-    name = load(PasskeyNameSchema(), json_body())["name"]
+    name = load(PasskeyNameSchema, json_body())["name"]
     passkeys.rename(g.user, passkey_id, name)
     return reply(MessageReply, {"message": "Passkey renamed"})
 
@@ -74,6 +74,6 @@ def rename(passkey_id: int):
 @token_required(ACCESS)
 def remove(passkey_id: int):
     """Remove one of the caller's passkeys (step-up first)."""
-    form = load(PasswordWithCodeSchema(), json_body())
+    form = load(PasswordWithCodeSchema, json_body())
     passkeys.remove(g.user, passkey_id, form["password"], form["otp"], context())
     return reply(MessageReply, {"message": "Passkey removed"})

@@ -24,7 +24,7 @@ bp = Blueprint("phone", __name__)
 @token_required(ACCESS)
 def start():
     """Text a code to a new phone number (step-up first)."""
-    form = load(PhoneSchema(), json_body())
+    form = load(PhoneSchema, json_body())
     phone.start(g.user, form["phone"], form["password"], form["otp"], context())
     message = "A code was texted to the phone; send it to /verify"
     return reply(MessageReply, {"message": message})
@@ -36,6 +36,6 @@ def start():
 @token_required(ACCESS)
 def verify():
     """Prove the phone with the texted code; SMS codes may go to it from now on."""
-    code = load(RequiredCodeSchema(), json_body())["otp"]
+    code = load(RequiredCodeSchema, json_body())["otp"]
     verified = phone.confirm(g.user, code, context())
     return reply(PhoneVerifiedReply, {"message": "Phone number verified", "phone": "+" + verified})

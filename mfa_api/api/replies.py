@@ -3,10 +3,11 @@ documents it (in the face's own replies module), so the wire format is written o
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime
 
 from marshmallow import Schema, fields
+
+from ..schemas import instance_of
 
 
 class Reply(Schema):
@@ -33,9 +34,4 @@ class UnixTime(fields.DateTime):
 
 def reply(schema: type[Schema], value: object, status: int = 200) -> tuple[dict, int]:
     """value dumped by schema, with its status: what a view returns."""
-    return _instance(schema).dump(value), status
-
-
-@functools.cache
-def _instance(schema: type[Schema]) -> Schema:
-    return schema()
+    return instance_of(schema).dump(value), status

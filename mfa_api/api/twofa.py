@@ -43,7 +43,7 @@ VERIFIED = "2FA verification successful"
 @per_ip_and_email("RATELIMIT_LOGIN")
 def login():
     """Password first; a challenge token when 2FA is on, an access token when it is off."""
-    form = load(TwoFaLoginSchema(), json_body())
+    form = load(TwoFaLoginSchema, json_body())
     outcome = challenge.login(form["email"], form["password"], context(), form["device_token"])
     if outcome.access is not None:
         return reply(LoggedInReply, outcome)
@@ -67,7 +67,7 @@ def setup():
 @token_required(ACCESS)
 def enable():
     """Activate the pending secret (password, and its code or a /2fa/verify confirmation)."""
-    form = load(EnableSchema(), json_body())
+    form = load(EnableSchema, json_body())
     access = enrolment.enable(g.user, form["password"], form["otp"], context())
     return reply(AccessReply, {"message": "2FA has been enabled successfully", "access": access})
 
@@ -78,7 +78,7 @@ def enable():
 @token_required(CHALLENGE, ACCESS)
 def verify():
     """With a challenge token: finish the login. With an access token: check a code."""
-    form = load(ChallengeCodeSchema(), json_body())
+    form = load(ChallengeCodeSchema, json_body())
     code = form["otp"]
     if g.claims["kind"] == CHALLENGE:
         return _logged_in(challenge.verify(g.user, g.claims, code, context(), form["remember"]))
@@ -102,7 +102,7 @@ def passkey_options():
 @token_required(CHALLENGE)
 def passkey():
     """Finish the login with a passkey's answer to the options asked for this challenge."""
-    form = load(PasskeyAnswerSchema(), json_body())
+    form = load(PasskeyAnswerSchema, json_body())
     credential, remember = form["credential"], form["remember"]
     return _logged_in(challenge.verify_passkey(g.user, g.claims, credential, context(), remember))
 
@@ -113,7 +113,7 @@ def passkey():
 @token_required(CHALLENGE)
 def recover():
     """Finish the login with a backup code instead of the TOTP."""
-    form = load(RecoverSchema(), json_body())
+    form = load(RecoverSchema, json_body())
     done = challenge.recover(g.user, g.claims, form["backup_code"], context(), form["remember"])
     body = {**_verified(done), "remaining_backup_codes": done.remaining}
     if done.warning is not None:
@@ -137,7 +137,7 @@ def _logged_in(done: challenge.Passed):
 @token_required(ACCESS)
 def generate_backup_codes():
     """Ten new backup codes (step-up); every earlier code and token stops working."""
-    form = load(PasswordWithCodeSchema(), json_body())
+    form = load(PasswordWithCodeSchema, json_body())
     made = enrolment.regenerate_backup_codes(g.user, form["password"], form["otp"], context())
     return reply(NewBackupCodesReply, {"backup_codes": made.codes, "access": made.access})
 
@@ -164,7 +164,7 @@ def list_backup_codes():
 @token_required(ACCESS)
 def disable():
     """Turn 2FA off (step-up); every earlier token stops working."""
-    form = load(PasswordWithCodeSchema(), json_body())
+    form = load(PasswordWithCodeSchema, json_body())
     access = enrolment.disable(g.user, form["password"], form["otp"], context())
     return reply(AccessReply, {"message": "2FA has been disabled", "access": access})
 
@@ -175,6 +175,6 @@ def disable():
 @token_required(CHALLENGE)
 def resend_otp():
     """Send a new 6-digit code for this challenge's /2fa/verify by email or SMS."""
-    channel = load(ResendSchema(), json_body(optional=True))["channel"]
+    channel = load(ResendSchema, json_body(optional=True))["channel"]
     challenge.resend(g.user, g.claims, channel, context())
     return reply(MessageReply, {"message": f"OTP sent via {channel}"})
