@@ -239,6 +239,8 @@ def _subject(subject: str) -> str:
     break in it (never in the service's own subjects) is refused."""
     if len(subject.splitlines()) > 1 or any(unicodedata.category(c) == "Cc" for c in subject):
         raise ValueError("a line break or a control character in the subject")
+    if subject.isascii() and len("Subject: ") + len(subject) <= 78:
+        return subject  # the service's own subjects: nothing to fold or encode
     charset = "us-ascii" if subject.isascii() else "utf-8"
     return Header(subject, charset, header_name="Subject").encode(linesep="\r\n")
 
