@@ -67,7 +67,7 @@ ifeq ($(BENCH),all)
 	$(BIN)/python -m bench.scale
 	$(BIN)/python -m bench.scale --db mysql
 	$(BIN)/python -m bench.memory
-	$(BIN)/python -m bench.memory --return-memory
+	$(BIN)/python -m bench.memory --give-back
 	$(BIN)/python -m bench.registrations --db mysql
 	$(BIN)/python -m bench.legacy_face --db sqlite
 	$(BIN)/python -m bench.legacy_face --db mysql

@@ -1,15 +1,15 @@
 """P5: memory per gunicorn worker after 10,000 requests, and its growth after warm-up.
 
-    python -m bench.memory [--db sqlite|mysql] [--requests 10000] [--return-memory]
+    python -m bench.memory [--db sqlite|mysql] [--requests 10000] [--give-back]
 
 Two workers (deploy/gunicorn.conf.py otherwise), 8 clients sending a mix like a day's: a
 token-checked read (GET /api/auth/events), a login (password hashed, code mailed), a verify
 with wrong codes, a health check. RSS of each worker (from /proc) after the first 10% of the
 requests and at the end. Goals: <= 80 MB a worker, no growth after warm-up. Also each worker's
 private memory at the end (USS: what one more worker costs; the rest of its RSS is pages of
-the libraries and the interpreter that every process shares). --return-memory
-runs the workers with GUNICORN_RETURN_MEMORY=1 (deploy/gunicorn.conf.py: Argon2id's blocks
-given back after each check, at a CPU cost).
+the libraries and the interpreter that every process shares). --give-back runs the
+workers with ARGON2_KEEP_MEMORY=false (Argon2id's block given back to the system after each
+hash, at a CPU cost).
 """
 
 from __future__ import annotations
@@ -53,16 +53,13 @@ def worker_private_mb(master_pid: int) -> list[float]:
     return sizes
 
 
-def run(db: str, requests: int, return_memory: bool, clients: int = 8) -> dict:
+def run(db: str, requests: int, give_back: bool, clients: int = 8) -> dict:
     """The figures."""
     with (
         database(db) as url,
         smtp_sink() as sink,
         gunicorn(
-            {
-                **service_env(url, sink.port),
-                "GUNICORN_RETURN_MEMORY": "1" if return_memory else "0",
-            },
+            service_env(url, sink.port, ARGON2_KEEP_MEMORY=str(not give_back).lower()),
             workers=2,
         ) as (port, server),
     ):
@@ -101,10 +98,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "mysql"], default="sqlite")
     parser.add_argument("--requests", type=int, default=10000)
-    parser.add_argument("--return-memory", action="store_true")
+    parser.add_argument("--give-back", action="store_true")
     args = parser.parse_args()
-    got = run(args.db, args.requests, args.return_memory)
-    kept = "given back" if args.return_memory else "kept"
+    got = run(args.db, args.requests, args.give_back)
+    kept = "given back" if args.give_back else "kept"
     print(f"P5 memory: {args.db}, {args.requests} requests, 2 workers, Argon2id memory {kept}")
     print(
         "  RSS per worker after warm-up      "

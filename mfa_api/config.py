@@ -12,6 +12,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from flask import Flask
 from flask.helpers import get_debug_flag
 
+from .security import argon2id
 from .security.crypto import derive_key, fernet_for
 from .security.passwords import EqualTime, Hasher, allow_concurrent_hashes
 
@@ -30,6 +31,7 @@ DEFAULTS = {
     "ARGON2_MEMORY_KIB": 19456,
     "ARGON2_PARALLELISM": 1,
     "PASSWORD_HASH_CONCURRENCY": 1,  # hashes at once per process (gunicorn runs several)
+    "ARGON2_KEEP_MEMORY": True,  # each process keeps its Argon2id block between hashes
     "BCRYPT_ROUNDS": 12,
     # The bcrypt cost of hashes an upgraded mfa-php database holds (PHP's default); wrong
     # passwords take at least as long as a check at it. None: no such hashes.
@@ -168,6 +170,7 @@ class Settings:
 BOOL_KEYS = (
     "ALLOW_PLAINTEXT_SECRETS",
     "REJECT_COMMON_PASSWORDS",
+    "ARGON2_KEEP_MEMORY",
     "RATELIMIT_ENABLED",
     "MAIL_USE_TLS",
     "MAIL_USE_SSL",
@@ -266,6 +269,7 @@ def settings_from(config: dict) -> Settings:
     # the oldest in their ring, so they still read (and rotate-keys moves them to the newest).
     backup_ring = [*ring, fernet_for(derive_key(secret, "backup-copy"))]
     allow_concurrent_hashes(int(config["PASSWORD_HASH_CONCURRENCY"]))
+    argon2id.keep_blocks(bool(config["ARGON2_KEEP_MEMORY"]))
     hasher = Hasher(
         scheme=str(config["PASSWORD_HASH"]),
         bcrypt_rounds=int(config["BCRYPT_ROUNDS"]),

@@ -15,6 +15,8 @@ import bcrypt
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from . import argon2id
+
 _hashing, _hashing_at_once = threading.BoundedSemaphore(1), 1  # see allow_concurrent_hashes
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores (bcrypt 5: refuses) anything longer: mfa-php's limit
 SCHEMES = ("argon2id", "bcrypt")
@@ -44,8 +46,11 @@ class Hasher:
         if self.scheme == "bcrypt":
             with _hashing:
                 return bcrypt.hashpw(password.encode(), bcrypt.gensalt(self.bcrypt_rounds)).decode()
+        params = argon2id.Params(
+            self.argon2_memory_kib, self.argon2_time_cost, self.argon2_parallelism
+        )
         with _hashing:
-            return self._argon2.hash(password)
+            return argon2id.hash_password(password.encode(), params)
 
     def needs_rehash(self, stored: str) -> bool:
         """True when stored is not of the configured scheme and cost (bcrypt under Argon2id,
@@ -81,8 +86,11 @@ def verify_password(password: str, stored: str) -> bool:
     """True when password matches stored (Argon2 or bcrypt); a malformed hash is a no."""
     try:
         if stored.startswith("$argon2"):
+            decoded = argon2id.decode(stored)
             with _hashing:
-                return _ARGON2_VERIFIER.verify(stored, password)
+                if decoded is not None:
+                    return argon2id.verify(password.encode(), decoded)
+                return _ARGON2_VERIFIER.verify(stored, password)  # another variant or version
         with _hashing:
             return bcrypt.checkpw(password.encode(), stored.encode())
     except (ValueError, VerificationError, InvalidHashError):
