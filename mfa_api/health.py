@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-
-import redis
+from typing import TYPE_CHECKING
 
 from .db import Database, DatabaseUnavailable
 from .migrate import pending
+from .redis_client import redis_error
+
+if TYPE_CHECKING:
+    import redis
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,6 @@ def unready_parts(
     if redis_client is not None:
         try:
             redis_client.ping()
-        except redis.RedisError as exc:
+        except redis_error() as exc:
             found.append(Unready("redis", f"Redis cannot be reached: {exc}"))
     return found

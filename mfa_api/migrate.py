@@ -17,11 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-import redis
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .db import Database, DatabaseUnavailable, connect
+from .redis_client import redis_error
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ def _carry_revocations_from_redis(db: Database) -> None:
                     "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?)", (jti, expires_at)
                 )
             client.delete(key)
-    except redis.RedisError as exc:
+    except redis_error() as exc:
         click.echo(
             f"Warning: Redis unreachable ({exc}): tokens logged out in the last hour work again "
             "until they expire (run flask users revoke-tokens for any account concerned)."

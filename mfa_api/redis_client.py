@@ -1,8 +1,11 @@
-"""The Redis connection, when REDIS_URL is set."""
+"""The Redis connection, when REDIS_URL is set.
+
+redis-py is imported only then (and where its errors are caught): it costs ~6 MB of memory a
+process, which a service without Redis need not pay in each of its workers.
+"""
 
 from __future__ import annotations
 
-import redis
 from flask import Flask
 
 
@@ -13,9 +16,19 @@ def init_redis(app: Flask) -> None:
     deadlines = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     url = app.config.get("REDIS_URL")
     if url:
+        import redis
+
         app.extensions["mfa_redis"] = redis.Redis.from_url(url, decode_responses=True, **deadlines)
     if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {
             **deadlines,
             **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
         }
+
+
+def redis_error() -> type[Exception]:
+    """redis.RedisError, for an except clause where a Redis client is in use (then redis-py is
+    loaded already: the import costs nothing)."""
+    import redis
+
+    return redis.RedisError

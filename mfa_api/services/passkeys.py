@@ -11,21 +11,8 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url, options_to_json_dict
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ..db import IntegrityError
 from ..errors import Conflict, InvalidInput, NotFound
@@ -36,6 +23,9 @@ from ..store.passkeys import Passkey
 from ..store.users import User
 from . import audit, notifications, step_up
 from .context import Context
+
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +39,24 @@ CLONED = (
     "it was refused. Remove it and add a new one"
 )
 _CREDENTIAL_ID = re.compile(r"[A-Za-z0-9_-]{1,1400}")
-# Malformed input the library reports with Python's own exceptions (a missing key, a wrong
-# type deep inside a credential), besides its WebAuthnException.
-_MALFORMED = (WebAuthnException, ValueError, TypeError, KeyError, AttributeError)
+
+
+def _webauthn() -> ModuleType:
+    """py_webauthn, loaded at the first ceremony rather than with the service: with pyOpenSSL
+    and cbor2 it costs ~5 MB of memory a process, which workers that never see a passkey need
+    not pay."""
+    import webauthn
+    import webauthn.helpers.exceptions
+    import webauthn.helpers.structs
+
+    return webauthn
+
+
+def _malformed() -> tuple[type[Exception], ...]:
+    """What a malformed answer raises: the library's WebAuthnException, or Python's own
+    exceptions (a missing key, a wrong type deep inside a credential)."""
+    refused = _webauthn().helpers.exceptions.WebAuthnException
+    return (refused, ValueError, TypeError, KeyError, AttributeError)
 
 
 def _user_handle(user: User, ctx: Context) -> bytes:
@@ -61,18 +66,20 @@ def _user_handle(user: User, ctx: Context) -> bytes:
 
 def _ceremony(key: str, challenge: bytes, ctx: Context) -> None:
     expires_at = ctx.now + ctx.settings.challenge_ttl_seconds
-    ephemeral().put(key, bytes_to_base64url(challenge), expires_at, ctx.now)
+    ephemeral().put(key, _webauthn().helpers.bytes_to_base64url(challenge), expires_at, ctx.now)
 
 
 def _take_challenge(key: str, ctx: Context, missing: str) -> bytes:
     stored = ephemeral().take(key, ctx.now)
     if stored is None:
         raise InvalidInput(missing)
-    return base64url_to_bytes(stored)
+    return _webauthn().helpers.base64url_to_bytes(stored)
 
 
 def _descriptors(found: list[Passkey]) -> list[PublicKeyCredentialDescriptor]:
-    return [PublicKeyCredentialDescriptor(id=base64url_to_bytes(p.credential_id)) for p in found]
+    lib = _webauthn()
+    descriptor = lib.helpers.structs.PublicKeyCredentialDescriptor
+    return [descriptor(id=lib.helpers.base64url_to_bytes(p.credential_id)) for p in found]
 
 
 def registration_options(user: User, password: str, code: str | None, ctx: Context) -> dict:
@@ -84,8 +91,8 @@ def registration_options(user: User, password: str, code: str | None, ctx: Conte
     existing = passkeys.of_user(user.id)
     if len(existing) >= MAX_PER_USER:
         raise InvalidInput(f"At most {MAX_PER_USER} passkeys; remove one first")
-    settings = ctx.settings
-    options = generate_registration_options(
+    settings, structs = ctx.settings, _webauthn().helpers.structs
+    options = _webauthn().generate_registration_options(
         rp_id=settings.webauthn_rp_id,
         rp_name=settings.webauthn_rp_name,
         user_name=user.email,
@@ -93,13 +100,13 @@ def registration_options(user: User, password: str, code: str | None, ctx: Conte
         user_display_name=user.names or user.email,
         timeout=settings.challenge_ttl_seconds * 1000,
         exclude_credentials=_descriptors(existing),
-        authenticator_selection=AuthenticatorSelectionCriteria(
-            resident_key=ResidentKeyRequirement.DISCOURAGED,
-            user_verification=UserVerificationRequirement.DISCOURAGED,
+        authenticator_selection=structs.AuthenticatorSelectionCriteria(
+            resident_key=structs.ResidentKeyRequirement.DISCOURAGED,
+            user_verification=structs.UserVerificationRequirement.DISCOURAGED,
         ),
     )
     _ceremony(f"passkey-add:{user.id}", options.challenge, ctx)
-    return options_to_json_dict(options)
+    return _webauthn().helpers.options_to_json_dict(options)
 
 
 def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey:
@@ -112,17 +119,17 @@ def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey
     )
     settings = ctx.settings
     try:
-        verified = verify_registration_response(
+        verified = _webauthn().verify_registration_response(
             credential=credential,
             expected_challenge=challenge,
             expected_rp_id=settings.webauthn_rp_id,
             expected_origin=list(settings.webauthn_origins),
         )
-    except _MALFORMED as exc:
+    except _malformed() as exc:
         log.info("passkey registration refused: %s", exc)
         raise InvalidInput(NOT_ACCEPTED) from None
-    credential_id = bytes_to_base64url(verified.credential_id)
-    public_key = bytes_to_base64url(verified.credential_public_key)
+    credential_id = _webauthn().helpers.bytes_to_base64url(verified.credential_id)
+    public_key = _webauthn().helpers.bytes_to_base64url(verified.credential_public_key)
     name = (name or DEFAULT_NAME)[:NAME_MAX]
     try:
         new_id = passkeys.add(
@@ -163,14 +170,14 @@ def assertion_options(user: User, ceremony: str, ctx: Context) -> dict:
     found = passkeys.of_user(user.id)
     if not found:
         raise InvalidInput("No passkey on this account")
-    options = generate_authentication_options(
+    options = _webauthn().generate_authentication_options(
         rp_id=ctx.settings.webauthn_rp_id,
         timeout=ctx.settings.challenge_ttl_seconds * 1000,
         allow_credentials=_descriptors(found),
-        user_verification=UserVerificationRequirement.DISCOURAGED,
+        user_verification=_webauthn().helpers.structs.UserVerificationRequirement.DISCOURAGED,
     )
     _ceremony(ceremony, options.challenge, ctx)
-    return options_to_json_dict(options)
+    return _webauthn().helpers.options_to_json_dict(options)
 
 
 @dataclass
@@ -190,15 +197,15 @@ def use(user: User, ceremony: str, credential: dict, ctx: Context) -> Assertion:
         return outcome
     settings = ctx.settings
     try:
-        verified = verify_authentication_response(
+        verified = _webauthn().verify_authentication_response(
             credential=credential,
-            expected_challenge=base64url_to_bytes(stored),
+            expected_challenge=_webauthn().helpers.base64url_to_bytes(stored),
             expected_rp_id=settings.webauthn_rp_id,
             expected_origin=list(settings.webauthn_origins),
-            credential_public_key=base64url_to_bytes(found.public_key),
+            credential_public_key=_webauthn().helpers.base64url_to_bytes(found.public_key),
             credential_current_sign_count=0,  # compared below, once the signature holds
         )
-    except _MALFORMED:
+    except _malformed():
         return outcome
     new = verified.new_sign_count
     if (new > 0 or found.sign_count > 0) and new <= found.sign_count:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import redis
 from flask import current_app
 
 from ..breaker import breaker
 from ..db import atomically, get_db, like_prefix
 from ..errors import ServiceUnavailable
+from ..redis_client import redis_error
+
+if TYPE_CHECKING:
+    import redis
 
 CACHE_UNAVAILABLE = "Cache unavailable"
 
@@ -96,7 +99,7 @@ class RedisEphemeral:
             raise ServiceUnavailable(CACHE_UNAVAILABLE)
         try:
             yield
-        except redis.RedisError as exc:
+        except redis_error() as exc:
             redis_breaker.failed()
             raise ServiceUnavailable(CACHE_UNAVAILABLE) from exc
 
