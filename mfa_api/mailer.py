@@ -101,8 +101,14 @@ class SmtpSettings:
         )
 
 
-# The server could not be talked to: the breaker opens. (A refused recipient is the message's.)
-_UNREACHABLE = (OSError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected)
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether the server could not be talked to (the breaker opens), rather than answered and
+    refused this message (a recipient, the sender, its data: smtplib's other errors, which are
+    OSErrors too)."""
+    if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
 
 
 class SmtpMailer:
@@ -130,13 +136,11 @@ class SmtpMailer:
                     self._send(smtp, to, message)
                     self._keep(smtp)
                     return
-                except _UNREACHABLE as exc:  # dropped while idle: once more, on a new one
+                except BaseException as exc:
                     _quietly_close(smtp)
-                    if isinstance(exc, TimeoutError):  # but never a second deadline
+                    # dropped while idle: once more, on a new one (but never a second deadline)
+                    if not _unreachable(exc) or isinstance(exc, TimeoutError):
                         raise
-                except BaseException:
-                    _quietly_close(smtp)
-                    raise
             smtp = self._connect()
             try:
                 self._send(smtp, to, message)
@@ -152,7 +156,7 @@ class SmtpMailer:
             ValueError,
             MessageError,  # a header the email package cannot write
         ) as exc:
-            if isinstance(exc, _UNREACHABLE):
+            if _unreachable(exc):
                 self.breaker.failed()
             log.error("Mail to the SMTP server failed: %s", exc)
             raise MailDeliveryError(str(exc)) from exc

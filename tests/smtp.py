@@ -22,6 +22,13 @@ class _Keep:
     def __init__(self, inbox: list[Message], sessions: list[int]):
         self.inbox = inbox
         self.sessions = sessions
+        self.refused: set[str] = set()  # recipients answered 550
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         self.inbox.append(email.message_from_bytes(envelope.content))
@@ -37,6 +44,7 @@ class SmtpSink:
         self.inbox: list[Message] = []
         self.sessions: list[int] = []  # per message received, the SMTP session (connection) id
         handler = _Keep(self.inbox, self.sessions)
+        self.refused = handler.refused
         self._controller = Controller(handler, hostname="127.0.0.1", port=self.port)
 
     def start(self) -> SmtpSink:

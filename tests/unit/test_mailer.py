@@ -139,3 +139,17 @@ def test_an_internationalised_domain_is_sent_to_in_its_ascii_form(sink):
     mailer_for(sink).send(Email(to="ada@bücher.de", subject="code", text="t", html="h"))
     assert sink.inbox[0]["To"] == "ada@xn--bcher-kva.de"
     assert sink.text_of(sink.inbox[0]) == "t"
+
+
+def test_a_refused_recipient_sends_nothing_and_the_next_mail_goes():
+    sink = SmtpSink().start()
+    sink.refused.add("user0@example.com")
+    try:
+        mailer = mailer_for(sink)
+        with pytest.raises(MailDeliveryError):
+            mailer.send(mail(0))
+        mailer.send(mail(1))
+    finally:
+        sink.stop()
+    assert [m["To"] for m in sink.inbox] == ["user1@example.com"]
+    assert not mailer.breaker.is_open()  # the server answered: a refusal, not an outage
