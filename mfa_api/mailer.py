@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import functools
 import logging
+import re
 import secrets
 import smtplib
 import threading
@@ -101,6 +102,8 @@ class SmtpSettings:
         )
 
 
+_DOT_AT_LINE_START = re.compile(rb"^\.", re.MULTILINE)  # doubled in DATA (RFC 5321, 4.5.2)
+
 
 def _unreachable(exc: BaseException) -> bool:
     """Whether the server could not be talked to (the breaker opens), rather than answered and
@@ -173,7 +176,31 @@ class SmtpMailer:
         self._kept.smtp, self._kept.used_at = smtp, self._clock()
 
     def _send(self, smtp: smtplib.SMTP, to: str, message: bytes) -> None:
-        smtp.sendmail(self.settings.sender_address, [to], message)
+        """One message. Where the server offers PIPELINING (RFC 2920; Postfix, Exim and the
+        large relays do), MAIL, RCPT and DATA go out in one write and their answers are read
+        together: one round trip to the server before the message instead of three, which a
+        login waits for. Any refusal raises; the caller then closes the connection."""
+        smtp.ehlo_or_helo_if_needed()
+        sender = self.settings.sender_address
+        if not sender.isprintable() or any(c in sender for c in "<> "):
+            raise ValueError("the sender's address cannot go in MAIL FROM")
+        if not smtp.has_extn("pipelining"):
+            smtp.sendmail(sender, [to], message)
+            return
+        smtp.send(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{to}>\r\nDATA\r\n".encode("ascii"))
+        (mail, mail_text), (rcpt, rcpt_text), (data, data_text) = [
+            smtp.getreply() for _ in range(3)
+        ]
+        if mail != 250:
+            raise smtplib.SMTPSenderRefused(mail, mail_text, sender)
+        if rcpt not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({to: (rcpt, rcpt_text)})
+        if data != 354:
+            raise smtplib.SMTPDataError(data, data_text)
+        smtp.send(_DOT_AT_LINE_START.sub(b"..", message) + b".\r\n")  # message ends in CRLF
+        code, text = smtp.getreply()
+        if code != 250:
+            raise smtplib.SMTPDataError(code, text)
 
     def _message(self, email: Email, to: str) -> bytes:
         """The message as sent: headers, then the text and the HTML as multipart/alternative,

@@ -19,9 +19,10 @@ def free_port() -> int:
 
 
 class _Keep:
-    def __init__(self, inbox: list[Message], sessions: list[int]):
+    def __init__(self, inbox: list[Message], sessions: list[int], pipelining: bool):
         self.inbox = inbox
         self.sessions = sessions
+        self.pipelining = pipelining
         self.refused: set[str] = set()  # recipients answered 550
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
@@ -29,6 +30,12 @@ class _Keep:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        """Offer PIPELINING as most servers do (aiosmtpd reads pipelined commands in order)."""
+        session.host_name = hostname
+        offered = ["250-PIPELINING"] if self.pipelining else []
+        return responses[:1] + offered + responses[1:]  # the first line names the server
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         self.inbox.append(email.message_from_bytes(envelope.content))
@@ -39,11 +46,11 @@ class _Keep:
 class SmtpSink:
     """Start with start(), read inbox, stop with stop()."""
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, pipelining: bool = True):
         self.port = port or free_port()
         self.inbox: list[Message] = []
         self.sessions: list[int] = []  # per message received, the SMTP session (connection) id
-        handler = _Keep(self.inbox, self.sessions)
+        handler = _Keep(self.inbox, self.sessions, pipelining)
         self.refused = handler.refused
         self._controller = Controller(handler, hostname="127.0.0.1", port=self.port)
 

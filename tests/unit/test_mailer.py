@@ -1,6 +1,7 @@
 """SMTP delivery keeps each thread's connection for its next message, and replaces one the
 server dropped meanwhile, without a word to the caller."""
 
+import smtplib
 import threading
 from email import policy
 from email.header import decode_header, make_header
@@ -141,8 +142,46 @@ def test_an_internationalised_domain_is_sent_to_in_its_ascii_form(sink):
     assert sink.text_of(sink.inbox[0]) == "t"
 
 
-def test_a_refused_recipient_sends_nothing_and_the_next_mail_goes():
-    sink = SmtpSink().start()
+@pytest.fixture
+def writes(monkeypatch):
+    """Each write the client makes to an SMTP server."""
+    made: list[bytes] = []
+    real = smtplib.SMTP.send
+
+    def recorded(smtp, data):
+        made.append(data if isinstance(data, bytes) else data.encode())
+        return real(smtp, data)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", recorded)
+    return made
+
+
+def test_with_pipelining_mail_rcpt_and_data_go_in_one_write(sink, writes):
+    mailer = mailer_for(sink)
+    mailer.send(mail(0))
+    mailer.send(mail(1))
+    together = [w for w in writes if w.startswith(b"MAIL FROM:")]
+    assert together == [
+        b"MAIL FROM:<mfa@example.com>\r\nRCPT TO:<user0@example.com>\r\nDATA\r\n",
+        b"MAIL FROM:<mfa@example.com>\r\nRCPT TO:<user1@example.com>\r\nDATA\r\n",
+    ]
+    assert [m["To"] for m in sink.inbox] == ["user0@example.com", "user1@example.com"]
+    assert [sink.text_of(m) for m in sink.inbox] == ["text", "text"]
+
+
+def test_without_pipelining_each_command_waits_for_its_answer(writes):
+    sink = SmtpSink(pipelining=False).start()
+    try:
+        mailer_for(sink).send(mail(0))
+    finally:
+        sink.stop()
+    assert not any(b"RCPT" in w for w in writes if w.startswith(b"MAIL"))
+    assert len(sink.inbox) == 1 and sink.text_of(sink.inbox[0]) == "text"
+
+
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_a_refused_recipient_sends_nothing_and_the_next_mail_goes(pipelining):
+    sink = SmtpSink(pipelining=pipelining).start()
     sink.refused.add("user0@example.com")
     try:
         mailer = mailer_for(sink)
