@@ -9,6 +9,7 @@ from argon2.low_level import hash_secret_raw
 
 from mfa_api.security import argon2id, passwords
 from mfa_api.security.argon2id import Params
+from tests.helpers import together
 
 CHEAP = Params(memory_kib=64, time_cost=1, parallelism=1)
 
@@ -101,11 +102,7 @@ def test_no_more_blocks_than_hashes_allowed_at_once(at_once):
     passwords.allow_concurrent_hashes(at_once)
     try:
         hasher = passwords.Hasher(argon2_time_cost=3, argon2_memory_kib=1024)
-        threads = [threading.Thread(target=hasher.hash, args=("x",)) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        together(lambda: hasher.hash("x"), 8)
     finally:
         passwords.allow_concurrent_hashes(1)
     assert 1 <= len(argon2id._free_blocks) <= at_once

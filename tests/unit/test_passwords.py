@@ -9,6 +9,7 @@ import pytest
 
 from mfa_api.security import passwords
 from mfa_api.security.passwords import EqualTime, Hasher
+from tests.helpers import together
 
 PHP_HASH = "$2y$10$sEEMpN/LqTiwK3TL4u08Z.e0LqpNjnGmRqss.rnyjp6O6EGt7cj4e"  # password_hash()
 CHEAP_ARGON2 = Hasher(argon2_time_cost=1, argon2_memory_kib=64)
@@ -129,13 +130,7 @@ def test_a_process_hashes_as_many_passwords_at_once_as_allowed(monkeypatch, at_o
     passwords.allow_concurrent_hashes(at_once)
     try:
         stored = CHEAP_ARGON2.hash("x")
-        threads = [
-            threading.Thread(target=passwords.verify_password, args=("x", stored)) for _ in range(4)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        together(lambda: passwords.verify_password("x", stored), 4)
     finally:
         passwords.allow_concurrent_hashes(1)
     assert most[0] == at_once
