@@ -269,7 +269,7 @@ def settings_from(config: dict) -> Settings:
     # the oldest in their ring, so they still read (and rotate-keys moves them to the newest).
     backup_ring = [*ring, fernet_for(derive_key(secret, "backup-copy"))]
     allow_concurrent_hashes(int(config["PASSWORD_HASH_CONCURRENCY"]))
-    argon2id.keep_blocks(bool(config["ARGON2_KEEP_MEMORY"]))
+    argon2id.keep_blocks(bool(config["ARGON2_KEEP_MEMORY"]), int(config["ARGON2_MEMORY_KIB"]))
     hasher = Hasher(
         scheme=str(config["PASSWORD_HASH"]),
         bcrypt_rounds=int(config["BCRYPT_ROUNDS"]),

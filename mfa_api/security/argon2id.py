@@ -23,13 +23,14 @@ import mmap
 import os
 import re
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import NamedTuple
 
 from argon2.low_level import ARGON2_VERSION, Type, core, error_to_str, ffi
 
 SALT_BYTES, HASH_BYTES = 16, 32  # argon2-cffi's PasswordHasher's defaults
-_PHC = re.compile(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)")
+_NUMBER, _B64 = r"([1-9][0-9]*)", r"([A-Za-z0-9+/]+)"  # as argon2's own decoder: no leading 0
+_PHC = re.compile(rf"\$argon2id\$v=19\$m={_NUMBER},t={_NUMBER},p={_NUMBER}\${_B64}\${_B64}")
 MAX_MEMORY_KIB, MAX_TIME_COST, MAX_PARALLELISM = 1024 * 1024, 20, 16  # config_check's bounds
 _BLOCK = 1024  # bytes in one of Argon2's memory blocks (m counts them in KiB)
 _ALLOCATION_FAILED = -22  # ARGON2_MEMORY_ALLOCATION_ERROR
@@ -70,6 +71,8 @@ def decode(stored: str) -> Decoded | None:
         salt_bytes, digest_bytes = _unb64(salt), _unb64(digest)
     except binascii.Error:
         return None
+    if _b64(salt_bytes) != salt or _b64(digest_bytes) != digest:  # not the canonical form
+        return None
     params = Params(int(m), int(t), int(p))
     if not (
         1 <= params.parallelism <= MAX_PARALLELISM
@@ -88,17 +91,22 @@ def verify(password: bytes, decoded: Decoded) -> bool:
     return hmac.compare_digest(digest, decoded.digest)
 
 
-def keep_blocks(keep: bool) -> None:
+def keep_blocks(keep: bool, largest_kib: int = 19456) -> None:
     """Whether blocks stay mapped between hashes (True, the default), or each is given back to
-    the system after its hash, for hosts short of memory, at the CPU of faulting it in again."""
-    global _keep
-    _keep = keep
-    if not keep:
-        while _free_blocks:
-            _free_blocks.pop().close()
+    the system after its hash, for hosts short of memory, at the CPU of faulting it in again.
+    Only blocks of up to largest_kib (the configured memory cost) are kept: a stored hash of a
+    higher cost gets a block of its own, given back after its check."""
+    global _keep, _kept_bytes
+    _keep, _kept_bytes = keep, largest_kib * _BLOCK
+    while True:
+        try:
+            block = _free_blocks.pop()
+        except IndexError:
+            break
+        block.close()
 
 
-_keep = True
+_keep, _kept_bytes = True, 19456 * _BLOCK
 _free_blocks: list[mmap.mmap] = []  # blocks between hashes (list.pop/append: atomic)
 _lent = threading.local()  # .block: (address, size) of the block this thread's hash may take
 
@@ -157,20 +165,21 @@ def _raw(password: bytes, salt: bytes, params: Params, length: int) -> bytes:
 
 @contextmanager
 def _block(size: int):
-    """A block of at least size bytes for one hash: a kept one, or one mapped now."""
-    try:
-        block = _free_blocks.pop()
-    except IndexError:
-        block = None
-    if block is not None and len(block) < size:  # the costs went up: the old block goes
-        block.close()
-        block = None
+    """A block of at least size bytes for one hash: a kept one, or one mapped for this hash
+    alone (larger than any kept, or none kept)."""
+    block = None
+    if _keep and size <= _kept_bytes:
+        with suppress(IndexError):
+            block = _free_blocks.pop()
+        if block is not None and len(block) < size:  # kept before the cost went up
+            block.close()
+            block = None
     if block is None:
         block = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     try:
         yield block
     finally:
-        if _keep:
+        if _keep and len(block) <= _kept_bytes:
             _free_blocks.append(block)
         else:
             block.close()

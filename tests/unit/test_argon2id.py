@@ -68,6 +68,9 @@ def test_two_hashes_of_one_password_differ():
         "$argon2id$v=19$m=2000000,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",  # beyond the bounds
         "$argon2id$v=19$m=64,t=0,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
         "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo$",
+        "$argon2id$v=19$m=0064,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",  # a leading zero
+        "$argon2id$v=19$m=\uff16\uff14,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",  # full-width digits
+        "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHR$aGFzaGhhc2hoYXNo",  # base64 with stray low bits
     ],
 )
 def test_what_it_cannot_read_is_left_to_argon2_cffi(stored):
@@ -119,3 +122,11 @@ def test_a_larger_cost_replaces_the_block_and_giving_back_keeps_none():
     stored = argon2id.hash_password(b"x", CHEAP)
     assert argon2id._free_blocks == []
     assert argon2id.verify(b"x", argon2id.decode(stored))
+
+
+def test_a_stored_hash_costlier_than_configured_gets_a_block_of_its_own():
+    argon2id.keep_blocks(True, largest_kib=64)
+    argon2id.hash_password(b"x", CHEAP)
+    costly = argon2id.hash_password(b"x", Params(1024, 1, 1))  # a cost lowered since, say
+    assert argon2id.verify(b"x", argon2id.decode(costly))
+    assert [len(block) for block in argon2id._free_blocks] == [64 * 1024]  # not 1 MiB kept
