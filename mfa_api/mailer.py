@@ -105,13 +105,37 @@ class SmtpSettings:
 _DOT_AT_LINE_START = re.compile(rb"^\.", re.MULTILINE)  # doubled in DATA (RFC 5321, 4.5.2)
 
 
-def _unreachable(exc: BaseException) -> bool:
-    """Whether the server could not be talked to (the breaker opens), rather than answered and
-    refused this message (a recipient, the sender, its data: smtplib's other errors, which are
-    OSErrors too)."""
-    if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
+def _closing(exc: BaseException) -> bool:
+    """A 421: the server is closing the connection (idle too long, shutting down)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return any(code == 421 for code, _ in exc.recipients.values())
+    return getattr(exc, "smtp_code", None) == 421
+
+
+def _dropped(exc: BaseException) -> bool:
+    """Whether the connection is gone (a kept one is then tried once more, on a new one)."""
+    if isinstance(exc, smtplib.SMTPServerDisconnected) or _closing(exc):
         return True
     return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+
+
+def _server_fault(exc: BaseException) -> bool:
+    """Whether every message would fail now, so the breaker opens: anything but this message's
+    own refusal, its recipient or its data (smtplib's errors are all OSErrors: unreachable,
+    dropped, timed out, a refused login, TLS or sender are the server's or its settings')."""
+    if _closing(exc):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
+        return False
+    return isinstance(exc, OSError)
+
+
+def _envelope_address(address: str, role: str) -> str:
+    """address as it goes between < and > in MAIL FROM or RCPT TO; nothing that could end it
+    there or add a parameter (a ">", a space) is let through."""
+    if not address.isprintable() or any(c in address for c in "<> "):
+        raise ValueError(f"the {role}'s address cannot go in the SMTP envelope")
+    return address
 
 
 class SmtpMailer:
@@ -142,7 +166,7 @@ class SmtpMailer:
                 except BaseException as exc:
                     _quietly_close(smtp)
                     # dropped while idle: once more, on a new one (but never a second deadline)
-                    if not _unreachable(exc) or isinstance(exc, TimeoutError):
+                    if not _dropped(exc) or isinstance(exc, TimeoutError):
                         raise
             smtp = self._connect()
             try:
@@ -159,7 +183,7 @@ class SmtpMailer:
             ValueError,
             MessageError,  # a header the email package cannot write
         ) as exc:
-            if _unreachable(exc):
+            if _server_fault(exc):
                 self.breaker.failed()
             log.error("Mail to the SMTP server failed: %s", exc)
             raise MailDeliveryError(str(exc)) from exc
@@ -180,10 +204,9 @@ class SmtpMailer:
         large relays do), MAIL, RCPT and DATA go out in one write and their answers are read
         together: one round trip to the server before the message instead of three, which a
         login waits for. Any refusal raises; the caller then closes the connection."""
+        sender = _envelope_address(self.settings.sender_address, "sender")
+        to = _envelope_address(to, "recipient")
         smtp.ehlo_or_helo_if_needed()
-        sender = self.settings.sender_address
-        if not sender.isprintable() or any(c in sender for c in "<> "):
-            raise ValueError("the sender's address cannot go in MAIL FROM")
         if not smtp.has_extn("pipelining"):
             smtp.sendmail(sender, [to], message)
             return
@@ -191,6 +214,9 @@ class SmtpMailer:
         (mail, mail_text), (rcpt, rcpt_text), (data, data_text) = [
             smtp.getreply() for _ in range(3)
         ]
+        if data == 354 and (mail != 250 or rcpt not in (250, 251)):
+            smtp.send(b".\r\n")  # RFC 2920, 3.1: DATA taken after a refusal gets no message
+            smtp.getreply()
         if mail != 250:
             raise smtplib.SMTPSenderRefused(mail, mail_text, sender)
         if rcpt not in (250, 251):

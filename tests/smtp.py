@@ -24,6 +24,15 @@ class _Keep:
         self.sessions = sessions
         self.pipelining = pipelining
         self.refused: set[str] = set()  # recipients answered 550
+        self.closing = 0  # this many next MAIL commands are answered 421 (closing the channel)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        if self.closing:
+            self.closing -= 1
+            return "421 4.4.2 Idle too long, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refused:
@@ -52,6 +61,7 @@ class SmtpSink:
         self.sessions: list[int] = []  # per message received, the SMTP session (connection) id
         handler = _Keep(self.inbox, self.sessions, pipelining)
         self.refused = handler.refused
+        self.handler = handler
         self._controller = Controller(handler, hostname="127.0.0.1", port=self.port)
 
     def start(self) -> SmtpSink:

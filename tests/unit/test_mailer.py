@@ -2,6 +2,7 @@
 server dropped meanwhile, without a word to the caller."""
 
 import smtplib
+import socketserver
 import threading
 from email import policy
 from email.header import decode_header, make_header
@@ -192,3 +193,57 @@ def test_a_refused_recipient_sends_nothing_and_the_next_mail_goes(pipelining):
         sink.stop()
     assert [m["To"] for m in sink.inbox] == ["user1@example.com"]
     assert not mailer.breaker.is_open()  # the server answered: a refusal, not an outage
+
+
+@pytest.mark.parametrize("to", ["ada@example.com> NOTIFY=SUCCESS", "ada@example.com ORCPT=x"])
+def test_a_recipient_that_would_add_smtp_parameters_sends_nothing(sink, writes, to):
+    with pytest.raises(MailDeliveryError):
+        mailer_for(sink).send(Email(to=to, subject="code", text="t", html="h"))
+    assert sink.inbox == [] and not any(b"RCPT" in w for w in writes)
+
+
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_a_kept_connection_the_server_closes_with_421_is_replaced(pipelining):
+    sink = SmtpSink(pipelining=pipelining).start()
+    try:
+        mailer = mailer_for(sink)
+        mailer.send(mail(0))
+        sink.handler.closing = 1  # "idle too long": Postfix and Exim answer 421, then hang up
+        mailer.send(mail(1))
+    finally:
+        sink.stop()
+    assert [m["To"] for m in sink.inbox] == ["user0@example.com", "user1@example.com"]
+    assert len(set(sink.sessions)) == 2
+
+
+def test_a_server_that_takes_data_after_a_refusal_gets_an_empty_message():
+    """RFC 2920, 3.1: a server may answer DATA 354 though it refused the recipient; the client
+    then sends a lone dot rather than the message (or nothing, and wait for the deadline)."""
+    heard: list[bytes] = []
+    replies = {
+        b"EHLO": b"250-fake\r\n250 PIPELINING\r\n",
+        b"MAIL": b"250 OK\r\n",
+        b"RCPT": b"550 No such user\r\n",
+        b"DATA": b"354 Go ahead\r\n",
+        b".": b"554 No valid recipients\r\n",
+        b"QUIT": b"221 Bye\r\n",
+    }
+
+    class Lax(socketserver.StreamRequestHandler):
+        def handle(self):
+            self.wfile.write(b"220 fake ESMTP\r\n")
+            for line in self.rfile:
+                heard.append(line.strip())
+                verb = line.split()[0].split(b":")[0].upper()
+                self.wfile.write(replies.get(verb, b"500 ?\r\n"))
+                if verb == b"QUIT":
+                    return
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Lax) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        mailer = mailer_for(SmtpSink(port=server.server_address[1]))
+        with pytest.raises(MailDeliveryError):
+            mailer.send(mail(0))
+        server.shutdown()
+    assert heard[heard.index(b"DATA") + 1] == b"."
+    assert b"MIME-Version: 1.0" not in heard
