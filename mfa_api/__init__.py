@@ -42,6 +42,7 @@ def create_app_or_exit(config_file: str | os.PathLike | None = None) -> Flask:
         print(f"mfa-api will not start: {exc}", file=sys.stderr)
         # 3 is gunicorn's "worker failed to boot": its master stops too, instead of forking anew.
         sys.exit(3)
+    gc.collect()  # nothing collectable left behind in the frozen generation
     gc.freeze()
     return app
 

@@ -118,8 +118,11 @@ def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey
         f"passkey-add:{user.id}", ctx, "No passkey being added; ask for options first"
     )
     settings = ctx.settings
+    # The library's names are looked up outside the try: one it lost must fail loudly, not
+    # pass for a refused passkey.
+    verify_registration = _webauthn().verify_registration_response
     try:
-        verified = _webauthn().verify_registration_response(
+        verified = verify_registration(
             credential=credential,
             expected_challenge=challenge,
             expected_rp_id=settings.webauthn_rp_id,
@@ -196,13 +199,18 @@ def use(user: User, ceremony: str, credential: dict, ctx: Context) -> Assertion:
     if stored is None or found is None:
         return outcome
     settings = ctx.settings
+    lib = _webauthn()  # its names looked up outside the try, as in add()
+    verify_authentication, from_base64url = (
+        lib.verify_authentication_response,
+        lib.helpers.base64url_to_bytes,
+    )
     try:
-        verified = _webauthn().verify_authentication_response(
+        verified = verify_authentication(
             credential=credential,
-            expected_challenge=_webauthn().helpers.base64url_to_bytes(stored),
+            expected_challenge=from_base64url(stored),
             expected_rp_id=settings.webauthn_rp_id,
             expected_origin=list(settings.webauthn_origins),
-            credential_public_key=_webauthn().helpers.base64url_to_bytes(found.public_key),
+            credential_public_key=from_base64url(found.public_key),
             credential_current_sign_count=0,  # compared below, once the signature holds
         )
     except _malformed():
