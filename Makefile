@@ -63,6 +63,7 @@ ifeq ($(BENCH),all)
 	$(BIN)/python -m bench.cpu_split
 	$(BIN)/python -m bench.login_overhead
 	$(BIN)/python -m bench.login_overhead --db mysql
+	$(BIN)/python -m bench.login_overhead --smtp-rtt-ms 10
 	$(BIN)/python -m bench.verify_rate
 	$(BIN)/python -m bench.scale
 	$(BIN)/python -m bench.scale --db mysql

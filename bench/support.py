@@ -6,7 +6,9 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import queue
 import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -147,16 +149,18 @@ class CodeSink:
     """A loopback SMTP server in this (the client's) process that keeps the latest one-time
     code mailed to each address (and nothing else: a run sends thousands)."""
 
-    def __init__(self):
+    def __init__(self, pipelining: bool = True):
         self.port = free_port()
         self.latest: dict[str, str] = {}
         self.received = 0
+        self.pipelining = pipelining
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
-        """Offer PIPELINING, as Postfix, Exim and the large relays do."""
+        """Offer PIPELINING, as Postfix, Exim and the large relays do (unless told not to)."""
         session.host_name = hostname
-        return responses[:1] + ["250-PIPELINING"] + responses[1:]
+        offered = ["250-PIPELINING"] if self.pipelining else []
+        return responses[:1] + offered + responses[1:]
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         found = re.search(rb"verification code: (\d{6})", envelope.content)  # the Subject
@@ -178,9 +182,9 @@ class CodeSink:
 
 
 @contextmanager
-def smtp_sink() -> Iterator[CodeSink]:
+def smtp_sink(pipelining: bool = True) -> Iterator[CodeSink]:
     """A CodeSink, listening while the block runs."""
-    sink = CodeSink()
+    sink = CodeSink(pipelining)
     sink._controller.start()
     try:
         yield sink
@@ -236,3 +240,44 @@ def server_cpu_seconds(master_pid: int) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
     return total / ticks
+
+
+@contextmanager
+def delayed(port: int, one_way_seconds: float) -> Iterator[int]:
+    """A loopback TCP proxy to port that delivers every byte one_way_seconds after it arrived,
+    both ways, as a network with that latency would (a round trip: twice it); yields its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def pump(source: socket.socket, target: socket.socket) -> None:
+        due: queue.SimpleQueue = queue.SimpleQueue()
+
+        def deliver() -> None:
+            while (item := due.get()) is not None:
+                at, data = item
+                time.sleep(max(0.0, at - time.monotonic()))
+                target.sendall(data)
+            target.shutdown(socket.SHUT_WR)
+
+        threading.Thread(target=deliver, daemon=True).start()
+        while data := source.recv(65536):
+            due.put((time.monotonic() + one_way_seconds, data))
+        due.put(None)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            server = socket.create_connection(("127.0.0.1", port))
+            for source, target in ((client, server), (server, client)):
+                threading.Thread(target=pump, args=(source, target), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        listener.close()

@@ -19,6 +19,10 @@ RUNS = {
     ),
     "cpu_split": (["--journeys", "3"], "the four requests"),
     "login_overhead": (["--runs", "3"], "/login less the check"),
+    "login_overhead (SMTP server away)": (
+        ["--runs", "2", "--smtp-rtt-ms", "2"],
+        "server does not offer PIPELINING",
+    ),
     "verify_rate": (["--verifies", "10", "--clients", "2"], "verify / hello"),
     "scale": (["--small", "10", "--large", "100", "--logins", "2"], "/verify large / small"),
     "memory": (["--requests", "100"], "largest growth after warm-up"),
@@ -33,7 +37,7 @@ RUNS = {
 def test_the_benchmark_runs(name):
     args, expected = RUNS[name]
     done = subprocess.run(
-        [sys.executable, "-m", f"bench.{name}", *args],
+        [sys.executable, "-m", f"bench.{name.split()[0]}", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
