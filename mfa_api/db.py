@@ -14,6 +14,7 @@ import functools
 import logging
 import random
 import sqlite3
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -278,9 +279,31 @@ def _connect_sqlite(url: str) -> sqlite3.Connection:
     return conn
 
 
+class _MysqlConnection(pymysql.connections.Connection):
+    """PyMySQL's connection, with one TLS context for all of them.
+
+    With no TLS options PyMySQL tries TLS where the server offers it, unverified, and makes a
+    context for each connection, loading the system's CA certificates into it: ~28 ms of CPU
+    and ~0.8 MB a connection, 8 of them a gunicorn worker (one a thread). The first context
+    made that way is kept and handed to every later connection instead.
+    """
+
+    _preferred_tls: ssl.SSLContext | None = None
+    _made = threading.Lock()
+
+    def _create_ssl_ctx(self, sslp):
+        if sslp != {}:  # options were given: never the case here, but theirs to make
+            return super()._create_ssl_ctx(sslp)
+        with self._made:
+            cls = type(self)
+            if cls._preferred_tls is None:
+                cls._preferred_tls = super()._create_ssl_ctx(sslp)
+            return cls._preferred_tls
+
+
 def _connect_mysql(url: str, deadlines: Deadlines) -> pymysql.connections.Connection:
     parts = urlsplit(url)
-    return pymysql.connect(
+    return _MysqlConnection(
         host=parts.hostname or "127.0.0.1",
         port=parts.port or 3306,
         user=unquote(parts.username or "root"),
