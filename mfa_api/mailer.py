@@ -155,12 +155,13 @@ class SmtpMailer:
         if self.breaker.is_open():
             raise MailDeliveryError("the mail server failed moments ago")
         try:
-            to = ascii_address(email.to)
+            to = _envelope_address(ascii_address(email.to), "recipient")
+            sender = _envelope_address(self.settings.sender_address, "sender")
             message = self._message(email, to)
             smtp = self._take_kept()
             if smtp is not None:
                 try:
-                    self._send(smtp, to, message)
+                    self._send(smtp, sender, to, message)
                     self._keep(smtp)
                     return
                 except BaseException as exc:
@@ -170,7 +171,7 @@ class SmtpMailer:
                         raise
             smtp = self._connect()
             try:
-                self._send(smtp, to, message)
+                self._send(smtp, sender, to, message)
             except BaseException:
                 _quietly_close(smtp)
                 raise
@@ -199,13 +200,11 @@ class SmtpMailer:
     def _keep(self, smtp: smtplib.SMTP) -> None:
         self._kept.smtp, self._kept.used_at = smtp, self._clock()
 
-    def _send(self, smtp: smtplib.SMTP, to: str, message: bytes) -> None:
+    def _send(self, smtp: smtplib.SMTP, sender: str, to: str, message: bytes) -> None:
         """One message. Where the server offers PIPELINING (RFC 2920; Postfix, Exim and the
         large relays do), MAIL, RCPT and DATA go out in one write and their answers are read
         together: one round trip to the server before the message instead of three, which a
         login waits for. Any refusal raises; the caller then closes the connection."""
-        sender = _envelope_address(self.settings.sender_address, "sender")
-        to = _envelope_address(to, "recipient")
         smtp.ehlo_or_helo_if_needed()
         if not smtp.has_extn("pipelining"):
             smtp.sendmail(sender, [to], message)
