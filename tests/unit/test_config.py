@@ -7,6 +7,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from mfa_api import ConfigError, create_app
+from mfa_api.security import argon2id
 
 GOOD_SECRET = "a-production-secret-0123456789-abcdefghij"
 
@@ -116,6 +117,19 @@ def test_mfa_variables_set_keys_and_parse_as_json(clean_env):
     assert config["OTP_TTL_SECONDS"] == 120
     assert config["CORS_ORIGINS"] == ["https://a.example"]
     assert config["TOTP_ISSUER"] == "Acme"
+
+
+@pytest.mark.parametrize("keep", ["true", "false"])
+def test_argon2_keep_memory_decides_whether_the_block_stays(clean_env, keep):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.setenv("MFA_ARGON2_KEEP_MEMORY", keep)
+    clean_env.setenv("MFA_ARGON2_MEMORY_KIB", "64")
+    clean_env.setenv("MFA_ARGON2_TIME_COST", "1")
+    try:
+        create_app().extensions["mfa_parts"].settings.hasher.hash("any password at all")
+        assert len(argon2id._free_blocks) == (1 if keep == "true" else 0)
+    finally:
+        argon2id.keep_blocks(True)
 
 
 def test_config_py_is_read_and_the_environment_wins(clean_env, tmp_path):
