@@ -131,10 +131,11 @@ def _server_fault(exc: BaseException) -> bool:
 
 
 def _envelope_address(address: str, role: str) -> str:
-    """address as it goes between < and > in MAIL FROM or RCPT TO; nothing that could end it
-    there or add a parameter (a ">", a space) is let through."""
-    if not address.isprintable() or any(c in address for c in "<> "):
-        raise ValueError(f"the {role}'s address cannot go in the SMTP envelope")
+    """address as it goes in a header and between < and > in MAIL FROM or RCPT TO: control or
+    separator characters (a space, a line break) or an angle bracket, which could end it there
+    or add a parameter, are refused (an address stored before addresses were checked)."""
+    if any(unicodedata.category(c)[0] in "CZ" or c in "<>" for c in address):
+        raise ValueError(f"the {role}'s address has control or separator characters or <>")
     return address
 
 
@@ -155,7 +156,7 @@ class SmtpMailer:
         if self.breaker.is_open():
             raise MailDeliveryError("the mail server failed moments ago")
         try:
-            to = _envelope_address(ascii_address(email.to), "recipient")
+            to = ascii_address(email.to)
             sender = _envelope_address(self.settings.sender_address, "sender")
             message = self._message(email, to)
             smtp = self._take_kept()
@@ -274,11 +275,9 @@ class SmtpMailer:
 def ascii_address(address: str) -> str:
     """The address as SMTP without SMTPUTF8 carries it: an internationalised domain in its
     ASCII (punycode) form, as email-validator accepts and stores it in Unicode; a local part
-    beyond ASCII cannot be carried (UnicodeError), nor can control or separator characters
+    beyond ASCII cannot be carried (UnicodeError), nor can what _envelope_address refuses
     (ValueError)."""
-    if any(unicodedata.category(c)[0] in "CZ" and c != " " for c in address):
-        # an address stored before addresses were checked: no header may carry it
-        raise ValueError("the recipient's address has control or separator characters")
+    _envelope_address(address, "recipient")
     local, _, domain = address.rpartition("@")
     if not local.isascii():
         raise UnicodeError("the recipient's local part is not ASCII (no SMTPUTF8 here)")
