@@ -78,16 +78,18 @@ RATELIMIT_2FA_VERIFY = "10 per 5 minutes"
 RATELIMIT_2FA_RECOVER = "5 per 15 minutes"
 RATELIMIT_2FA_RESEND = "3 per 15 minutes"
 RATELIMIT_2FA_PHONE = "3 per 15 minutes"  # codes texted to a phone being verified, per user
-RATELIMIT_STEP_UP = "10 per 15 minutes"  # one budget per user for every password re-check
+RATELIMIT_STEP_UP = "10 per 15 minutes"  # one budget per user and client for every re-check
 RATELIMIT_UNLOCK = "5 per 15 minutes"  # POST /api/auth/unlock, per client IP
+RATELIMIT_PASSWORD_CHECKS = "60 per 5 minutes"  # passwords checked per client IP, any email
 PROXY_COUNT = 0
 
 # Account defence: consecutive failures per account, reset only by a success or an admin.
 # After BACKOFF_AFTER failures (of a second factor, or of a password from one client) each
 # further attempt must wait BACKOFF_BASE_SECONDS, doubling up to BACKOFF_MAX_SECONDS; earlier
-# attempts are refused with 429 and Retry-After without being checked. Passwords from all
-# clients together, and codes guessed by clients that did not ask for them, back off only after
-# ACCOUNT_BACKOFF_AFTER (no client adds more than BACKOFF_AFTER). LOCK_AFTER consecutive wrong
+# attempts are refused with 429 and Retry-After without being checked. Wrong passwords from all
+# clients together mail the owner at ACCOUNT_BACKOFF_AFTER (nobody else waits); codes guessed by
+# clients that did not ask for them back off after it; an email's wrong sign-up codes stop
+# being checked at it until the owner uses the mailed token. LOCK_AFTER consecutive wrong
 # second factors (at most 100) lock them until the user unlocks with the mailed token, or an
 # admin runs `flask users unlock EMAIL`. UNLOCK_URL, if set, is the link in the lock notice.
 BACKOFF_AFTER = 5
@@ -95,7 +97,7 @@ BACKOFF_BASE_SECONDS = 1
 BACKOFF_MAX_SECONDS = 900
 ACCOUNT_BACKOFF_AFTER = 20
 LOCK_AFTER = 100
-# A client that logged in to an account this recently is spared its account-wide delay.
+# A client that logged in to an account this recently adds nothing to its count of wrong passwords.
 KNOWN_CLIENT_DAYS = 30
 # A device remembered after a second step ("remember": true) skips it for this long.
 REMEMBER_DEVICE_DAYS = 30

@@ -68,6 +68,7 @@ DEFAULTS = {
     "RATELIMIT_2FA_PHONE": "3 per 15 minutes",
     "RATELIMIT_STEP_UP": "10 per 15 minutes",
     "RATELIMIT_UNLOCK": "5 per 15 minutes",
+    "RATELIMIT_PASSWORD_CHECKS": "60 per 5 minutes",
     # /docs (Swagger UI): None = on in development only; /openapi.json is always served.
     "DOCS_ENABLED": None,
     # Account defence: consecutive failures, reset only by a success or an admin.

@@ -37,6 +37,7 @@ LIMIT_KEYS = (
     "RATELIMIT_2FA_PHONE",
     "RATELIMIT_STEP_UP",
     "RATELIMIT_UNLOCK",
+    "RATELIMIT_PASSWORD_CHECKS",
 )
 # Upper bounds: beyond them a setting is a mistake (and 1e20 seconds overflows a column).
 MAXIMA = {

@@ -8,7 +8,7 @@ from flask import g, request
 
 from ..errors import InvalidInput
 from ..parts import parts
-from ..services.context import Client, Context
+from ..services.context import Client, Context, Tally
 
 USER_AGENT_MAX = 255
 
@@ -48,4 +48,16 @@ def context() -> Context:
     """The services' context for this request."""
     made = parts()
     mailer, sms = made.senders()
-    return Context(settings=made.settings, now=now(), mailer=mailer, sms=sms, client=client())
+    return Context(
+        settings=made.settings,
+        now=now(),
+        mailer=mailer,
+        sms=sms,
+        client=client(),
+        tally=tally(),
+    )
+
+
+def tally() -> Tally:
+    """This request's tally of evaluated guesses, shared by every context it makes."""
+    return g.setdefault("mfa_tally", Tally())

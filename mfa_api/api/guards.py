@@ -8,7 +8,9 @@ from collections.abc import Callable
 from flask import g, request
 
 from ..errors import Unauthorized
+from ..security.tokens import ACCESS, CHALLENGE
 from ..services import sessions
+from ..store.users import User
 from .common import context
 from .contract import stamp
 
@@ -29,10 +31,23 @@ def token_required(*kinds: str) -> Callable:
             token = bearer_token()
             if token is None:
                 raise Unauthorized("Missing bearer token")
-            g.user, g.claims = sessions.resolve(token, kinds, context())
+            g.user, g.claims = resolved(token)
+            if g.claims["kind"] not in kinds:
+                raise Unauthorized(sessions.INVALID_TOKEN)
             return view(*args, **kwargs)
 
         stamp(guarded, "token_kinds", kinds)
         return guarded
 
     return decorate
+
+
+def resolved(token: str) -> tuple[User, dict]:
+    """The user and claims of a token of either kind, fully checked (signature, expiry, version,
+    revocation) once a request: the rate limits key on it before the view's guard reads it."""
+    cached = g.get("mfa_resolved")
+    if cached is not None and cached[0] == token:
+        return cached[1], cached[2]
+    user, claims = sessions.resolve(token, (ACCESS, CHALLENGE), context())
+    g.mfa_resolved = (token, user, claims)
+    return user, claims

@@ -16,7 +16,7 @@ from .legacy_replies import (
     VerifiedLoginReply,
     VerifiedRegistrationReply,
 )
-from .limits import client_ip, ip_and_email
+from .limits import client_ip, ip_and_email, password_checks
 from .replies import reply
 
 bp = Blueprint("legacy", __name__)
@@ -108,12 +108,18 @@ def _not_limited() -> bool:
     return request.method != "POST" or requested_endpoint() not in LIMITS
 
 
+def _no_password_checked() -> bool:
+    return request.method != "POST" or requested_endpoint() != "login"
+
+
 @bp.route("", defaults={"path": ""}, methods=_ANY_METHOD, strict_slashes=False)
 @bp.route("/<path:path>", methods=_ANY_METHOD)
 @limiter.limit(_limit, key_func=_limit_key, exempt_when=_not_limited)
+@password_checks(exempt_when=_no_password_checked)
 def dispatch(path: str):
     """Route like index.php; /register 5 per 15 minutes per IP, /login and /verify 10 per
-    5 minutes per IP and email (each a setting)."""
+    5 minutes per IP and email (each a setting); /login's password checks also count toward
+    RATELIMIT_PASSWORD_CHECKS per IP."""
     endpoint = requested_endpoint()
     view = ENDPOINTS.get(endpoint)
     if view is None:

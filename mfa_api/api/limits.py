@@ -1,26 +1,50 @@
-"""Rate-limit keys and values: per user on the 2FA face, per client IP and email on logins."""
+"""Rate-limit keys and values: per user and client on the 2FA face (under a per-user ceiling),
+per client IP and email on logins, per client IP across every route that checks a password.
+
+Limits that a user's own requests could exhaust count only what proves something: a request
+whose guess was evaluated (a password, a code, a passkey's answer) or that did its work (2xx).
+A request refused before that (a malformed body, a bad or revoked token, a back-off) is checked
+against the limit but spends nothing, so nobody can spend the owner's budget with junk."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask_limiter.util import get_remote_address
+from limits import parse_many
 
+from ..errors import ApiError
 from ..extensions import limiter
-from ..parts import parts
 from ..schemas import MAX_EMAIL_LENGTH, canonical_email
-from ..security import tokens
 from ..services.context import client_key
-from .common import now
+from .common import tally
 from .contract import stamp
-from .guards import bearer_token
+from .guards import bearer_token, resolved
+
+# The per-user ceiling is this many times a route's per-(user, client) limit: one client (an
+# attacker who has the password) spends only its own budget, and the owner keeps hers.
+USER_CEILING = 3
 
 
-def configured(key: str) -> Callable[[], str]:
-    """The limit named by a config key, read at request time (so tests and operators set it)."""
-    return lambda: current_app.config[key]
+def configured(key: str, times: int = 1) -> Callable[[], str]:
+    """The limit named by a config key (times over), read at request time (so tests and
+    operators set it)."""
+    if times == 1:
+        return lambda: current_app.config[key]
+    return lambda: scaled(current_app.config[key], times)
+
+
+def scaled(limit: str, times: int) -> str:
+    """A limit string with every amount multiplied: "10 per 5 minutes" x3 -> "30 per 5 minute"."""
+    items = parse_many(limit)
+    return ";".join(f"{i.amount * times} per {i.multiples} {i.GRANULARITY.name}" for i in items)
+
+
+def proved_something(response: Response) -> bool:
+    """Whether a request spends a limit: it did its work, or a guess of it was evaluated."""
+    return response.status_code < 400 or tally().evaluated > 0
 
 
 def _limited(key: str, per: str, decorator: Callable) -> Callable:
@@ -35,8 +59,13 @@ def _limited(key: str, per: str, decorator: Callable) -> Callable:
 
 
 def per_user(key: str):
-    """A decorator: the limit of a config key, per user (of a valid token) or else per IP."""
-    return _limited(key, "user", limiter.limit(configured(key), key_func=user_or_ip))
+    """A decorator: the limit of a config key per user and client, and USER_CEILING times it per
+    user (of a fully checked token; else per IP), counting what proved something."""
+    own = limiter.limit(configured(key), key_func=user_and_client, deduct_when=proved_something)
+    ceiling = limiter.limit(
+        configured(key, USER_CEILING), key_func=user_only, deduct_when=proved_something
+    )
+    return _limited(key, "user and client (x3 per user)", lambda view: ceiling(own(view)))
 
 
 def per_ip(key: str):
@@ -48,6 +77,32 @@ def per_ip_and_email(key: str):
     """A decorator: the limit of a config key, per client IP and email tried."""
     decorator = limiter.limit(configured(key), key_func=ip_and_email)
     return _limited(key, "client IP and email", decorator)
+
+
+def evaluated(_response: Response) -> bool:
+    """Whether a request spends a limit on guesses: one of its guesses was evaluated."""
+    return tally().evaluated > 0
+
+
+# RATELIMIT_PASSWORD_CHECKS per client IP, whatever the email: one budget shared by every route
+# that checks a password (the mfa-php face's /login too, legacy.py), so that a client changing
+# the email on every request still gets only so many password hashes computed.
+def password_checks(exempt_when: Callable[[], bool] | None = None):
+    """The RATELIMIT_PASSWORD_CHECKS shared limit (per client IP, spent by evaluated guesses)."""
+    return limiter.shared_limit(
+        configured("RATELIMIT_PASSWORD_CHECKS"),
+        scope="password-checks",
+        key_func=lambda: client_ip(),
+        deduct_when=evaluated,
+        exempt_when=exempt_when,
+    )
+
+
+password_limit = _limited(
+    "RATELIMIT_PASSWORD_CHECKS",
+    "client IP, shared by every route that checks a password",
+    password_checks(),
+)
 
 
 def body_email() -> str:
@@ -79,22 +134,51 @@ def ip_and_email() -> str:
     return scoped(f"ip:{client_key(get_remote_address())}|email:{body_email()}")
 
 
-def user_or_ip() -> str:
-    """Key: the user of a validly signed token of either kind, else the client IP."""
+def _token_user() -> int | None:
+    """The user of the request's bearer token, fully checked (kind aside), else None."""
     token = bearer_token()
-    if token is not None:
-        kinds = (tokens.ACCESS, tokens.CHALLENGE)
-        try:
-            claims = tokens.decode_any(token, key=parts().settings.jwt_key, kinds=kinds, now=now())
-            return scoped(f"user:{claims['user_id']}")
-        except tokens.InvalidToken:
-            pass
-    return client_ip()
+    if token is None:
+        return None
+    try:
+        user, _ = resolved(token)
+    except ApiError:  # bad, expired or revoked; the user gone; the database down
+        return None
+    return user.id
 
 
-# RATELIMIT_STEP_UP per user: one budget shared by every route that checks the password again.
-step_up_limit = _limited(
-    "RATELIMIT_STEP_UP",
-    "user, shared by every step-up route",
-    limiter.shared_limit(configured("RATELIMIT_STEP_UP"), scope="step-up", key_func=user_or_ip),
-)
+def user_and_client() -> str:
+    """Key: the user of a fully checked token and the client asking, else the client IP."""
+    user_id = _token_user()
+    if user_id is None:
+        return client_ip()
+    return scoped(f"user:{user_id}|ip:{client_key(get_remote_address())}")
+
+
+def user_only() -> str:
+    """Key: the user of a fully checked token, else the client IP."""
+    user_id = _token_user()
+    return client_ip() if user_id is None else scoped(f"user:{user_id}")
+
+
+def _step_up(key_func: Callable[[], str], times: int, scope: str):
+    return limiter.shared_limit(
+        configured("RATELIMIT_STEP_UP", times),
+        scope=scope,
+        key_func=key_func,
+        deduct_when=proved_something,
+    )
+
+
+_step_up_own = _step_up(user_and_client, 1, "step-up")
+_step_up_ceiling = _step_up(user_only, USER_CEILING, "step-up-user")
+
+
+def step_up_limit(view: Callable) -> Callable:
+    """A decorator for every route that checks the password again: RATELIMIT_STEP_UP per user
+    and client (x3 per user), one budget shared by all of them, and RATELIMIT_PASSWORD_CHECKS."""
+    limited = _limited(
+        "RATELIMIT_STEP_UP",
+        "user and client (x3 per user), shared by every step-up route",
+        lambda inner: _step_up_ceiling(_step_up_own(inner)),
+    )
+    return limited(password_limit(view))

@@ -19,7 +19,7 @@ from ..services import backup, challenge, enrolment
 from .common import context, json_body
 from .contract import documented
 from .guards import token_required
-from .limits import per_ip_and_email, per_user, step_up_limit
+from .limits import password_limit, per_ip_and_email, per_user, step_up_limit
 from .replies import MessageReply, reply
 from .twofa_replies import (
     AccessReply,
@@ -41,6 +41,7 @@ VERIFIED = "2FA verification successful"
 @bp.post("/login")
 @documented(LoggedInReply, ChallengeReply, body=TwoFaLoginSchema, errors=(401, 423))
 @per_ip_and_email("RATELIMIT_LOGIN")
+@password_limit
 def login():
     """Password first; a challenge token when 2FA is on, an access token when it is off."""
     form = load(TwoFaLoginSchema, json_body())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config import Settings
 from ..mailer import Mailer
@@ -38,6 +38,14 @@ def client_key(ip: str) -> str:
     return ip
 
 
+@dataclass
+class Tally:
+    """What a call did that rate limits count: guesses actually evaluated (a password, a code,
+    a passkey's answer), not requests refused before that."""
+
+    evaluated: int = 0
+
+
 @dataclass(frozen=True)
 class Context:
     """One call's world: built by a face (HTTP or CLI), passed down, never global."""
@@ -47,3 +55,4 @@ class Context:
     mailer: Mailer
     sms: Sms | None
     client: Client
+    tally: Tally = field(default_factory=Tally)

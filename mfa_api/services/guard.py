@@ -11,6 +11,11 @@ Counters are keyed by the email as stored (the canonical identity, for accounts 
 that have none alike, so that back-off says nothing about which emails exist), and by client
 (an IP; an IPv6 /64) within it. No client adds more than BACKOFF_AFTER failures to an account's
 counter, so one client alone can never slow the account for others.
+
+A client that has proved nothing (not the password, not the sign-up it guesses at) never makes
+anyone else wait: wrong passwords back off per client only, and the account-wide count of them
+only tells the owner; a sign-up's codes are capped, not slowed, for everyone together, and the
+owner (who has the mailbox) lifts the cap with the token mailed when it is reached.
 """
 
 from __future__ import annotations
@@ -76,11 +81,12 @@ class Attempt:
 
 
 def password_attempt(ctx: Context, email: str) -> Attempt:
-    """Reserve a password check: per client, and per account past a higher ceiling (which a
-    client that recently logged in to this account is spared)."""
+    """Reserve a password check: backed off per client; counted per account (never a wait for
+    others: the owner is mailed at ACCOUNT_BACKOFF_AFTER), where a client that recently logged
+    in to this account does not count."""
     s = ctx.settings
     own = Gate(PASSWORD_CLIENT, _client_subject(ctx, email), s.backoff_after, None)
-    account = Gate(PASSWORD, email, s.account_backoff_after, None, shared=True)
+    account = Gate(PASSWORD, email, None, None, shared=True)
     if _known_client(ctx, own):
         return _reserve(ctx, email, "password", (own,))
     return _reserve(ctx, email, "password", (own, account))
@@ -114,17 +120,28 @@ def unproven_code_attempt(ctx: Context, email: str, code_tag: str) -> Attempt:
     return _reserve(ctx, email, "second_factor", (own, others))
 
 
-def signup_attempt(ctx: Context, email: str) -> Attempt:
+def signup_attempt(ctx: Context, email: str, *, holder: bool) -> Attempt:
     """Reserve a guess at the codes of an email's pending sign-ups.
 
     Nothing proves a mailbox before its code does, so every client counts on its own (back-off
-    that re-registering does not reset) and, all together, on the email (a higher ceiling);
-    none of it toward the lock of the account the email may later have.
+    that re-registering does not reset) and, all together, on the email. After
+    ACCOUNT_BACKOFF_AFTER wrong guesses there, however many sign-ups they were spread over, only
+    the client that started a sign-up may still try its own (whose code allows a few tries),
+    and no new sign-up starts, until one succeeds or the owner uses the token then mailed.
+    None of it toward the lock of the account the email may later have.
     """
     s = ctx.settings
     own = Gate(SIGNUP_CLIENT, _client_subject(ctx, email), s.backoff_after, None)
-    email_wide = Gate(SIGNUP, email, s.account_backoff_after, None, shared=True)
+    email_wide = Gate(SIGNUP, email, None, None if holder else s.account_backoff_after)
     return _reserve(ctx, email, "signup", (own, email_wide))
+
+
+def ensure_signups_open(ctx: Context, email: str) -> None:
+    """429 when the email's sign-up codes were guessed at too often: no new sign-up (and so no
+    fresh code to guess at) until the owner uses the mailed token."""
+    counter = attempts.find(SIGNUP, email)
+    if counter is not None and counter.failures >= ctx.settings.account_backoff_after:
+        raise TooManyAttempts(lockout.SIGNUPS_STOPPED)
 
 
 def release(attempt: Attempt) -> None:
@@ -137,6 +154,7 @@ def release(attempt: Attempt) -> None:
 def succeeded(ctx: Context, attempt: Attempt) -> None:
     """A right guess: the account's counters of that kind start again from zero; a client
     that got a password right is remembered as one of the account's own."""
+    ctx.tally.evaluated += 1
     for taken in attempt.taken:
         if taken.gate.scope == PASSWORD_CLIENT:
             attempts.mark_success(taken.gate.scope, taken.gate.subject, ctx.now)
@@ -157,6 +175,7 @@ def failed(ctx: Context, attempt: Attempt, user_id: int | None, event: str, **de
     The user is mailed once when wrong codes start to be slowed down: whoever entered them knew
     the password, or is guessing from elsewhere.
     """
+    ctx.tally.evaluated += 1
     audit.record(ctx, user_id, event, **detail)
     slowest = max(attempt.taken, key=lambda t: t.next_at)
     if slowest.next_at > ctx.now:
@@ -169,13 +188,33 @@ def failed(ctx: Context, attempt: Attempt, user_id: int | None, event: str, **de
             seconds=slowest.next_at - ctx.now,
         )
     for taken in attempt.taken:
-        if not taken.counted or taken.gate.scope not in (SECOND_FACTOR, CODE_OTHERS):
-            continue
+        if taken.counted:
+            _consequences(ctx, attempt, taken, user_id)
+
+
+def _consequences(ctx: Context, attempt: Attempt, taken: _Taken, user_id: int | None) -> None:
+    """What a counted failure leads to: the owner told, a lock, a sign-up cap; counters of an
+    email with no account forgotten soon."""
+    scope, s = taken.gate.scope, ctx.settings
+    if attempt.kind == "password" and user_id is None:
+        attempts.backdate(scope, taken.gate.subject, _swept_soon(ctx))
+    elif scope == PASSWORD and taken.failures == s.account_backoff_after:
+        notifications.send_notice(ctx.mailer, attempt.email, notifications.PASSWORDS_GUESSED)
+    elif scope in (SECOND_FACTOR, CODE_OTHERS):
         if taken.failures == taken.gate.backoff_after and user_id is not None:
             notifications.send_notice(ctx.mailer, attempt.email, notifications.CODES_GUESSED)
-        if taken.gate.scope == SECOND_FACTOR and taken.failures >= ctx.settings.lock_after:
+        if scope == SECOND_FACTOR and taken.failures >= s.lock_after:
             lockout.lock(ctx, attempt.email, taken.failures)
             raise Locked(lockout.LOCKED)
+    elif scope == SIGNUP and taken.failures >= s.account_backoff_after:
+        lockout.stop_signups(ctx, attempt.email, taken.failures)
+
+
+def _swept_soon(ctx: Context) -> int:
+    """A last-touched time that the sweep (after the retention) reaches once the longest wait
+    has passed: counters of an email with no account protect nothing beyond their wait."""
+    s = ctx.settings
+    return ctx.now + s.backoff_max_seconds - s.events_retention_seconds
 
 
 def _reserve(ctx: Context, email: str, kind: str, gates: tuple[Gate, ...]) -> Attempt:
@@ -222,6 +261,8 @@ def _stopped(ctx: Context, gate: Gate, seen: Counter | None) -> Exception:
         return Locked(lockout.LOCKED)
     if gate.scope == CODE_OTHERS:
         return TooManyAttempts(OTHERS_STOPPED)
+    if gate.scope == SIGNUP:
+        return TooManyAttempts(lockout.SIGNUPS_STOPPED)
     return TooManyAttempts(CODE_WORN_OUT)
 
 

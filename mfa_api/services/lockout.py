@@ -8,7 +8,7 @@ import secrets
 from ..errors import InvalidInput, Locked
 from ..security import crypto
 from ..store import attempts, users
-from ..store.attempts import CODE_OTHERS, PASSWORD, SECOND_FACTOR
+from ..store.attempts import CODE_OTHERS, PASSWORD, SECOND_FACTOR, SIGNUP
 from . import audit, notifications
 from .context import Context
 
@@ -17,6 +17,11 @@ LOCKED = (
     "token we emailed, or ask an administrator."
 )
 INVALID_TOKEN = "Invalid or already used unlock token"  # noqa: S105 - a message
+SIGNUPS_STOPPED = (
+    "Too many wrong codes for this email's sign-up: no more are checked until its owner uses "
+    "the token we emailed"
+)
+SIGNUPS_REOPENED = "Codes for a sign-up with your address may be tried again."
 
 
 def ensure_not_locked(ctx: Context, email: str) -> None:
@@ -38,11 +43,26 @@ def lock(ctx: Context, email: str, failures: int) -> None:
     notifications.send_lock_notice(ctx.mailer, email, token, ctx.settings.unlock_url)
 
 
+def stop_signups(ctx: Context, email: str, failures: int) -> None:
+    """Stop checking an email's sign-up codes: the first caller sets the token that lifts the
+    stop and mails it to the address (whose owner alone can read it)."""
+    token = secrets.token_urlsafe(32)
+    if not attempts.lock_once(SIGNUP, email, _token_hash(ctx, token)):
+        return  # stopped already: one notice per stop
+    audit.record(ctx, None, audit.SIGNUPS_STOPPED, failures=failures)
+    notifications.send_signup_stop_notice(ctx.mailer, email, token, ctx.settings.unlock_url)
+
+
 def unlock_with_token(token: str, ctx: Context) -> None:
-    """Unlock the account the token was mailed for (once); 400 when it is wrong or used."""
+    """Lift the lock (or sign-up stop) the token was mailed for (once); 400 when it is wrong or
+    used."""
     counter = attempts.take_by_unlock_hash(_token_hash(ctx, token))
     if counter is None:
         raise InvalidInput(INVALID_TOKEN)
+    if counter.scope == SIGNUP:
+        audit.record(ctx, None, audit.UNLOCKED, by="token", what="signup")
+        notifications.send_notice(ctx.mailer, counter.subject, SIGNUPS_REOPENED)
+        return
     attempts.clear(CODE_OTHERS, counter.subject)
     _unlocked(counter.subject, ctx, by="token")
 
@@ -50,7 +70,7 @@ def unlock_with_token(token: str, ctx: Context) -> None:
 def unlock_by_admin(email: str, ctx: Context) -> None:
     """Clear every counter of the account's own, locked or not (an email without an account
     too: a pending sign-up's)."""
-    for scope in (SECOND_FACTOR, CODE_OTHERS, PASSWORD, attempts.SIGNUP):
+    for scope in (SECOND_FACTOR, CODE_OTHERS, PASSWORD, SIGNUP):
         attempts.clear(scope, email)
     _unlocked(email, ctx, by="admin")
 

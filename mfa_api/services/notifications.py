@@ -69,6 +69,11 @@ PASSKEY_CLONED = (
     "One of your passkeys answered with a signature counter that went backwards, which happens "
     "when a copy of it is used elsewhere. It was refused; remove it and add a new one."
 )
+PASSWORDS_GUESSED = (  # noqa: S105 - a sentence
+    "Many wrong passwords were tried for your account from devices that have not signed in to "
+    "it. Nobody has to wait because of them, and your second step still protects you; if your "
+    "password is weak or used elsewhere too, change it."
+)
 CODES_GUESSED = (
     "Several wrong codes were entered in a row for your account, so further tries are being "
     "slowed down. If they were not yours, someone may know your password: change it."
@@ -109,6 +114,32 @@ def lock_email(to: str, token: str, unlock_url: str | None) -> Email:
     )
     html = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in text.split("\n\n"))
     return Email(to=to, subject="Your account's two-step sign-in is locked", text=text, html=html)
+
+
+def signup_stop_email(to: str, token: str, unlock_url: str | None) -> Email:
+    """The one notice that an email's sign-up codes stopped being tried, with the token that
+    lets them be tried again."""
+    how = (
+        f"To let its code be tried again, open {unlock_url.replace('{token}', token)}"
+        if unlock_url
+        else f'To let its code be tried again, send {{"token": "{token}"}} to POST /api/auth/unlock'
+    )
+    text = (
+        "Someone is signing up with this email address and too many wrong codes were entered, "
+        "so no more codes are checked for it.\n"
+        f"If you are the one signing up: {how}. The token works once.\n\n"
+        "If it was not you, ignore this message: nobody can finish the sign-up without you."
+    )
+    html = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in text.split("\n\n"))
+    return Email(to=to, subject="Sign-up codes for your address were stopped", text=text, html=html)
+
+
+def send_signup_stop_notice(mailer: Mailer, to: str, token: str, unlock_url: str | None) -> None:
+    """Email the sign-up stop notice; the stop stands either way, so a failure is logged."""
+    try:
+        mailer.send(signup_stop_email(to, token, unlock_url))
+    except MailDeliveryError:
+        log.warning("A sign-up stop notice could not be mailed (an administrator can unlock)")
 
 
 def send_lock_notice(mailer: Mailer, to: str, token: str, unlock_url: str | None) -> None:

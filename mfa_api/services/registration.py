@@ -40,6 +40,7 @@ def register(
     refuse_common_password(password, "password", ctx)
     if users.email_or_phone_taken(email, phone):
         raise Conflict("User already exists")
+    guard.ensure_signups_open(ctx, email)
     secret = otp.new_totp_secret()
     code = codes.issue_code(ctx)
     password_hash = ctx.settings.hasher.hash(password)
@@ -85,9 +86,9 @@ def verify_registration(*, email: str, email_otp: str, auth_code: str | None, ct
         raise refused[-1]
     if auth_code is None:
         raise InvalidInput(codes.CODES_REQUIRED)
-    attempt = guard.signup_attempt(ctx, email)
-    max_tries = ctx.settings.max_failed_attempts
     own_code = target is not None and codes.holder_asked(ctx, target)
+    attempt = guard.signup_attempt(ctx, email, holder=own_code)
+    max_tries = ctx.settings.max_failed_attempts
     if own_code and not pending.reserve_code_try(target.id, target.otp_hash, max_tries):
         guard.release(attempt)
         raise TooManyAttempts(guard.CODE_WORN_OUT)

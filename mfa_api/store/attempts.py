@@ -97,6 +97,14 @@ def clear(scope: str, subject: str) -> None:
     )
 
 
+def backdate(scope: str, subject: str, updated_at: int) -> None:
+    """Mark the counter last touched at updated_at, so that the sweep forgets it sooner."""
+    get_db().execute(
+        "UPDATE attempt_counters SET updated_at = ? WHERE scope = ? AND subject = ?",
+        (updated_at, scope, subject),
+    )
+
+
 def mark_success(scope: str, subject: str, now: int) -> None:
     """Start the counter over and remember when its subject last succeeded."""
     db = get_db()
