@@ -4,10 +4,13 @@ step-up, listed, renamed, removed behind step-up, and used to answer a login cha
 Each ceremony's challenge is single-use and short-lived in the short-lived store (Redis or the
 `ephemeral` table). A signature counter that does not move forward on a valid signature means
 two authenticators hold one key: the use is refused, recorded and mailed (a clone warning).
+A ceremony run in a frame inside another site's page (clientDataJSON's crossOrigin true) is
+refused: the service never embeds its ceremonies, so such an answer was made for someone else.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -57,6 +60,15 @@ def _malformed() -> tuple[type[Exception], ...]:
     exceptions (a missing key, a wrong type deep inside a credential)."""
     refused = _webauthn().helpers.exceptions.WebAuthnException
     return (refused, ValueError, TypeError, KeyError, AttributeError)
+
+
+def _not_framed(credential: dict) -> None:
+    """Raise ValueError when the browser ran the ceremony inside a frame of another origin's
+    page (crossOrigin anything but false, or a topOrigin): py_webauthn does not check it."""
+    raw = _webauthn().helpers.base64url_to_bytes(credential["response"]["clientDataJSON"])
+    client_data = json.loads(raw)
+    if client_data.get("crossOrigin", False) is not False or "topOrigin" in client_data:
+        raise ValueError(f"ceremony inside a frame of {client_data.get('topOrigin')!r}")
 
 
 def _user_handle(user: User, ctx: Context) -> bytes:
@@ -128,6 +140,7 @@ def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey
             expected_rp_id=settings.webauthn_rp_id,
             expected_origin=list(settings.webauthn_origins),
         )
+        _not_framed(credential)
     except _malformed() as exc:
         log.info("passkey registration refused: %s", exc)
         raise InvalidInput(NOT_ACCEPTED) from None
@@ -213,6 +226,7 @@ def use(user: User, ceremony: str, credential: dict, ctx: Context) -> Assertion:
             credential_public_key=from_base64url(found.public_key),
             credential_current_sign_count=0,  # compared below, once the signature holds
         )
+        _not_framed(credential)
     except _malformed():
         return outcome
     new = verified.new_sign_count

@@ -133,6 +133,32 @@ def test_an_assertion_needs_its_options_and_the_right_origin(twofa):
     assert twofa.post("2fa/passkey", challenge, {"credential": phished}).json == NOT_ACCEPTED
 
 
+def test_a_creation_inside_another_sites_frame_is_refused(twofa):
+    secret = twofa.user()
+    access = twofa.access(secret)
+    asked = twofa.post("passkeys/options", access, twofa.step_up(secret)).json["publicKey"]
+    framed = SoftAuthenticator().create(asked, top_origin="https://evil.example")
+    refused = twofa.post("passkeys", access, {"credential": framed})
+    assert refused.status_code == 400 and refused.json == NOT_ACCEPTED
+    assert twofa.call("GET", "passkeys", access).json["passkeys"] == []
+
+
+def test_an_assertion_inside_another_sites_frame_is_refused(twofa):
+    secret = twofa.user()
+    authenticator, _ = add_passkey(twofa, secret)
+    challenge = twofa.challenge()
+    asked = twofa.post("2fa/passkey/options", challenge).json["publicKey"]
+    framed = authenticator.get(asked, top_origin="https://evil.example")
+    refused = twofa.post("2fa/passkey", challenge, {"credential": framed})
+    assert refused.status_code == 401 and refused.json == NOT_ACCEPTED
+    access = twofa.access(secret)
+    asked = twofa.post("passkeys/step-up/options", access).json["publicKey"]
+    framed = authenticator.get(asked, top_origin="https://evil.example")
+    step_up = {"password": PASSWORD, "passkey": framed}
+    refused = twofa.post("2fa/backup-codes", access, step_up)
+    assert refused.status_code == 401 and refused.json == NOT_ACCEPTED
+
+
 def test_a_cloned_authenticator_is_refused_recorded_and_mailed(twofa, db):
     secret = twofa.user()
     authenticator, _ = add_passkey(twofa, secret)
