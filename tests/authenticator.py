@@ -30,10 +30,12 @@ def b64url(data: bytes) -> str:
 
 
 class SoftAuthenticator:
-    """One credential on one relying party; its counter moves at each assertion."""
+    """One credential on one relying party; its counter moves at each assertion (or stays 0,
+    as on authenticators that keep none, when counts is False)."""
 
-    def __init__(self, origin: str = "http://localhost:5000"):
+    def __init__(self, origin: str = "http://localhost:5000", counts: bool = True):
         self.origin = origin
+        self.counts = counts
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.credential_id = os.urandom(32)
         self.rp_id: str | None = None
@@ -89,7 +91,7 @@ class SoftAuthenticator:
         frame of another site's page when top_origin is given)."""
         allowed = [c["id"] for c in options.get("allowCredentials", [])]
         assert not allowed or b64url(self.credential_id) in allowed
-        self.sign_count += 1
+        self.sign_count += 1 if self.counts else 0
         client_data = self._client_data("webauthn.get", options["challenge"], origin, top_origin)
         auth_data = (
             hashlib.sha256(options["rpId"].encode()).digest()
