@@ -30,10 +30,12 @@ def b64url(data: bytes) -> str:
 
 
 class SoftAuthenticator:
-    """One credential on one relying party; its counter moves at each assertion."""
+    """One credential on one relying party; its counter moves at each assertion (or stays 0,
+    as on authenticators that keep none, when counts is False)."""
 
-    def __init__(self, origin: str = "http://localhost:5000"):
+    def __init__(self, origin: str = "http://localhost:5000", counts: bool = True):
         self.origin = origin
+        self.counts = counts
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.credential_id = os.urandom(32)
         self.rp_id: str | None = None
@@ -43,20 +45,29 @@ class SoftAuthenticator:
         """A copy holding the same key and counter (what a cloned authenticator is)."""
         return copy.deepcopy(self)
 
-    def _client_data(self, kind: str, challenge: str, origin: str | None) -> bytes:
+    def _client_data(
+        self, kind: str, challenge: str, origin: str | None, top_origin: str | None
+    ) -> bytes:
+        """clientDataJSON; with top_origin, as a browser writes it inside a frame whose page
+        is that origin (crossOrigin true)."""
         data = {"type": kind, "challenge": challenge, "origin": origin or self.origin}
-        return json.dumps({**data, "crossOrigin": False}).encode()
+        if top_origin is None:
+            return json.dumps({**data, "crossOrigin": False}).encode()
+        return json.dumps({**data, "crossOrigin": True, "topOrigin": top_origin}).encode()
 
     def _cose_key(self) -> bytes:
         numbers = self.key.public_key().public_numbers()
         x, y = numbers.x.to_bytes(32, "big"), numbers.y.to_bytes(32, "big")
         return cbor2.dumps({1: 2, 3: ES256, -1: 1, -2: x, -3: y})
 
-    def create(self, options: dict, origin: str | None = None) -> dict:
-        """Answer PublicKeyCredentialCreationOptions (JSON) as navigator.credentials.create()."""
+    def create(
+        self, options: dict, origin: str | None = None, top_origin: str | None = None
+    ) -> dict:
+        """Answer PublicKeyCredentialCreationOptions (JSON) as navigator.credentials.create()
+        (in a frame of another site's page when top_origin is given)."""
         assert {"type": "public-key", "alg": ES256} in options["pubKeyCredParams"]
         self.rp_id = options["rp"]["id"]
-        client_data = self._client_data("webauthn.create", options["challenge"], origin)
+        client_data = self._client_data("webauthn.create", options["challenge"], origin, top_origin)
         auth_data = (
             hashlib.sha256(self.rp_id.encode()).digest()
             + bytes([USER_PRESENT | ATTESTED_DATA])
@@ -75,12 +86,13 @@ class SoftAuthenticator:
             }
         )
 
-    def get(self, options: dict, origin: str | None = None) -> dict:
-        """Answer PublicKeyCredentialRequestOptions (JSON) as navigator.credentials.get()."""
+    def get(self, options: dict, origin: str | None = None, top_origin: str | None = None) -> dict:
+        """Answer PublicKeyCredentialRequestOptions (JSON) as navigator.credentials.get() (in a
+        frame of another site's page when top_origin is given)."""
         allowed = [c["id"] for c in options.get("allowCredentials", [])]
         assert not allowed or b64url(self.credential_id) in allowed
-        self.sign_count += 1
-        client_data = self._client_data("webauthn.get", options["challenge"], origin)
+        self.sign_count += 1 if self.counts else 0
+        client_data = self._client_data("webauthn.get", options["challenge"], origin, top_origin)
         auth_data = (
             hashlib.sha256(options["rpId"].encode()).digest()
             + bytes([USER_PRESENT])

@@ -167,6 +167,13 @@ class PasskeyFields(Schema):
     name = fields.String(required=True)
     created_at = UnixTime(required=True, data_key="createdAt")
     last_used_at = UnixTime(required=True, allow_none=True, data_key="lastUsedAt")
+    suspended = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "True when its signature counter did not move forward (a copy of it "
+            "may exist): it answers nothing until removed."
+        },
+    )
 
 
 class PasskeyReply(MessageReply):

@@ -66,8 +66,9 @@ UNLOCKED = "Two-step sign-in was unlocked for your account."
 PASSKEY_ADDED = "A passkey was added to your account; it may now answer the second step."
 PASSKEY_REMOVED = "A passkey was removed from your account."
 PASSKEY_CLONED = (
-    "One of your passkeys answered with a signature counter that went backwards, which happens "
-    "when a copy of it is used elsewhere. It was refused; remove it and add a new one."
+    "One of your passkeys answered with a signature counter that did not move forward, which "
+    "happens when a copy of it is used elsewhere. It is suspended, every copy of it: sign in with "
+    "another second factor, remove it and add a new one."
 )
 PASSWORDS_GUESSED = (  # noqa: S105 - a sentence
     "Many wrong passwords were tried for your account from devices that have not signed in to "

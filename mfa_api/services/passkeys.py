@@ -3,11 +3,18 @@ step-up, listed, renamed, removed behind step-up, and used to answer a login cha
 
 Each ceremony's challenge is single-use and short-lived in the short-lived store (Redis or the
 `ephemeral` table). A signature counter that does not move forward on a valid signature means
-two authenticators hold one key: the use is refused, recorded and mailed (a clone warning).
+two authenticators may hold one key (WebAuthn §6.1.1): the passkey is suspended for every copy,
+the one whose counter jumped ahead included, recorded and mailed once (a clone warning). The
+way out is to remove it (step-up with another factor) and add a new one; there is no reinstating,
+since no one can tell which copy is the user's. An authenticator that keeps no counter (0 on
+both sides) is no clone.
+A ceremony run in a frame inside another site's page (clientDataJSON's crossOrigin true) is
+refused: the service never embeds its ceremonies, so such an answer was made for someone else.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -34,9 +41,9 @@ NAME_MAX = 64
 DEFAULT_NAME = "Passkey"
 NOT_ACCEPTED = "Passkey not accepted"
 TWOFA_OFF = "Turn 2FA on before adding a passkey"
-CLONED = (
-    "This passkey's signature counter went backwards, so a copy of it may exist elsewhere: "
-    "it was refused. Remove it and add a new one"
+SUSPENDED = (
+    "Passkey suspended: its signature counter did not move forward, so a copy of it may exist. "
+    "Use another second factor, then remove it and add a new one"
 )
 _CREDENTIAL_ID = re.compile(r"[A-Za-z0-9_-]{1,1400}")
 
@@ -57,6 +64,15 @@ def _malformed() -> tuple[type[Exception], ...]:
     exceptions (a missing key, a wrong type deep inside a credential)."""
     refused = _webauthn().helpers.exceptions.WebAuthnException
     return (refused, ValueError, TypeError, KeyError, AttributeError)
+
+
+def _not_framed(credential: dict) -> None:
+    """Raise ValueError when the browser ran the ceremony inside a frame of another origin's
+    page (crossOrigin anything but false, or a topOrigin): py_webauthn does not check it."""
+    raw = _webauthn().helpers.base64url_to_bytes(credential["response"]["clientDataJSON"])
+    client_data = json.loads(raw)
+    if client_data.get("crossOrigin", False) is not False or "topOrigin" in client_data:
+        raise ValueError(f"ceremony inside a frame of {client_data.get('topOrigin')!r}")
 
 
 def _user_handle(user: User, ctx: Context) -> bytes:
@@ -128,6 +144,7 @@ def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey
             expected_rp_id=settings.webauthn_rp_id,
             expected_origin=list(settings.webauthn_origins),
         )
+        _not_framed(credential)
     except _malformed() as exc:
         log.info("passkey registration refused: %s", exc)
         raise InvalidInput(NOT_ACCEPTED) from None
@@ -168,11 +185,14 @@ def remove(user: User, passkey_id: int, password: str, code: str | None, ctx: Co
 
 
 def assertion_options(user: User, ceremony: str, ctx: Context) -> dict:
-    """Request options naming the user's passkeys, the challenge kept under ceremony; 400 when
-    the user has none."""
-    found = passkeys.of_user(user.id)
-    if not found:
+    """Request options naming the user's passkeys not suspended, the challenge kept under
+    ceremony; 400 when the user has none, or only suspended ones."""
+    every = passkeys.of_user(user.id)
+    if not every:
         raise InvalidInput("No passkey on this account")
+    found = [p for p in every if not p.suspended]
+    if not found:
+        raise InvalidInput(SUSPENDED)
     options = _webauthn().generate_authentication_options(
         rp_id=ctx.settings.webauthn_rp_id,
         timeout=ctx.settings.challenge_ttl_seconds * 1000,
@@ -192,7 +212,8 @@ class Assertion:
 
 def use(user: User, ceremony: str, credential: dict, ctx: Context) -> Assertion:
     """Check a passkey's answer to the challenge kept under ceremony (used up either way) and
-    record its use; refused when anything is off, cloned when its counter went backwards."""
+    record its use; refused when anything is off, suspended when its counter did not move
+    forward."""
     outcome = Assertion()
     stored = ephemeral().take(ceremony, ctx.now)
     found = _credential_of(user, credential)
@@ -213,17 +234,25 @@ def use(user: User, ceremony: str, credential: dict, ctx: Context) -> Assertion:
             credential_public_key=from_base64url(found.public_key),
             credential_current_sign_count=0,  # compared below, once the signature holds
         )
+        _not_framed(credential)
     except _malformed():
         return outcome
     new = verified.new_sign_count
-    if (new > 0 or found.sign_count > 0) and new <= found.sign_count:
+    if new == 0 and found.sign_count == 0:  # an authenticator that keeps no counter
+        counted = passkeys.count_use_without_counter(found.id, ctx.now)
+    else:
+        counted = passkeys.count_use(found.id, new, ctx.now)
+    outcome.refusal = None if counted else _suspend(user, found, ctx)
+    return outcome
+
+
+def _suspend(user: User, found: Passkey, ctx: Context) -> str:
+    """Suspend a passkey whose counter did not move forward (or find it suspended already);
+    the one call that suspends it records and mails the clone warning."""
+    if passkeys.suspend(found.id, ctx.now):
         audit.record(ctx, user.id, audit.PASSKEY_CLONE_SUSPECTED, passkey_id=found.id)
         notifications.send_notice(ctx.mailer, user.email, notifications.PASSKEY_CLONED)
-        outcome.refusal = CLONED
-        return outcome
-    if passkeys.count_use(found.id, found.sign_count, new, ctx.now):
-        outcome.refusal = None
-    return outcome
+    return SUSPENDED
 
 
 def _credential_of(user: User, credential: dict) -> Passkey | None:

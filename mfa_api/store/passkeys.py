@@ -1,4 +1,8 @@
-"""The `passkeys` table: a user's WebAuthn credentials and the signature counter last seen."""
+"""The `passkeys` table: a user's WebAuthn credentials, the signature counter last seen, and
+whether one is suspended (a copy of it may exist).
+
+The UPDATEs whose row count decides a use (count_use, suspend) change every row they match, so
+MariaDB's count of changed rows and SQLite's of matched rows agree."""
 
 from __future__ import annotations
 
@@ -6,7 +10,10 @@ from dataclasses import dataclass
 
 from ..db import get_db
 
-_COLUMNS = "id, user_id, credential_id, public_key, sign_count, name, created_at, last_used_at"
+_COLUMNS = (
+    "id, user_id, credential_id, public_key, sign_count, name, created_at, last_used_at, "
+    "suspended_at"
+)
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,12 @@ class Passkey:
     name: str
     created_at: int
     last_used_at: int | None
+    suspended_at: int | None = None
+
+    @property
+    def suspended(self) -> bool:
+        """True once its counter failed to move forward, until it is removed."""
+        return self.suspended_at is not None
 
 
 def add(
@@ -53,12 +66,34 @@ def find(user_id: int, credential_id: str) -> Passkey | None:
     return None if row is None else Passkey(**row)
 
 
-def count_use(passkey_id: int, seen: int, new: int, now: int) -> bool:
-    """Record a use and its counter, if the counter is still the one seen; False when a
-    concurrent use came first."""
+def count_use(passkey_id: int, new: int, now: int) -> bool:
+    """Record a use whose counter moved forward past the one stored; False when it did not (a
+    concurrent use came first at this counter, or a copy is in use) or the passkey is
+    suspended."""
     changed = get_db().execute(
-        "UPDATE passkeys SET sign_count = ?, last_used_at = ? WHERE id = ? AND sign_count = ?",
-        (new, now, passkey_id, seen),
+        "UPDATE passkeys SET sign_count = ?, last_used_at = ? "
+        "WHERE id = ? AND sign_count < ? AND suspended_at IS NULL",
+        (new, now, passkey_id, new),
+    )
+    return changed == 1
+
+
+def count_use_without_counter(passkey_id: int, now: int) -> bool:
+    """Record a use of a passkey whose authenticator keeps no counter (it stays 0); False when
+    it has one after all, or is suspended."""
+    db = get_db()
+    usable = "id = ? AND sign_count = 0 AND suspended_at IS NULL"
+    # Uses within one second change nothing, and MariaDB may count no row: the SELECT decides.
+    db.execute(f"UPDATE passkeys SET last_used_at = ? WHERE {usable}", (now, passkey_id))  # noqa: S608
+    return db.fetch_one(f"SELECT id FROM passkeys WHERE {usable}", (passkey_id,)) is not None  # noqa: S608
+
+
+def suspend(passkey_id: int, now: int) -> bool:
+    """Suspend a passkey; True for the one call that did (any other finds it suspended or
+    gone)."""
+    changed = get_db().execute(
+        "UPDATE passkeys SET suspended_at = ? WHERE id = ? AND suspended_at IS NULL",
+        (now, passkey_id),
     )
     return changed == 1
 

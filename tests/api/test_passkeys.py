@@ -3,8 +3,8 @@ py_webauthn, on each database and store."""
 
 import pytest
 
-from tests.authenticator import SoftAuthenticator
-from tests.helpers import PASSWORD, add_passkey, passkey_login
+from tests.authenticator import SoftAuthenticator, b64url
+from tests.helpers import PASSWORD, add_passkey, passkey_login, together
 
 EMAIL = "alice@example.com"
 NOT_ACCEPTED = {"success": False, "message": "Passkey not accepted"}
@@ -133,6 +133,38 @@ def test_an_assertion_needs_its_options_and_the_right_origin(twofa):
     assert twofa.post("2fa/passkey", challenge, {"credential": phished}).json == NOT_ACCEPTED
 
 
+def test_a_creation_inside_another_sites_frame_is_refused(twofa):
+    secret = twofa.user()
+    access = twofa.access(secret)
+    asked = twofa.post("passkeys/options", access, twofa.step_up(secret)).json["publicKey"]
+    framed = SoftAuthenticator().create(asked, top_origin="https://evil.example")
+    refused = twofa.post("passkeys", access, {"credential": framed})
+    assert refused.status_code == 400 and refused.json == NOT_ACCEPTED
+    assert twofa.call("GET", "passkeys", access).json["passkeys"] == []
+
+
+def test_an_assertion_inside_another_sites_frame_is_refused(twofa):
+    secret = twofa.user()
+    authenticator, _ = add_passkey(twofa, secret)
+    challenge = twofa.challenge()
+    asked = twofa.post("2fa/passkey/options", challenge).json["publicKey"]
+    framed = authenticator.get(asked, top_origin="https://evil.example")
+    refused = twofa.post("2fa/passkey", challenge, {"credential": framed})
+    assert refused.status_code == 401 and refused.json == NOT_ACCEPTED
+    access = twofa.access(secret)
+    asked = twofa.post("passkeys/step-up/options", access).json["publicKey"]
+    framed = authenticator.get(asked, top_origin="https://evil.example")
+    step_up = {"password": PASSWORD, "passkey": framed}
+    refused = twofa.post("2fa/backup-codes", access, step_up)
+    assert refused.status_code == 401 and refused.json == NOT_ACCEPTED
+
+
+SUSPENDED = (
+    "Passkey suspended: its signature counter did not move forward, so a copy of it may exist. "
+    "Use another second factor, then remove it and add a new one"
+)
+
+
 def test_a_cloned_authenticator_is_refused_recorded_and_mailed(twofa, db):
     secret = twofa.user()
     authenticator, _ = add_passkey(twofa, secret)
@@ -140,10 +172,125 @@ def test_a_cloned_authenticator_is_refused_recorded_and_mailed(twofa, db):
     assert passkey_login(twofa, authenticator).status_code == 200  # counter 1
     refused = passkey_login(twofa, copy)  # the copy also says 1
     assert refused.status_code == 401
-    assert "signature counter went backwards" in refused.json["message"]
+    assert refused.json["message"] == SUSPENDED
     assert len(events(db, "passkey_clone_suspected")) == 1
-    assert "signature counter that went backwards" in twofa.mailbox[-1].text
+    assert "signature counter that did not move forward" in twofa.mailbox[-1].text
     assert len(events(db, "second_factor_failed")) == 1
+
+
+def test_a_copy_that_jumps_its_counter_ahead_is_suspended_with_the_genuine_key(twofa, db):
+    secret = twofa.user()
+    genuine, _ = add_passkey(twofa, secret)
+    copy = genuine.clone()
+    copy.sign_count = 100  # jumps ahead: the first use cannot tell it from the genuine key
+    assert passkey_login(twofa, copy).status_code == 200
+    refused = passkey_login(twofa, genuine)  # counter 1, behind 101: a copy exists
+    assert refused.status_code == 401 and refused.json["message"] == SUSPENDED
+    row = db.fetch_one("SELECT sign_count, suspended_at FROM passkeys", ())
+    assert row["sign_count"] == 101 and row["suspended_at"] is not None
+    challenge = twofa.challenge()  # every copy is refused now, the one ahead included
+    asked = twofa.post("2fa/passkey/options", challenge)
+    assert asked.status_code == 400 and asked.json["message"] == SUSPENDED
+    made_up = {"challenge": "A" * 43, "rpId": "localhost"}
+    again = twofa.post("2fa/passkey", challenge, {"credential": copy.get(made_up)})
+    assert again.status_code == 401
+    access = twofa.access(secret)
+    listed = twofa.call("GET", "passkeys", access).json["passkeys"]
+    assert [p["suspended"] for p in listed] == [True]
+    assert len(events(db, "passkey_clone_suspected")) == 1
+    assert sum("did not move forward" in m.text for m in twofa.mailbox) == 1
+
+
+def test_a_suspended_passkey_answers_no_step_up_and_is_removed_with_another_factor(twofa, db):
+    secret = twofa.user()
+    genuine, added = add_passkey(twofa, secret)
+    other, _ = add_passkey(twofa, secret, name="Phone", authenticator=SoftAuthenticator())
+    copy = genuine.clone()
+    copy.sign_count = 100
+    assert passkey_login(twofa, copy).status_code == 200
+    assert passkey_login(twofa, genuine).json["message"] == SUSPENDED
+    access = twofa.access(secret)
+    asked = twofa.post("passkeys/step-up/options", access).json["publicKey"]
+    assert [c["id"] for c in asked["allowCredentials"]] == [b64url(other.credential_id)]
+    forced = {"password": PASSWORD, "passkey": copy.get({**asked, "allowCredentials": []})}
+    refused = twofa.post("2fa/backup-codes", access, forced)
+    assert refused.status_code == 401 and refused.json["message"] == SUSPENDED
+    passkey_id = added.json["passkey"]["id"]
+    removed = twofa.call("DELETE", f"passkeys/{passkey_id}", access, twofa.step_up(secret))
+    assert removed.status_code == 200, removed.json
+    listed = twofa.call("GET", "passkeys", access).json["passkeys"]
+    assert [(p["name"], p["suspended"]) for p in listed] == [("Phone", False)]
+    assert passkey_login(twofa, other).status_code == 200
+
+
+def answers_at_one_counter(twofa, authenticator, counter: int, requests: int) -> list:
+    """(challenge, answer) pairs: copies of the authenticator, each answering the options of
+    its own login challenge with the same counter."""
+    pairs = []
+    for _ in range(requests):
+        challenge = twofa.challenge()
+        asked = twofa.post("2fa/passkey/options", challenge).json["publicKey"]
+        copy = authenticator.clone()
+        copy.sign_count = counter - 1 if copy.counts else counter
+        pairs.append((challenge, copy.get(asked)))
+    return pairs
+
+
+@pytest.fixture
+def no_back_off(store_config):
+    """Failures enough for ten concurrent refusals to be evaluated, not backed off."""
+    store_config.update(BACKOFF_AFTER=50)
+    return store_config
+
+
+@pytest.mark.parametrize("counter, accepted", [(1, 0), (2, 1)])
+def test_concurrent_uses_at_one_counter_suspend_it_with_one_notice(
+    no_back_off, twofa_app, twofa, db, counter, accepted
+):
+    secret = twofa.user()
+    authenticator, _ = add_passkey(twofa, secret)
+    assert passkey_login(twofa, authenticator).status_code == 200  # counter 1 stored
+    pairs = answers_at_one_counter(twofa, authenticator, counter, 10)
+    sent_before = len(twofa.mailbox)
+
+    def send():
+        challenge, answer = pairs.pop()
+        response = twofa_app.test_client().post(
+            "/api/auth/2fa/passkey",
+            json={"credential": answer},
+            headers={"Authorization": f"Bearer {challenge}"},
+        )
+        return response.status_code
+
+    statuses = together(send, 10)
+    assert statuses.count(200) == accepted and statuses.count(401) == 10 - accepted
+    assert len(events(db, "passkey_clone_suspected")) == 1
+    notices = [m for m in twofa.mailbox[sent_before:] if "did not move forward" in m.text]
+    assert len(notices) == 1
+    assert db.fetch_one("SELECT suspended_at FROM passkeys", ())["suspended_at"] is not None
+
+
+def test_an_authenticator_without_a_counter_is_no_clone(twofa, twofa_app, db):
+    secret = twofa.user()
+    authenticator, _ = add_passkey(twofa, secret, authenticator=SoftAuthenticator(counts=False))
+    pairs = answers_at_one_counter(twofa, authenticator, 0, 5)
+
+    def send():
+        challenge, answer = pairs.pop()
+        response = twofa_app.test_client().post(
+            "/api/auth/2fa/passkey",
+            json={"credential": answer},
+            headers={"Authorization": f"Bearer {challenge}"},
+        )
+        return response.status_code
+
+    assert together(send, 5) == [200] * 5
+    assert passkey_login(twofa, authenticator).status_code == 200
+    assert events(db, "passkey_clone_suspected") == []
+    assert db.fetch_one("SELECT sign_count, suspended_at FROM passkeys", ()) == {
+        "sign_count": 0,
+        "suspended_at": None,
+    }
 
 
 def test_a_challenge_answered_by_a_passkey_answers_once(twofa):

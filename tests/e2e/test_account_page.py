@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -45,7 +46,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 @pytest.fixture
 def site():
     """gunicorn on a fresh SQLite database, mail to a loopback SMTP server, passkeys for
-    http://localhost:<its port>; (base URL, SMTP sink)."""
+    http://localhost:<its port>; (base URL, SMTP sink, the database's path)."""
     smtp = SmtpSink().start()
     with tempfile.TemporaryDirectory() as where:
         env = service_env(
@@ -59,7 +60,7 @@ def site():
         server.env = {**env, "MFA_WEBAUTHN_RP_ID": "localhost", "MFA_WEBAUTHN_ORIGINS": base}
         init_db(server.env)
         with server:
-            yield base, smtp
+            yield base, smtp, f"{where}/account.sqlite3"
     smtp.stop()
 
 
@@ -139,7 +140,7 @@ def wait_for_early_in_a_step() -> None:
 
 
 def test_sign_up_log_in_add_a_passkey_use_it_and_be_remembered(site, browser):
-    base, smtp = site
+    base, smtp, database = site
     driver = browser
     driver.get(f"{base}/account")
     assert "Your account" in driver.title
@@ -195,6 +196,17 @@ def test_sign_up_log_in_add_a_passkey_use_it_and_be_remembered(site, browser):
     log_in(driver)
     says(driver, "You are signed in")  # no second step: a remembered device
     shot(driver, "7-remembered-device-no-second-step")
+
+    conn = sqlite3.connect(database)  # suspended, as a copy's use would leave it
+    with conn:
+        conn.execute("UPDATE passkeys SET suspended_at = 1")
+    conn.close()
+    click(driver, "logout")
+    says(driver, "Logged out")
+    log_in(driver)
+    says(driver, "You are signed in")
+    assert "Suspended: a copy of it may exist" in visible(driver, "passkey-list").text
+    shot(driver, "8-passkey-suspended")
 
     problems = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert problems == [], problems  # no script or Content-Security-Policy error

@@ -34,6 +34,7 @@ ALL = [
     "006_lookup_indexes",
     "007_remembered_devices",
     "008_passkeys",
+    "009_passkey_suspension",
 ]
 
 
@@ -161,6 +162,7 @@ def test_the_sqlite_rebuild_keeps_rows_ids_and_foreign_keys(tmp_path):
             "006_lookup_indexes",
             "007_remembered_devices",
             "008_passkeys",
+            "009_passkey_suspension",
         ]
         assert db.fetch_one("SELECT id, email FROM users", ()) == {
             "id": 41,
@@ -205,6 +207,7 @@ def test_revocations_kept_in_the_ephemeral_table_move_to_revoked_tokens(conn):
         "006_lookup_indexes",
         "007_remembered_devices",
         "008_passkeys",
+        "009_passkey_suspension",
     ]
     assert conn.fetch_all("SELECT jti, expires_at FROM revoked_tokens", ()) == [
         {"jti": "AbC-1", "expires_at": 99}

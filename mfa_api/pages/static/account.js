@@ -174,6 +174,11 @@ async function listPasskeys() {
   const answer = await api("GET", AUTH + "/passkeys", undefined, state.access);
   listItems($("passkey-list"), answer.passkeys, (li, passkey) => {
     li.append(passkey.name + " (added " + passkey.createdAt + ") ");
+    if (passkey.suspended) {
+      const warning = document.createElement("strong");
+      warning.textContent = "Suspended: a copy of it may exist. Remove it (with another second factor) and add a new one. ";
+      li.append(warning);
+    }
     li.append(button("Remove " + passkey.name, async () => {
       await api("DELETE", AUTH + "/passkeys/" + passkey.id, stepUp(), state.access);
       say("Passkey removed.");
