@@ -84,27 +84,6 @@ def evaluated(_response: Response) -> bool:
     return tally().evaluated > 0
 
 
-# RATELIMIT_PASSWORD_CHECKS per client IP, whatever the email: one budget shared by every route
-# that checks a password (the mfa-php face's /login too, legacy.py), so that a client changing
-# the email on every request still gets only so many password hashes computed.
-def password_checks(exempt_when: Callable[[], bool] | None = None):
-    """The RATELIMIT_PASSWORD_CHECKS shared limit (per client IP, spent by evaluated guesses)."""
-    return limiter.shared_limit(
-        configured("RATELIMIT_PASSWORD_CHECKS"),
-        scope="password-checks",
-        key_func=lambda: client_ip(),
-        deduct_when=evaluated,
-        exempt_when=exempt_when,
-    )
-
-
-password_limit = _limited(
-    "RATELIMIT_PASSWORD_CHECKS",
-    "client IP, shared by every route that checks a password",
-    password_checks(),
-)
-
-
 def body_email() -> str:
     """The email of the JSON body, normalised, or '' (the limiter must never fail a request)."""
     try:
@@ -132,6 +111,27 @@ def client_ip() -> str:
 def ip_and_email() -> str:
     """Key: the client IP and the email being tried."""
     return scoped(f"ip:{client_key(get_remote_address())}|email:{body_email()}")
+
+
+# RATELIMIT_PASSWORD_CHECKS per client IP, whatever the email: one budget shared by every route
+# that checks a password (the mfa-php face's /login too, legacy.py), so that a client changing
+# the email on every request still gets only so many password hashes computed.
+def password_checks(exempt_when: Callable[[], bool] | None = None):
+    """The RATELIMIT_PASSWORD_CHECKS shared limit (per client IP, spent by evaluated guesses)."""
+    return limiter.shared_limit(
+        configured("RATELIMIT_PASSWORD_CHECKS"),
+        scope="password-checks",
+        key_func=client_ip,
+        deduct_when=evaluated,
+        exempt_when=exempt_when,
+    )
+
+
+password_limit = _limited(
+    "RATELIMIT_PASSWORD_CHECKS",
+    "client IP, shared by every route that checks a password",
+    password_checks(),
+)
 
 
 def _token_user() -> int | None:
