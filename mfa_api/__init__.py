@@ -61,7 +61,10 @@ def create_app(
         app.logger.setLevel(logging.INFO)
         logging.getLogger("mfa_api").setLevel(logging.INFO)
     unreadable = load_config(app, test_config, config_file)
-    found = problems(app.config, development=development(app), unreadable=unreadable)
+    exposed = app.extensions.get("mfa_development_exposed")
+    found = problems(
+        app.config, development=development(app), unreadable=unreadable, exposed=exposed
+    )
     init_config_check(app, found)
     if any(problem.fatal for problem in found):
         if checking_config():  # just enough to say what is wrong, or to make a missing key
