@@ -1,6 +1,7 @@
 """The mfa-php face's HTTP conventions: routing, bodies, JSON errors, limits and CORS."""
 
 import pytest
+from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
 
 from mfa_api import create_app
 from tests.helpers import PREFIX, make_app
@@ -64,6 +65,28 @@ def test_a_body_over_64_kib_is_a_413_in_json(legacy):
     assert response.status_code == 413
     assert response.content_type == "application/json"
     assert response.json["success"] is False
+
+
+@pytest.mark.parametrize(
+    ("refusal", "message"),
+    [
+        (RequestURITooLarge, "Request URI too long"),
+        (RequestHeaderFieldsTooLarge, "Request headers too large"),
+    ],
+)
+def test_werkzeug_s_414_and_431_are_json_in_each_face(app_config, refusal, message):
+    app = make_app(app_config)
+
+    @app.before_request
+    def refuse():
+        raise refusal()
+
+    client = app.test_client()
+    legacy = client.post(PREFIX + "/login", json=LOGIN)
+    assert (legacy.status_code, legacy.json) == (refusal.code, {"success": False, "error": message})
+    twofa = client.post("/api/auth/login", json=LOGIN)
+    assert twofa.json == {"success": False, "message": message}
+    assert twofa.content_type == "application/json"
 
 
 def test_paths_outside_the_faces_get_json_404(legacy):

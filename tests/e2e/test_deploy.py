@@ -205,6 +205,23 @@ def test_an_oversize_body_gets_the_face_s_json_413_from_nginx(behind_nginx):
     assert (status, body["message"]) == (413, "Request body too large (64 KiB at most)")
 
 
+def test_an_oversize_request_line_or_header_gets_a_json_error_from_nginx(behind_nginx):
+    app, nginx = behind_nginx
+    status, body, headers = nginx.exchange("GET", "/healthz?x=" + "a" * 5000)
+    assert (status, headers["Content-Type"]) == (414, "application/json")
+    assert body["success"] is False and body["message"] == body["error"]
+    assert body["message"] == "Request URI too long (4 KiB at most)"
+    status, body, headers = nginx.exchange("GET", "/healthz", headers={"X-Big": "b" * 5000})
+    assert (status, headers["Content-Type"]) == (431, "application/json")
+    assert body["message"].startswith("Request headers too large")
+    many = {f"X-Header-{n}": "v" for n in range(150)}  # within nginx's 16 KiB: gunicorn takes it
+    assert nginx.exchange("GET", "/healthz", headers=many)[0] == 200
+    # gunicorn's own limits lie above nginx's: what nginx lets through, gunicorn serves
+    direct = HttpClient(f"http://127.0.0.1:{app.port}")
+    assert direct.exchange("GET", "/healthz?x=" + "a" * 4000)[0] == 200
+    assert direct.exchange("GET", "/healthz", headers={"X-Big": "b" * 4000})[0] == 200
+
+
 def test_request_ids_pass_through_nginx(behind_nginx):
     _, nginx = behind_nginx
     _, _, headers = nginx.exchange("GET", "/healthz", headers={"X-Request-Id": "lb-42.a_b"})
