@@ -129,6 +129,18 @@ def test_preflight_gets_204_with_methods_and_headers(legacy):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
+def test_preflight_allows_every_method_a_route_takes(legacy):
+    """A browser refuses a method the preflight leaves out: PATCH renames a passkey."""
+    response = legacy.client.options(
+        "/api/auth/passkeys/1",
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "PATCH"},
+    )
+    allowed = set(response.headers["Access-Control-Allow-Methods"].split(", "))
+    rules = legacy.client.application.url_map.iter_rules()
+    taken = {m for rule in rules if rule.rule.startswith("/api/") for m in rule.methods}
+    assert "PATCH" in allowed and taken - {"HEAD"} <= allowed
+
+
 def test_cors_origins_setting_limits_who_is_allowed(app_config):
     app_config["CORS_ORIGINS"] = ["https://good.example"]
     client = create_app(app_config).test_client()
