@@ -30,10 +30,12 @@ def b64url(data: bytes) -> str:
 
 
 class SoftAuthenticator:
-    """One credential on one relying party; its counter moves at each assertion."""
+    """One credential on one relying party; its counter moves at each assertion (unless
+    counting is False: synced passkeys report 0 every time)."""
 
-    def __init__(self, origin: str = "http://localhost:5000"):
+    def __init__(self, origin: str = "http://localhost:5000", *, counting: bool = True):
         self.origin = origin
+        self.counting = counting
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.credential_id = os.urandom(32)
         self.rp_id: str | None = None
@@ -79,7 +81,7 @@ class SoftAuthenticator:
         """Answer PublicKeyCredentialRequestOptions (JSON) as navigator.credentials.get()."""
         allowed = [c["id"] for c in options.get("allowCredentials", [])]
         assert not allowed or b64url(self.credential_id) in allowed
-        self.sign_count += 1
+        self.sign_count += 1 if self.counting else 0
         client_data = self._client_data("webauthn.get", options["challenge"], origin)
         auth_data = (
             hashlib.sha256(options["rpId"].encode()).digest()
