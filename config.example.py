@@ -148,3 +148,9 @@ LOG_FORMAT = "text"
 # /metrics in Prometheus' format (keep it private). With several worker processes set
 # PROMETHEUS_MULTIPROC_DIR in the environment (deploy/gunicorn.conf.py does).
 METRICS_ENABLED = False
+
+# Development mode (FLASK_DEBUG=1) is for `flask run` on loopback (`make run`). Under a WSGI
+# server (gunicorn, mod_wsgi) or on an address others reach it refuses to start unless this is
+# True: only on a development machine, never in production (it serves /dev/outbox and /docs,
+# and lets the example key and a missing mail server through).
+ALLOW_DEVELOPMENT_MODE = False

@@ -37,6 +37,13 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5  # the proxy keeps connections to gunicorn open (nginx: keepalive in upstream)
 
+# Request line and headers: gunicorn answers what is over these in HTML, so the proxy in front
+# refuses in JSON first, at lower limits (nginx: 4 KiB a line or header, 16 KiB in all, so up
+# to ~4,000 header lines). The line's limit is gunicorn's highest; a header's is its default.
+limit_request_line = 8190
+limit_request_field_size = 8190
+limit_request_fields = 5000
+
 # Logs go to stderr (the journal under systemd). The service writes one line per request
 # itself (time, method, route, status, duration, request id, client IP, user id; LOG_FORMAT=json
 # for JSON), so gunicorn's own access log, which would repeat each request with less in it, is

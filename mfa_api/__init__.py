@@ -8,7 +8,6 @@ import os
 import sys
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .breaker import init_breakers
 from .config import development, docs_enabled, load_config, use_throwaway_secret_key
@@ -22,6 +21,7 @@ from .migrate import init_migrations
 from .observe import init_observe
 from .pages import register_pages
 from .parts import init_parts
+from .proxy import init_proxy
 from .redis_client import init_redis
 
 __all__ = ["ConfigError", "create_app", "create_app_or_exit"]
@@ -61,7 +61,10 @@ def create_app(
         app.logger.setLevel(logging.INFO)
         logging.getLogger("mfa_api").setLevel(logging.INFO)
     unreadable = load_config(app, test_config, config_file)
-    found = problems(app.config, development=development(app), unreadable=unreadable)
+    exposed = app.extensions.get("mfa_development_exposed")
+    found = problems(
+        app.config, development=development(app), unreadable=unreadable, exposed=exposed
+    )
     init_config_check(app, found)
     if any(problem.fatal for problem in found):
         if checking_config():  # just enough to say what is wrong, or to make a missing key
@@ -87,9 +90,7 @@ def create_app(
     init_migrations(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
-    if int(app.config["PROXY_COUNT"]) > 0:
-        hops = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    init_proxy(app)
 
     from .api import account, cli, cli_keys, dev, docs, legacy, ops, passkeys, phone, twofa
 

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
 from dataclasses import dataclass
 
+import click
 from cryptography.fernet import Fernet, MultiFernet
 from flask import Flask
+from flask.cli import ScriptInfo
 from flask.helpers import get_debug_flag
 
 from .security import argon2id
@@ -101,6 +104,9 @@ DEFAULTS = {
     # Operations: the request log's format (text or json), and /metrics (Prometheus).
     "LOG_FORMAT": "text",
     "METRICS_ENABLED": False,
+    # Development mode (FLASK_DEBUG=1) beyond `flask run` on loopback: under a WSGI server or
+    # on an address others reach. Off: the service refuses to start so.
+    "ALLOW_DEVELOPMENT_MODE": False,
 }
 
 log = logging.getLogger(__name__)
@@ -177,6 +183,7 @@ BOOL_KEYS = (
     "MAIL_USE_SSL",
     "DOCS_ENABLED",
     "METRICS_ENABLED",
+    "ALLOW_DEVELOPMENT_MODE",
 )
 OPTIONAL_BOOL_KEYS = ("DOCS_ENABLED",)  # unset (None) means the default behaviour
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
@@ -200,6 +207,8 @@ def load_config(
     app.extensions["mfa_development"] = get_debug_flag() or (
         test_config is not None and bool(test_config.get("TESTING"))
     )
+    if test_config is None and get_debug_flag():
+        app.extensions["mfa_development_exposed"] = development_exposure()
     if test_config is None:
         config_file = config_file_path(config_file)
         try:
@@ -233,6 +242,30 @@ def development(app: Flask) -> bool:
     """True in development (FLASK_DEBUG=1 in the environment) and in the tests' own apps: unsafe
     settings are warnings there. (DEBUG or TESTING set in config.py or MFA_* is not that.)"""
     return bool(app.extensions.get("mfa_development"))
+
+
+def _loopback(host: str | None) -> bool:
+    """Whether host names this machine only (localhost, 127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def development_exposure() -> str | None:
+    """How development mode would be reachable beyond `flask run` on loopback, or None.
+
+    Only a `flask` command loads the app inside Flask's own command line (its ScriptInfo); a
+    WSGI server (gunicorn, mod_wsgi) imports wsgi.py outside it. Other `flask` commands
+    (init-db, openapi) serve nobody.
+    """
+    command = click.get_current_context(silent=True)
+    if command is None or command.find_object(ScriptInfo) is None:
+        return "under a WSGI server"
+    host = command.params.get("host") if command.command.name == "run" else "127.0.0.1"
+    return None if _loopback(host) else f"on {host}, an address others reach"
 
 
 def docs_enabled(app: Flask) -> bool:

@@ -78,14 +78,31 @@ class Problem:
     fatal: bool
 
 
-def problems(config: dict, *, development: bool, unreadable: list[str] = ()) -> list[Problem]:
-    """Every problem of config: what could not be read, invalid settings, unsafe ones, weak ones."""
-    found = [Problem(message, True) for message in [*unreadable, *_invalid(config)]]
+def problems(
+    config: dict, *, development: bool, unreadable: list[str] = (), exposed: str | None = None
+) -> list[Problem]:
+    """Every problem of config: development mode exposed (see config.development_exposure),
+    what could not be read, invalid settings, unsafe ones, weak ones."""
+    found = _exposed(config, exposed)
+    found += [Problem(message, True) for message in [*unreadable, *_invalid(config)]]
     found += [Problem(message, not development) for message in _unsafe(config)]
     if not development and (config.get("DEBUG") or config.get("TESTING")):
         found.append(Problem(DEBUG_OUTSIDE_DEVELOPMENT, True))
     found += [Problem(message, False) for message in _weak(config, development=development)]
     return found
+
+
+def _exposed(config: dict, exposed: str | None) -> list[Problem]:
+    """Development mode served beyond `flask run` on loopback: fatal unless opted into, since
+    it turns every refusal below into a warning and serves /dev/outbox and /docs."""
+    if exposed is None:
+        return []
+    allowed = config.get("ALLOW_DEVELOPMENT_MODE") is True
+    message = (
+        f"development mode (FLASK_DEBUG=1) {exposed}: unset FLASK_DEBUG in production, or set "
+        "ALLOW_DEVELOPMENT_MODE=true on a development machine"
+    )
+    return [Problem(message, not allowed)]
 
 
 def refuse_if_fatal(found: list[Problem]) -> None:

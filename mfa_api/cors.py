@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
 
-ALLOWED_METHODS = "GET, POST, DELETE, OPTIONS"
+ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"  # PATCH: renaming a passkey
 # X-Password: a browser cannot send a GET body, so listing backup codes needs the header.
 ALLOWED_HEADERS = "Content-Type, Authorization, X-Password"
 # What browser code may read of an answer: when to retry, the request's id, the limits.

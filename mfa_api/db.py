@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 import pymysql
 from flask import Flask, current_app, g
+from pymysql.constants import CLIENT
 
 from .breaker import breaker
 from .errors import ServiceUnavailable
@@ -133,7 +134,7 @@ class Database:
         raise _gave_up()
 
     def execute(self, sql: str, params: tuple = ()) -> int:
-        """Run a statement; return how many rows it changed."""
+        """Run a statement; return how many rows it matched (on both databases)."""
         return self._statement(sql, params, lambda cursor: cursor.rowcount)
 
     def insert(self, sql: str, params: tuple = ()) -> int:
@@ -315,6 +316,10 @@ def _connect_mysql(url: str, deadlines: Deadlines) -> pymysql.connections.Connec
         read_timeout=deadlines.read_write,
         write_timeout=deadlines.read_write,
         cursorclass=pymysql.cursors.DictCursor,
+        # An UPDATE's row count is the rows its WHERE matched, as SQLite's is, not the rows
+        # whose values changed: a zero-counter passkey used twice in a second, or a rename to
+        # the same name, is a match. Single use still holds: its WHERE excludes a used row.
+        client_flag=CLIENT.FOUND_ROWS,
     )
 
 

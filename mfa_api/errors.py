@@ -17,6 +17,8 @@ HTTP_MESSAGES = {
     400: "Bad request",
     404: "Not found",
     405: "Method not allowed",
+    414: "Request URI too long",  # as the proxies in deploy/ say it, before a limit of theirs
+    431: "Request headers too large",
     423: "Locked",
     429: "Too many requests",
 }

@@ -24,6 +24,7 @@ from .metrics import observe_request
 request_log = logging.getLogger("mfa_api.requests")
 
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+_PLAIN_WORD = re.compile(r"[!#-<>-\[\]-~]+")  # printable ASCII but space, quote, = and backslash
 LOG_FORMATS = ("text", "json")
 
 
@@ -34,16 +35,20 @@ def request_id_from(header: str | None) -> str:
     return secrets.token_hex(8)
 
 
+def _word(value: object) -> str:
+    """value as one word of the text log: as is when plain, else JSON-quoted, so that no value
+    can end its word early or forge a `key=value` of its own."""
+    text = "-" if value is None else str(value)
+    return text if _PLAIN_WORD.fullmatch(text) else json.dumps(text)
+
+
 def log_line(fields: dict, log_format: str) -> str:
     """One request's log line: a JSON object, or `key=value` words after the time."""
     if log_format == "json":
         return json.dumps(fields, separators=(",", ":"))
-    words = [fields["time"], fields["method"], fields["route"], str(fields["status"])]
+    words = [_word(fields[key]) for key in ("time", "method", "route", "status")]
     words.append(f"{fields['duration_ms']}ms")
-    words += [
-        f"{key}={fields[key] if fields[key] is not None else '-'}"
-        for key in ("request_id", "ip", "user_id")
-    ]
+    words += [f"{key}={_word(fields[key])}" for key in ("request_id", "ip", "user_id")]
     return " ".join(words)
 
 

@@ -1,7 +1,10 @@
 """Development only (FLASK_DEBUG=1): the outbox, where every mail and text message sent is
-also kept, so scripts and Postman runs read one-time codes without a mailbox."""
+also kept, so scripts and Postman runs read one-time codes without a mailbox. It answers this
+machine alone: a loopback socket, with no proxy in between."""
 
 from __future__ import annotations
+
+import ipaddress
 
 from flask import Blueprint, request
 from marshmallow import Schema, fields, validate
@@ -13,6 +16,18 @@ from .contract import documented
 from .replies import UnixTime, reply
 
 bp = Blueprint("dev", __name__)
+PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
+def from_this_machine() -> bool:
+    """Whether the request's socket is loopback and no proxy forwarded it (a proxy on this
+    machine connects from loopback too); a header can only refuse, never admit."""
+    socket = request.environ.get("werkzeug.proxy_fix.orig", request.environ).get("REMOTE_ADDR")
+    try:
+        loopback = ipaddress.ip_address(socket or "").is_loopback
+    except ValueError:
+        return False
+    return loopback and not any(name in request.headers for name in PROXY_HEADERS)
 
 
 class OutboxQuerySchema(BodySchema):
@@ -44,8 +59,8 @@ class OutboxReply(Schema):
 @documented(OutboxReply, query=OutboxQuerySchema)
 def outbox():
     """The mail and text messages sent to one recipient lately (development only)."""
-    to = load(OutboxQuerySchema, request.args.to_dict())["to"]
     kept = parts().outbox()
-    if kept is None:  # not registered outside development; a stale app would say the same
+    if kept is None or not from_this_machine():  # as if absent, as outside development
         raise NotFound()
+    to = load(OutboxQuerySchema, request.args.to_dict())["to"]
     return reply(OutboxReply, {"messages": kept.read(to)})

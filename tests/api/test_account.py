@@ -75,7 +75,8 @@ def test_logout_ends_the_presented_token_only(twofa):
 def test_a_new_password_may_not_be_a_common_one(twofa):
     secret = twofa.user()
     access = twofa.access(secret)
-    body = {"current_password": PASSWORD, "new_password": "qwertyuiop", "otp": fresh_totp(secret)}
-    response = twofa.post("password", access, body)
-    assert response.status_code == 400
-    assert list(response.json["errors"]) == ["new_password"]
+    for common in ("qwertyuiop", "Passw0rd!", "Summer2024!", "Welcome1!"):
+        body = {"current_password": PASSWORD, "new_password": common, "otp": fresh_totp(secret)}
+        response = twofa.post("password", access, body)
+        assert response.status_code == 400, common
+        assert list(response.json["errors"]) == ["new_password"]

@@ -1,5 +1,9 @@
 """GET /api/auth/events: the caller's own security events, newest first; retention."""
 
+import logging
+
+import pytest
+
 from tests.helpers import CLOCK, PASSWORD, wrong_totp
 
 EMAIL = "alice@example.com"
@@ -90,3 +94,26 @@ def test_deleting_an_account_deletes_its_trail_but_records_the_deletion(twofa, d
     rows = db.fetch_all("SELECT user_id, event, detail FROM security_events", ())
     assert [(r["user_id"], r["event"]) for r in rows] == [(None, "account_deleted")]
     assert '"by":"user"' in rows[0]["detail"]
+
+
+@pytest.fixture
+def behind_one_proxy(store_config):
+    store_config["PROXY_COUNT"] = 1
+
+
+FORGED = "<img src=x onerror=alert(1)> forged=yes"
+
+
+def test_behind_a_proxy_a_forged_forwarded_address_reaches_no_record(
+    behind_one_proxy, twofa, caplog
+):
+    secret = twofa.user()
+    forged = {"X-Forwarded-For": FORGED}
+    with caplog.at_level(logging.INFO, logger="mfa_api.requests"):
+        twofa.post("login", body={"email": EMAIL, "password": "wrong"}, headers=forged)
+    real = {"X-Forwarded-For": "2001:db8::7"}
+    twofa.post("login", body={"email": EMAIL, "password": "wrong"}, headers=real)
+    events = twofa.call("GET", "events", twofa.access(secret)).json["events"]
+    failed = [e["ip"] for e in events if e["event"] == "login_failed"]
+    assert failed == ["2001:db8::7", "127.0.0.1"]
+    assert "forged" not in caplog.text and "<img" not in caplog.text

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import CLOCK, PASSWORD, make_app, recorded_mail, totp
+from tests.helpers import CLOCK, PASSWORD, from_ip, make_app, recorded_mail, totp
 
 EMAIL = "alice@example.com"
 BODY = {"names": "Alice", "email": EMAIL, "phone": "250788000001", "password": PASSWORD}
@@ -72,3 +72,34 @@ def test_outside_development_there_is_no_outbox(app):
     response = client.get("/dev/outbox", query_string={"to": EMAIL})
     assert response.status_code == 404
     assert "/dev/outbox" not in {rule.rule for rule in app.url_map.iter_rules()}
+
+
+@pytest.mark.parametrize(
+    "request_from",
+    [
+        from_ip("203.0.113.9"),  # another machine
+        {"headers": {"X-Forwarded-For": "203.0.113.9"}},  # through a proxy on this machine
+        {"headers": {"Forwarded": "for=203.0.113.9"}},
+        {"headers": {"X-Real-IP": "127.0.0.1"}},
+    ],
+)
+def test_the_outbox_answers_this_machine_alone(dev_app, request_from):
+    client = dev_app.test_client()
+    client.post("/mfa-php/api/register", json=BODY)
+    response = client.get("/dev/outbox", query_string={"to": EMAIL}, **request_from)
+    assert response.status_code == 404 and "code" not in response.text
+
+
+def test_behind_a_proxy_a_forwarded_loopback_address_does_not_open_the_outbox(
+    store_config, monkeypatch
+):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = make_app({**store_config, "PROXY_COUNT": 1})
+    client = app.test_client()
+    client.post("/mfa-php/api/register", json=BODY)
+    forged = {"X-Forwarded-For": "127.0.0.1"}
+    response = client.get(
+        "/dev/outbox", query_string={"to": EMAIL}, headers=forged, **from_ip("203.0.113.9")
+    )
+    assert response.status_code == 404
+    assert len(outbox(client, EMAIL)) == 1  # this machine's own request still reads it

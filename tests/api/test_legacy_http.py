@@ -1,6 +1,7 @@
 """The mfa-php face's HTTP conventions: routing, bodies, JSON errors, limits and CORS."""
 
 import pytest
+from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
 
 from mfa_api import create_app
 from tests.helpers import PREFIX, make_app
@@ -66,6 +67,28 @@ def test_a_body_over_64_kib_is_a_413_in_json(legacy):
     assert response.json["success"] is False
 
 
+@pytest.mark.parametrize(
+    ("refusal", "message"),
+    [
+        (RequestURITooLarge, "Request URI too long"),
+        (RequestHeaderFieldsTooLarge, "Request headers too large"),
+    ],
+)
+def test_werkzeug_s_414_and_431_are_json_in_each_face(app_config, refusal, message):
+    app = make_app(app_config)
+
+    @app.before_request
+    def refuse():
+        raise refusal()
+
+    client = app.test_client()
+    legacy = client.post(PREFIX + "/login", json=LOGIN)
+    assert (legacy.status_code, legacy.json) == (refusal.code, {"success": False, "error": message})
+    twofa = client.post("/api/auth/login", json=LOGIN)
+    assert twofa.json == {"success": False, "message": message}
+    assert twofa.content_type == "application/json"
+
+
 def test_paths_outside_the_faces_get_json_404(legacy):
     response = legacy.client.get("/no/such/page")
     assert response.status_code == 404
@@ -104,6 +127,18 @@ def test_preflight_gets_204_with_methods_and_headers(legacy):
     allowed = response.headers["Access-Control-Allow-Headers"]
     assert allowed == "Content-Type, Authorization, X-Password"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_preflight_allows_every_method_a_route_takes(legacy):
+    """A browser refuses a method the preflight leaves out: PATCH renames a passkey."""
+    response = legacy.client.options(
+        "/api/auth/passkeys/1",
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "PATCH"},
+    )
+    allowed = set(response.headers["Access-Control-Allow-Methods"].split(", "))
+    rules = legacy.client.application.url_map.iter_rules()
+    taken = {m for rule in rules if rule.rule.startswith("/api/") for m in rule.methods}
+    assert "PATCH" in allowed and taken - {"HEAD"} <= allowed
 
 
 def test_cors_origins_setting_limits_who_is_allowed(app_config):

@@ -221,6 +221,13 @@ def test_a_common_password_is_refused_with_a_reason(legacy):
     assert list(response.json["errors"]) == ["password"]
 
 
+@pytest.mark.parametrize("dressed_up", ["Passw0rd!", "Summer2024!", "Welcome1!"])
+def test_a_common_word_dressed_up_is_refused_at_sign_up(legacy, dressed_up):
+    response = legacy.post("register", {**BODY, "password": dressed_up})
+    assert response.status_code == 400 and list(response.json["errors"]) == ["password"]
+    assert legacy.post("register", {**BODY, "password": "Lantern&Fjord77"}).status_code == 200
+
+
 def test_a_password_of_spaces_only_is_refused(legacy):
     response = legacy.post("register", {**BODY, "password": " " * 10})
     assert response.status_code == 400

@@ -4,6 +4,7 @@ ids, /metrics, `flask version` and `flask limiter`."""
 import json
 import logging
 import re
+import shlex
 
 import pytest
 
@@ -144,6 +145,23 @@ def test_the_text_log_line_reads_as_words():
         "ip=203.0.113.7 user_id=-"
     )
     assert json.loads(log_line(fields, "json")) == fields
+
+
+def test_a_text_log_value_cannot_forge_a_word_of_its_own():
+    fields = {
+        "time": "2026-12-03T07:00:00.123Z",
+        "method": "GET",
+        "route": "/a b",
+        "status": 200,
+        "duration_ms": 1.0,
+        "request_id": "abc",
+        "ip": '<img src=x> forged=yes "\\',
+        "user_id": None,
+    }
+    words = shlex.split(log_line(fields, "text"))  # a shell's quoting reads JSON's here
+    assert words[2] == "/a b" and len(words) == 8
+    pairs = dict(word.split("=", 1) for word in words[5:])
+    assert pairs == {"request_id": "abc", "ip": fields["ip"], "user_id": "-"}
 
 
 def test_a_log_format_it_does_not_know_stops_the_service(app_config):

@@ -93,6 +93,18 @@ def test_a_passkey_answers_the_login_challenge(twofa, db):
     assert passkey_login(twofa, authenticator).status_code == 200  # and again: counter 2
 
 
+def test_a_passkey_whose_counter_stays_0_is_accepted_each_time(twofa, db):
+    """Synced passkeys always report 0; two uses within one second (the tests' clock stands
+    still) leave the row as it was, which MariaDB must still count as the row matched."""
+    secret = twofa.user()
+    authenticator, _ = add_passkey(twofa, secret, authenticator=SoftAuthenticator(counts=False))
+    for _ in range(2):
+        response = passkey_login(twofa, authenticator)
+        assert response.status_code == 200, response.json
+    assert events(db, "second_factor_failed") == []
+    assert db.fetch_one("SELECT sign_count FROM passkeys", ())["sign_count"] == 0
+
+
 def test_a_passkey_login_may_remember_the_device(twofa):
     secret = twofa.user()
     authenticator, _ = add_passkey(twofa, secret)
@@ -347,6 +359,8 @@ def test_passkeys_are_renamed_and_removed_by_their_owner_only(twofa):
     renamed = twofa.call("PATCH", f"passkeys/{passkey_id}", access, {"name": "Laptop"})
     assert renamed.json == {"success": True, "message": "Passkey renamed"}
     assert twofa.call("GET", "passkeys", access).json["passkeys"][0]["name"] == "Laptop"
+    same = twofa.call("PATCH", f"passkeys/{passkey_id}", access, {"name": "Laptop"})
+    assert (same.status_code, same.json) == (200, renamed.json)  # its own name: still found
     too_long = twofa.call("PATCH", f"passkeys/{passkey_id}", access, {"name": "x" * 65})
     assert too_long.status_code == 400
     no_step_up = twofa.call("DELETE", f"passkeys/{passkey_id}", access, {"password": PASSWORD})

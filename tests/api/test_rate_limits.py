@@ -139,3 +139,16 @@ def test_step_up_routes_share_one_budget_per_user(tight_step_up, twofa):
     ]
     statuses += [twofa.call("DELETE", "account", access, {"password": PASSWORD}).status_code]
     assert statuses == [401, 401, 401, 429]
+
+
+FORGED = "<img src=x onerror=alert(1)> forged=yes"
+
+
+def test_a_forwarded_address_that_is_not_an_ip_is_not_the_key(behind_one_proxy, twofa):
+    body = {"email": EMAIL, "password": "wrong-password"}
+
+    def forged(n):
+        headers = {"X-Forwarded-For": f"{FORGED} {n}"}
+        return twofa.post("login", body=body, headers=headers).status_code
+
+    assert [forged(n) for n in range(3)] == [401, 401, 429]  # one client: the socket's address

@@ -65,7 +65,9 @@ def test_the_postman_collection_runs_green_with_newman(tmp_path):
         if os.environ.get("MFA_TEST_REQUIRE_SERVICES"):
             pytest.fail("newman is not installed: run make test (it runs npm ci in postman/)")
         pytest.skip("newman is not installed (make test installs it)")
-    env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/postman.sqlite3")
+    env = service_env(
+        DATABASE_URL=f"sqlite:///{tmp_path}/postman.sqlite3", ALLOW_DEVELOPMENT_MODE="true"
+    )
     env["FLASK_DEBUG"] = "1"  # the development outbox the collection reads codes from
     init_db(env)
     with Gunicorn(env, workers=2) as server:

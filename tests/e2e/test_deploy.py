@@ -205,6 +205,23 @@ def test_an_oversize_body_gets_the_face_s_json_413_from_nginx(behind_nginx):
     assert (status, body["message"]) == (413, "Request body too large (64 KiB at most)")
 
 
+def test_an_oversize_request_line_or_header_gets_a_json_error_from_nginx(behind_nginx):
+    app, nginx = behind_nginx
+    status, body, headers = nginx.exchange("GET", "/healthz?x=" + "a" * 5000)
+    assert (status, headers["Content-Type"]) == (414, "application/json")
+    assert body["success"] is False and body["message"] == body["error"]
+    assert body["message"] == "Request URI too long (4 KiB at most)"
+    status, body, headers = nginx.exchange("GET", "/healthz", headers={"X-Big": "b" * 5000})
+    assert (status, headers["Content-Type"]) == (431, "application/json")
+    assert body["message"].startswith("Request headers too large")
+    many = {f"X-Header-{n}": "v" for n in range(150)}  # within nginx's 16 KiB: gunicorn takes it
+    assert nginx.exchange("GET", "/healthz", headers=many)[0] == 200
+    # gunicorn's own limits lie above nginx's: what nginx lets through, gunicorn serves
+    direct = HttpClient(f"http://127.0.0.1:{app.port}")
+    assert direct.exchange("GET", "/healthz?x=" + "a" * 4000)[0] == 200
+    assert direct.exchange("GET", "/healthz", headers={"X-Big": "b" * 4000})[0] == 200
+
+
 def test_request_ids_pass_through_nginx(behind_nginx):
     _, nginx = behind_nginx
     _, _, headers = nginx.exchange("GET", "/healthz", headers={"X-Request-Id": "lb-42.a_b"})
@@ -359,6 +376,33 @@ def test_both_faces_through_apache_in_a_vhost_of_its_own(apache_venv, smtp):
     assert used.find_in(log) == []
     assert "Settings from " + str(app_dir / "config.py") in log  # beside wsgi.py, not the cwd
     assert any(line["route"] == "/api/auth/2fa/verify" for line in request_log_lines(log))
+
+
+def raw_exchange(port: int, head: bytes) -> tuple[int, dict, dict]:
+    """Send a request's head as is (urllib refuses some); (status, JSON body, headers)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(head + b"Host: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head_part, _, body = data.partition(b"\r\n\r\n")
+    lines = head_part.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), json.loads(body), headers
+
+
+def test_apache_answers_an_oversize_request_line_or_header_in_json(apache_venv, smtp):
+    with apache_serving("mfa-api.conf", smtp, apache_venv) as (apache, _):
+        long_line = b"GET /healthz?x=" + b"a" * 9000 + b" HTTP/1.1\r\n"
+        status, body, headers = raw_exchange(apache.port, long_line)
+        assert (status, headers["Content-Type"]) == (414, "application/json")
+        assert body["success"] is False and body["message"] == body["error"]
+        big_header = b"GET /healthz HTTP/1.1\r\nX-Big: " + b"b" * 9000 + b"\r\n"
+        status, body, headers = raw_exchange(apache.port, big_header)
+        assert (status, headers["Content-Type"]) == (400, "application/json")
+        assert body["message"].startswith("Bad request")
+        status, body = apache.post("/api/auth/login", {"email": "x"})  # the service's own 400
+        assert status == 400 and body["errors"], body
 
 
 def test_an_existing_php_site_moves_only_mfa_php_and_the_2fa_face(apache_venv, smtp):

@@ -73,7 +73,9 @@ def test_register_verify_login_verify_through_gunicorn_and_smtp(database_url, sm
 
 
 def test_in_development_with_no_mail_server_a_newcomer_reads_the_code_from_the_log(tmp_path):
-    env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/dev.sqlite3")
+    env = service_env(
+        DATABASE_URL=f"sqlite:///{tmp_path}/dev.sqlite3", ALLOW_DEVELOPMENT_MODE="true"
+    )
     env["FLASK_DEBUG"] = "1"  # as `make run` starts it; production refuses to log codes
     init_db(env)
     with Gunicorn(env, workers=1) as server:

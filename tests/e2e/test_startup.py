@@ -170,3 +170,57 @@ def test_wsgi_py_offers_application_for_mod_wsgi(tmp_path):
     command = [sys.executable, "-c", "import wsgi; assert wsgi.application is wsgi.app"]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def development_env(tmp_path, **settings) -> dict:
+    """FLASK_DEBUG=1 and nothing production needs: no key, no mail server."""
+    env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", **settings)
+    del env["MFA_SECRET_KEY"], env["MFA_ENCRYPTION_KEYS"]
+    env["FLASK_DEBUG"] = "1"
+    return env
+
+
+def test_development_mode_under_a_wsgi_server_does_not_start(tmp_path):
+    done = start(development_env(tmp_path))  # imported as gunicorn and mod_wsgi import it
+    assert done.returncode == 3, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        "mfa-api will not start: development mode (FLASK_DEBUG=1) under a WSGI server"
+    )
+    assert "ALLOW_DEVELOPMENT_MODE=true" in lines[0]
+
+
+def test_gunicorn_in_development_mode_stops(tmp_path):
+    command = [str(BIN / "gunicorn"), "-w", "1", "-b", "127.0.0.1:0", "wsgi:app"]
+    env = development_env(tmp_path)
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "mfa-api will not start: development mode (FLASK_DEBUG=1)" in done.stderr
+
+
+def test_development_mode_under_a_wsgi_server_starts_when_allowed(tmp_path):
+    done = start(development_env(tmp_path, ALLOW_DEVELOPMENT_MODE="true"))
+    assert done.returncode == 0, done.stderr
+    assert "development mode (FLASK_DEBUG=1) under a WSGI server" in done.stderr  # a warning
+
+
+def run_flask(env, host) -> subprocess.CompletedProcess:
+    """`flask run` as `make run` starts it, stopped after a moment (it serves until killed)."""
+    command = [str(BIN / "flask"), "--app", "wsgi", "run", "--host", host, "--port", "0"]
+    command += ["--no-reload"]
+    try:
+        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=8)
+    except subprocess.TimeoutExpired as running:
+        out = running.stderr.decode() if isinstance(running.stderr, bytes) else running.stderr
+        return subprocess.CompletedProcess(command, None, "", out or "")
+
+
+def test_flask_run_in_development_mode_on_loopback_starts_on_another_address_stops(tmp_path):
+    on_loopback = run_flask(development_env(tmp_path), "127.0.0.1")
+    assert on_loopback.returncode is None, on_loopback.stderr  # still serving
+    assert "Running on http://127.0.0.1" in on_loopback.stderr
+    everywhere = run_flask(development_env(tmp_path), "0.0.0.0")  # noqa: S104
+    assert everywhere.returncode not in (None, 0)
+    assert "development mode (FLASK_DEBUG=1) on 0.0.0.0, an address others reach" in (
+        everywhere.stderr
+    )

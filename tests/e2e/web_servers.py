@@ -145,7 +145,7 @@ class Apache(HttpClient):
     """Apache + mod_wsgi with one of deploy/apache/'s virtual hosts, serving the checkout copied
     into app_dir (with its config.py beside wsgi.py) with venv's requirements."""
 
-    MODULES = ("mpm_event", "authz_core", "authz_host", "mime", "dir", "wsgi")
+    MODULES = ("mpm_event", "authz_core", "authz_host", "mime", "dir", "headers", "wsgi")
 
     def __init__(self, vhost: str, app_dir: Path, venv: Path, document_root: Path | None = None):
         self.dir = shared_dir("mfa-apache-")

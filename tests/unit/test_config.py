@@ -2,9 +2,12 @@
 
 import json
 import os
+from contextlib import contextmanager
 
+import click
 import pytest
 from cryptography.fernet import Fernet
+from flask.cli import ScriptInfo
 
 from mfa_api import ConfigError, create_app
 from mfa_api.security import argon2id
@@ -99,9 +102,19 @@ def test_a_setting_that_is_not_a_number_is_named(clean_env):
         create_app()
 
 
+@contextmanager
+def flask_command(name: str, **params):
+    """As inside `flask <name>` (the app loaded by Flask's command line, which `flask run`
+    and `make run` use)."""
+    with click.Context(click.Command(name), obj=ScriptInfo()) as ctx:
+        ctx.params.update(params)
+        yield
+
+
 def test_development_makes_a_random_key_with_a_loud_warning(clean_env, caplog):
     clean_env.setenv("FLASK_DEBUG", "1")
-    first, second = create_app(), create_app()
+    with flask_command("run", host="127.0.0.1"):
+        first, second = create_app(), create_app()
     assert first.config["SECRET_KEY"] != second.config["SECRET_KEY"]
     assert len(first.config["SECRET_KEY"]) >= 48
     assert "SECRET_KEY is not set" in caplog.text
@@ -241,3 +254,40 @@ def test_every_setting_is_documented_in_docs_api_md():
 
     documented = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
     assert [key for key in DEFAULTS if f"`{key}`" not in documented] == []
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1"])
+def test_development_mode_starts_under_flask_run_on_loopback(clean_env, host):
+    clean_env.setenv("FLASK_DEBUG", "1")
+    clean_env.delenv("MFA_MAIL_SERVER")  # development needs none
+    with flask_command("run", host=host):
+        assert create_app().extensions["mfa_parts"].keeps_outbox
+    with flask_command("openapi"):  # other commands serve nobody
+        create_app()
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "0.0.0.0",  # noqa: S104
+        "::",
+        "192.0.2.10",
+        "mfa.example.com",
+    ],
+)
+def test_development_mode_on_an_address_others_reach_does_not_start(clean_env, host):
+    clean_env.setenv("FLASK_DEBUG", "1")
+    with flask_command("run", host=host), pytest.raises(ConfigError) as refused:
+        create_app()
+    assert str(refused.value).startswith(
+        f"development mode (FLASK_DEBUG=1) on {host}, an address others reach: unset FLASK_DEBUG"
+    )
+
+
+def test_development_mode_under_a_wsgi_server_needs_the_opt_in(clean_env, caplog):
+    clean_env.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(ConfigError, match=r"^development mode \(FLASK_DEBUG=1\) under a WSGI"):
+        create_app()  # as gunicorn and mod_wsgi load it: outside Flask's command line
+    clean_env.setenv("MFA_ALLOW_DEVELOPMENT_MODE", "true")
+    assert create_app().extensions["mfa_parts"].keeps_outbox
+    assert "development mode (FLASK_DEBUG=1) under a WSGI server" in caplog.text  # warned

@@ -94,7 +94,7 @@ def test_a_hash_it_cannot_read_is_a_wrong_password(stored):
 def test_the_shipped_common_passwords_are_zxcvbns_list():
     from zxcvbn.frequency_lists import FREQUENCY_LISTS  # a dev requirement only
 
-    expected = {w.lower() for w in FREQUENCY_LISTS["passwords"] if len(w) >= 8}
+    expected = {w.lower() for w in FREQUENCY_LISTS["passwords"] if len(w) >= 4}
     lines = passwords.COMMON_PASSWORDS.read_text().splitlines()
     assert {line for line in lines if line and not line.startswith("#")} == expected
     assert all(passwords.is_common(word) for word in expected)
@@ -112,6 +112,41 @@ def test_common_passwords_are_known_however_typed():
         assert passwords.is_common(typed), typed
     assert passwords.is_common("aaaaaaaaaa")  # one character, repeated
     assert not passwords.is_common("Quiet-Orchid-42")
+
+
+@pytest.mark.parametrize(
+    "dressed_up",
+    [
+        "Passw0rd!",
+        "Summer2024!",
+        "Welcome1!",
+        "P@ssw0rd2024",
+        "$ummer2024",
+        "!Summer2024",
+        "W1nter2025",
+        "Autumn2023!",  # a season or month, listed or not
+        "May2024!!",
+        "Dragon#1999",
+        "MONKEY123!!",
+    ],
+)
+def test_a_common_word_dressed_up_is_still_common(dressed_up):
+    assert passwords.is_common(dressed_up)
+
+
+@pytest.mark.parametrize(
+    "good",
+    [
+        "Quiet-Orchid-42",
+        "correct horse battery staple",
+        "Zq8#rT2!wLp9",
+        "Lantern&Fjord77",
+        "mauve kettle drifts",
+        "ab93847561",  # a core under 4 letters is not a word
+    ],
+)
+def test_passwords_not_built_on_a_common_word_are_not_common(good):
+    assert not passwords.is_common(good)
 
 
 @pytest.mark.parametrize("at_once", [1, 2])
