@@ -136,9 +136,6 @@ class Settings:
 
     otp_key: bytes
     jwt_key: bytes
-    backup_key: bytes
-    backup_cipher: MultiFernet  # backup-code copies are always encrypted
-    backup_newest: Fernet  # the ring's newest key, which writes
     secret_cipher: MultiFernet | None  # TOTP secrets, unless no key is set (plaintext allowed)
     secret_newest: Fernet | None
     otp_ttl_seconds: int
@@ -265,9 +262,6 @@ def settings_from(config: dict) -> Settings:
     ring = [Fernet(key) for key in config.get("ENCRYPTION_KEYS") or []]
     if config.get("ENCRYPTION_KEY"):
         ring.append(fernet_for(config["ENCRYPTION_KEY"]))
-    # Backup-code copies were written under a key derived from SECRET_KEY when no key was set:
-    # the oldest in their ring, so they still read (and rotate-keys moves them to the newest).
-    backup_ring = [*ring, fernet_for(derive_key(secret, "backup-copy"))]
     allow_concurrent_hashes(int(config["PASSWORD_HASH_CONCURRENCY"]))
     argon2id.keep_blocks(bool(config["ARGON2_KEEP_MEMORY"]), int(config["ARGON2_MEMORY_KIB"]))
     hasher = Hasher(
@@ -280,9 +274,6 @@ def settings_from(config: dict) -> Settings:
     return Settings(
         otp_key=derive_key(secret, "email-otp"),
         jwt_key=derive_key(secret, "jwt"),
-        backup_key=derive_key(secret, "backup-code"),
-        backup_cipher=MultiFernet(backup_ring),
-        backup_newest=backup_ring[0],
         secret_cipher=MultiFernet(ring) if ring else None,
         secret_newest=ring[0] if ring else None,
         otp_ttl_seconds=int(config["OTP_TTL_SECONDS"]),

@@ -34,6 +34,8 @@ ALL = [
     "006_lookup_indexes",
     "007_remembered_devices",
     "008_passkeys",
+    "009_backup_hashes_unkeyed",
+    "010_backup_copies_dropped",
 ]
 
 
@@ -161,6 +163,8 @@ def test_the_sqlite_rebuild_keeps_rows_ids_and_foreign_keys(tmp_path):
             "006_lookup_indexes",
             "007_remembered_devices",
             "008_passkeys",
+            "009_backup_hashes_unkeyed",
+            "010_backup_copies_dropped",
         ]
         assert db.fetch_one("SELECT id, email FROM users", ()) == {
             "id": 41,
@@ -205,6 +209,8 @@ def test_revocations_kept_in_the_ephemeral_table_move_to_revoked_tokens(conn):
         "006_lookup_indexes",
         "007_remembered_devices",
         "008_passkeys",
+        "009_backup_hashes_unkeyed",
+        "010_backup_copies_dropped",
     ]
     assert conn.fetch_all("SELECT jti, expires_at FROM revoked_tokens", ()) == [
         {"jti": "AbC-1", "expires_at": 99}

@@ -1,0 +1,49 @@
+"""Upgrade steps SQL cannot take alone (they need the keys), run by migrate.upgrade right after
+their version's SQL, in its transaction; each is safe to run again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from cryptography.fernet import Fernet, MultiFernet
+
+from .db import Database
+from .security import crypto, otp
+
+
+class UpgradeRefused(RuntimeError):
+    """A step cannot finish without losing data: nothing of its version was applied."""
+
+
+def rehash_backup_codes(db: Database, config: Mapping) -> None:
+    """009: backup codes were found by an HMAC keyed from SECRET_KEY (changing it killed them)
+    and kept as encrypted copies; recompute each hash, unkeyed, from its copy (010 then drops
+    the copies). A code the old key had already killed comes back."""
+    rows = db.fetch_all("SELECT id, code_encrypted FROM backup_codes", ())
+    ring = _backup_copy_ring(config) if rows else None
+    for row in rows:
+        try:
+            code = crypto.decrypt(ring, row["code_encrypted"])
+        except crypto.UnreadableSecret as exc:
+            raise UpgradeRefused(
+                f"backup_codes id {row['id']}: {exc}; put the key it was written with back in "
+                "ENCRYPTION_KEYS (or SECRET_KEY) and run init-db again"
+            ) from exc
+        db.execute(
+            "UPDATE backup_codes SET code_hash = ? WHERE id = ?",
+            (otp.backup_code_hash(code), row["id"]),
+        )
+
+
+def _backup_copy_ring(config: Mapping) -> MultiFernet | None:
+    """Every key a backup-code copy was written under: the ring, the older ENCRYPTION_KEY, and
+    the key derived from SECRET_KEY used when no key was set."""
+    ring = [Fernet(key) for key in config.get("ENCRYPTION_KEYS") or []]
+    if config.get("ENCRYPTION_KEY"):
+        ring.append(crypto.fernet_for(config["ENCRYPTION_KEY"]))
+    if config.get("SECRET_KEY"):
+        ring.append(crypto.fernet_for(crypto.derive_key(config["SECRET_KEY"], "backup-copy")))
+    return MultiFernet(ring) if ring else None
+
+
+STEPS: dict[int, Callable[[Database, Mapping], None]] = {9: rehash_backup_codes}

@@ -1,0 +1,91 @@
+"""Changing SECRET_KEY (the answer to a leak): every session ends, as it should, but no user
+loses a backup code or a remembered device; and a database upgraded from the keyed hashes
+keeps its codes."""
+
+import pytest
+from cryptography.fernet import Fernet, MultiFernet
+
+from mfa_api.migrate import upgrade
+from mfa_api.migrate_steps import UpgradeRefused
+from mfa_api.security import crypto
+from tests.helpers import TEST_KEY, TwoFaClient, make_app, recorded_mail
+
+NEW_SECRET = "Jq7vT2mXw9LpR4sK8nB3cF6hD1gY5zA0eU-iO_tW2xE"
+
+
+@pytest.fixture
+def rekeyed(store_config):
+    """rekeyed(): an app on the same database and store under a new SECRET_KEY, and its client."""
+    opened = []
+
+    def client():
+        app = make_app({**store_config, "SECRET_KEY": NEW_SECRET})
+        mail = recorded_mail(app)
+        opened.append(mail)
+        return TwoFaClient(app, mail.__enter__())
+
+    yield client
+    for mail in opened:
+        mail.__exit__(None, None, None)
+
+
+def test_backup_codes_survive_a_new_secret_key(twofa, rekeyed):
+    """Issue 20 (A): an unused code answered "Invalid backup code" after the key changed, while
+    the count still said it was there."""
+    secret = twofa.user()
+    codes, access = twofa.backup_codes(twofa.access(secret), secret)
+    after = rekeyed()
+    assert after.call("GET", "2fa/backup-codes", access).status_code == 401  # sessions end
+    recovered = after.post("2fa/recover", after.challenge(), {"backup_code": codes[0]})
+    assert recovered.status_code == 200, recovered.json
+    assert recovered.json["remainingBackupCodes"] == 9
+    used = after.post("2fa/recover", after.challenge(), {"backup_code": codes[0]})
+    assert used.json["message"] == "This backup code was already used"
+
+
+def as_before_the_upgrade(db, app, codes):
+    """Put the user's backup codes back as the code before 009 stored them: an HMAC keyed from
+    SECRET_KEY and an encrypted copy; and unrecord 009 and 010."""
+    key = crypto.derive_key(app.config["SECRET_KEY"], "backup-code")
+    ring = MultiFernet([Fernet(TEST_KEY)])
+    db.execute("ALTER TABLE backup_codes ADD COLUMN code_encrypted TEXT")
+    user_id = db.fetch_one("SELECT user_id FROM backup_codes", ())["user_id"]
+    db.execute("DELETE FROM backup_codes", ())
+    for code in codes:
+        db.execute(
+            "INSERT INTO backup_codes (user_id, code_hash, code_encrypted, created_at) "
+            "VALUES (?, ?, ?, 0)",
+            (user_id, crypto.keyed_hash(key, code), crypto.encrypt(ring, code)),
+        )
+    db.execute("DELETE FROM schema_version WHERE version IN (9, 10)", ())
+
+
+def test_an_upgraded_database_keeps_its_backup_codes_and_drops_the_copies(
+    twofa, twofa_app, db, rekeyed
+):
+    secret = twofa.user()
+    codes, _ = twofa.backup_codes(twofa.access(secret), secret)
+    as_before_the_upgrade(db, twofa_app, codes)
+    assert upgrade(db, config=twofa_app.config) == [
+        "009_backup_hashes_unkeyed",
+        "010_backup_copies_dropped",
+    ]
+    rows = db.fetch_all("SELECT * FROM backup_codes", ())
+    assert len(rows) == 10 and "code_encrypted" not in rows[0]
+    recovered = twofa.post("2fa/recover", twofa.challenge(), {"backup_code": codes[1]})
+    assert recovered.json["remainingBackupCodes"] == 9
+    after = rekeyed()
+    recovered = after.post("2fa/recover", after.challenge(), {"backup_code": codes[2]})
+    assert recovered.json["remainingBackupCodes"] == 8
+
+
+def test_an_upgrade_that_cannot_read_a_copy_stops_and_changes_nothing(twofa, twofa_app, db):
+    secret = twofa.user()
+    codes, _ = twofa.backup_codes(twofa.access(secret), secret)
+    as_before_the_upgrade(db, twofa_app, codes)
+    before = db.fetch_all("SELECT code_hash FROM backup_codes ORDER BY id", ())
+    stranger = {**twofa_app.config, "ENCRYPTION_KEYS": [Fernet.generate_key().decode()]}
+    with pytest.raises(UpgradeRefused, match=r"backup_codes id \d+: .*run init-db again"):
+        upgrade(db, config=stranger)
+    assert db.fetch_all("SELECT code_hash FROM backup_codes ORDER BY id", ()) == before
+    assert not db.fetch_one("SELECT 1 AS x FROM schema_version WHERE version = 9", ())
