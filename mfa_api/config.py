@@ -153,7 +153,7 @@ class Settings:
     account_backoff_after: int
     lock_after: int
     known_client_seconds: int
-    device_key: bytes
+    legacy_device_key: bytes  # device tokens remembered before the unkeyed hash (devices.py)
     remember_device_seconds: int
     user_handle_key: bytes  # WebAuthn user handles, derived from the user id
     webauthn_rp_id: str
@@ -291,7 +291,7 @@ def settings_from(config: dict) -> Settings:
         account_backoff_after=int(config["ACCOUNT_BACKOFF_AFTER"]),
         lock_after=int(config["LOCK_AFTER"]),
         known_client_seconds=int(config["KNOWN_CLIENT_DAYS"]) * 86400,
-        device_key=derive_key(secret, "remembered-device"),
+        legacy_device_key=derive_key(secret, "remembered-device"),
         remember_device_seconds=int(config["REMEMBER_DEVICE_DAYS"]) * 86400,
         user_handle_key=derive_key(secret, "webauthn-user"),
         webauthn_rp_id=str(config["WEBAUTHN_RP_ID"]),

@@ -1,6 +1,6 @@
 """Changing SECRET_KEY (the answer to a leak): every session ends, as it should, but no user
-loses a backup code or a remembered device; and a database upgraded from the keyed hashes
-keeps its codes."""
+loses a backup code, a remembered device or a passkey; and a database upgraded from the keyed
+hashes keeps them."""
 
 import pytest
 from cryptography.fernet import Fernet, MultiFernet
@@ -8,7 +8,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from mfa_api.migrate import upgrade
 from mfa_api.migrate_steps import UpgradeRefused
 from mfa_api.security import crypto
-from tests.helpers import TEST_KEY, TwoFaClient, make_app, recorded_mail
+from tests.helpers import PASSWORD, TEST_KEY, TwoFaClient, fresh_totp, make_app, recorded_mail
 
 NEW_SECRET = "Jq7vT2mXw9LpR4sK8nB3cF6hD1gY5zA0eU-iO_tW2xE"
 
@@ -41,6 +41,36 @@ def test_backup_codes_survive_a_new_secret_key(twofa, rekeyed):
     assert recovered.json["remainingBackupCodes"] == 9
     used = after.post("2fa/recover", after.challenge(), {"backup_code": codes[0]})
     assert used.json["message"] == "This backup code was already used"
+
+
+def remembered_device(twofa, secret) -> str:
+    """A login whose second step asked to remember the client; its device token."""
+    body = {"otp": fresh_totp(secret), "remember": True}
+    answer = twofa.post("2fa/verify", twofa.challenge(), body)
+    return answer.json["deviceToken"]
+
+
+def skips_the_second_step(client, device) -> bool:
+    body = {"email": "alice@example.com", "password": PASSWORD, "deviceToken": device}
+    answer = client.post("login", body=body)
+    assert answer.status_code == 200, answer.json
+    return not answer.json["requires2fa"]
+
+
+def test_a_remembered_device_survives_a_new_secret_key(twofa, rekeyed):
+    """Issue 20 (A): device tokens were found by an HMAC keyed from SECRET_KEY."""
+    device = remembered_device(twofa, twofa.user())
+    assert skips_the_second_step(rekeyed(), device)
+
+
+def test_a_device_remembered_under_the_keyed_hash_answers_and_moves(twofa, twofa_app, db, rekeyed):
+    device = remembered_device(twofa, twofa.user())
+    key = crypto.derive_key(twofa_app.config["SECRET_KEY"], "remembered-device")
+    db.execute("UPDATE remembered_devices SET token_hash = ?", (crypto.keyed_hash(key, device),))
+    assert skips_the_second_step(twofa, device)
+    stored = db.fetch_one("SELECT token_hash FROM remembered_devices", ())["token_hash"]
+    assert stored == crypto.random_token_hash("remembered-device", device)
+    assert skips_the_second_step(rekeyed(), device)  # moved: the next key finds it too
 
 
 def as_before_the_upgrade(db, app, codes):

@@ -47,7 +47,7 @@ def test_a_remembered_device_logs_in_without_the_second_step(twofa, db):
     )
     assert "remembered_device" in event["detail"]
     stored = db.fetch_all("SELECT * FROM remembered_devices", ())
-    assert len(stored) == 1 and token not in str(stored)  # only its keyed hash is kept
+    assert len(stored) == 1 and token not in str(stored)  # only its hash is kept
 
 
 def test_a_remembered_device_s_login_does_not_show_the_backup_codes(twofa):
