@@ -155,7 +155,6 @@ class Settings:
     known_client_seconds: int
     legacy_device_key: bytes  # device tokens remembered before the unkeyed hash (devices.py)
     remember_device_seconds: int
-    user_handle_key: bytes  # WebAuthn user handles, derived from the user id
     webauthn_rp_id: str
     webauthn_rp_name: str
     webauthn_origins: tuple[str, ...]
@@ -293,7 +292,6 @@ def settings_from(config: dict) -> Settings:
         known_client_seconds=int(config["KNOWN_CLIENT_DAYS"]) * 86400,
         legacy_device_key=derive_key(secret, "remembered-device"),
         remember_device_seconds=int(config["REMEMBER_DEVICE_DAYS"]) * 86400,
-        user_handle_key=derive_key(secret, "webauthn-user"),
         webauthn_rp_id=str(config["WEBAUTHN_RP_ID"]),
         webauthn_rp_name=str(config["WEBAUTHN_RP_NAME"] or config["TOTP_ISSUER"]),
         webauthn_origins=_origins(config["WEBAUTHN_ORIGINS"]),

@@ -46,4 +46,26 @@ def _backup_copy_ring(config: Mapping) -> MultiFernet | None:
     return MultiFernet(ring) if ring else None
 
 
-STEPS: dict[int, Callable[[Database, Mapping], None]] = {9: rehash_backup_codes}
+def keep_webauthn_handles(db: Database, config: Mapping) -> None:
+    """011: a user's WebAuthn handle was an HMAC of their id keyed from SECRET_KEY; store it for
+    every user who has passkeys, so that authenticators keep seeing the same one after a key
+    change (users without passkeys get a random one at their first)."""
+    rows = db.fetch_all(
+        "SELECT DISTINCT user_id FROM passkeys WHERE user_id IN "
+        "(SELECT id FROM users WHERE webauthn_handle IS NULL)",
+        (),
+    )
+    if rows and not config.get("SECRET_KEY"):
+        raise UpgradeRefused("passkeys to carry over, but no SECRET_KEY: run flask init-db")
+    key = crypto.derive_key(config["SECRET_KEY"], "webauthn-user") if rows else b""
+    for row in rows:
+        db.execute(
+            "UPDATE users SET webauthn_handle = ? WHERE id = ? AND webauthn_handle IS NULL",
+            (crypto.keyed_hash(key, str(row["user_id"])), row["user_id"]),
+        )
+
+
+STEPS: dict[int, Callable[[Database, Mapping], None]] = {
+    9: rehash_backup_codes,
+    11: keep_webauthn_handles,
+}

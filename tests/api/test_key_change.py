@@ -2,11 +2,13 @@
 loses a backup code, a remembered device or a passkey; and a database upgraded from the keyed
 hashes keeps them."""
 
+import base64
+
 import pytest
 from cryptography.fernet import Fernet, MultiFernet
 
 from mfa_api.migrate import upgrade
-from mfa_api.migrate_steps import UpgradeRefused
+from mfa_api.migrate_steps import UpgradeRefused, keep_webauthn_handles
 from mfa_api.security import crypto
 from tests.helpers import PASSWORD, TEST_KEY, TwoFaClient, fresh_totp, make_app, recorded_mail
 
@@ -119,3 +121,35 @@ def test_an_upgrade_that_cannot_read_a_copy_stops_and_changes_nothing(twofa, two
         upgrade(db, config=stranger)
     assert db.fetch_all("SELECT code_hash FROM backup_codes ORDER BY id", ()) == before
     assert not db.fetch_one("SELECT 1 AS x FROM schema_version WHERE version = 9", ())
+
+
+def handle_offered(client, secret) -> str:
+    """The WebAuthn user handle the creation options give the authenticator."""
+    access = client.access(secret)
+    options = client.post("passkeys/options", access, client.step_up(secret))
+    return options.json["publicKey"]["user"]["id"]
+
+
+def test_the_passkey_user_handle_survives_a_new_secret_key(twofa, rekeyed):
+    """Issue 20 (A): the handle was an HMAC of the user id keyed from SECRET_KEY, so after a
+    key change authenticators were told of a new user for the same account."""
+    secret = twofa.user()
+    before = handle_offered(twofa, secret)
+    assert handle_offered(rekeyed(), secret) == before
+
+
+def test_an_upgrade_keeps_the_handle_of_users_with_passkeys(twofa, twofa_app, db):
+    secret = twofa.user()
+    user_id = db.fetch_one("SELECT id FROM users", ())["id"]
+    db.execute(
+        "INSERT INTO passkeys (user_id, credential_id, public_key, sign_count, name, created_at) "
+        "VALUES (?, 'AAAA', 'AAAA', 0, 'Key', 0)",
+        (user_id,),
+    )
+    db.execute("UPDATE users SET webauthn_handle = NULL", ())  # as before 011
+    keep_webauthn_handles(db, twofa_app.config)  # 011's step (its column exists already)
+    key = crypto.derive_key(twofa_app.config["SECRET_KEY"], "webauthn-user")
+    handle = db.fetch_one("SELECT webauthn_handle FROM users", ())["webauthn_handle"]
+    assert handle == crypto.keyed_hash(key, str(user_id))  # as the authenticators know it
+    offered = base64.urlsafe_b64decode(handle_offered(twofa, secret) + "==").hex()
+    assert offered == handle

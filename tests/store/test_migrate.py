@@ -36,6 +36,7 @@ ALL = [
     "008_passkeys",
     "009_backup_hashes_unkeyed",
     "010_backup_copies_dropped",
+    "011_webauthn_handles",
 ]
 
 
@@ -165,6 +166,7 @@ def test_the_sqlite_rebuild_keeps_rows_ids_and_foreign_keys(tmp_path):
             "008_passkeys",
             "009_backup_hashes_unkeyed",
             "010_backup_copies_dropped",
+            "011_webauthn_handles",
         ]
         assert db.fetch_one("SELECT id, email FROM users", ()) == {
             "id": 41,
@@ -211,6 +213,7 @@ def test_revocations_kept_in_the_ephemeral_table_move_to_revoked_tokens(conn):
         "008_passkeys",
         "009_backup_hashes_unkeyed",
         "010_backup_copies_dropped",
+        "011_webauthn_handles",
     ]
     assert conn.fetch_all("SELECT jti, expires_at FROM revoked_tokens", ()) == [
         {"jti": "AbC-1", "expires_at": 99}
