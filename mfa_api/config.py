@@ -146,7 +146,7 @@ class Settings:
     password_check: EqualTime  # checks them all, wrong ones in equal time
     jwt_ttl_seconds: int
     totp_issuer: str
-    unlock_key: bytes
+    legacy_unlock_key: bytes  # unlock tokens mailed before the unkeyed hash (lockout.py)
     backoff_after: int
     backoff_base_seconds: int
     backoff_max_seconds: int
@@ -283,7 +283,7 @@ def settings_from(config: dict) -> Settings:
         password_check=EqualTime(hasher, config.get("LEGACY_BCRYPT_COST") or None),
         jwt_ttl_seconds=int(config["JWT_TTL_SECONDS"]),
         totp_issuer=str(config["TOTP_ISSUER"]),
-        unlock_key=derive_key(secret, "unlock-token"),
+        legacy_unlock_key=derive_key(secret, "unlock-token"),
         backoff_after=int(config["BACKOFF_AFTER"]),
         backoff_base_seconds=int(config["BACKOFF_BASE_SECONDS"]),
         backoff_max_seconds=int(config["BACKOFF_MAX_SECONDS"]),

@@ -3,6 +3,7 @@ loses a backup code, a remembered device or a passkey; and a database upgraded f
 hashes keeps them."""
 
 import base64
+import re
 
 import pytest
 from cryptography.fernet import Fernet, MultiFernet
@@ -10,7 +11,15 @@ from cryptography.fernet import Fernet, MultiFernet
 from mfa_api.migrate import upgrade
 from mfa_api.migrate_steps import UpgradeRefused, keep_webauthn_handles
 from mfa_api.security import crypto
-from tests.helpers import PASSWORD, TEST_KEY, TwoFaClient, fresh_totp, make_app, recorded_mail
+from tests.helpers import (
+    PASSWORD,
+    TEST_KEY,
+    TwoFaClient,
+    fresh_totp,
+    make_app,
+    recorded_mail,
+    wrong_totp,
+)
 
 NEW_SECRET = "Jq7vT2mXw9LpR4sK8nB3cF6hD1gY5zA0eU-iO_tW2xE"
 
@@ -153,3 +162,37 @@ def test_an_upgrade_keeps_the_handle_of_users_with_passkeys(twofa, twofa_app, db
     assert handle == crypto.keyed_hash(key, str(user_id))  # as the authenticators know it
     offered = base64.urlsafe_b64decode(handle_offered(twofa, secret) + "==").hex()
     assert offered == handle
+
+
+@pytest.fixture
+def small_lock(store_config):
+    """Lock after 3 failures, without back-off on the way (ask for it before `twofa`)."""
+    store_config.update(BACKOFF_AFTER=50, ACCOUNT_BACKOFF_AFTER=50, LOCK_AFTER=3)
+
+
+def locked_with_token(twofa, secret) -> str:
+    """Lock the user's second factor with wrong codes; the token the lock notice mails."""
+    for _ in range(3):
+        twofa.post("2fa/verify", twofa.challenge(), {"otp": wrong_totp(secret)})
+    notice = next(m for m in twofa.mailbox if "is locked" in m.subject)
+    return re.search(r'"token": "([^"]+)"', notice.text).group(1)
+
+
+def test_a_mailed_unlock_link_still_unlocks_after_a_new_secret_key(small_lock, twofa, rekeyed):
+    token = locked_with_token(twofa, twofa.user())
+    after = rekeyed()
+    unlocked = after.post("unlock", body={"token": token})
+    assert unlocked.json == {"success": True, "message": "Account unlocked"}
+
+
+def test_an_unlock_token_mailed_under_the_keyed_hash_still_unlocks(
+    small_lock, twofa, twofa_app, db
+):
+    token = locked_with_token(twofa, twofa.user())
+    key = crypto.derive_key(twofa_app.config["SECRET_KEY"], "unlock-token")
+    db.execute(
+        "UPDATE attempt_counters SET unlock_hash = ? WHERE unlock_hash IS NOT NULL",
+        (crypto.keyed_hash(key, token),),
+    )
+    unlocked = twofa.post("unlock", body={"token": token})
+    assert unlocked.json == {"success": True, "message": "Account unlocked"}
