@@ -8,6 +8,7 @@ import re
 import pytest
 from cryptography.fernet import Fernet, MultiFernet
 
+from mfa_api import create_app
 from mfa_api.migrate import upgrade
 from mfa_api.migrate_steps import UpgradeRefused, keep_webauthn_handles
 from mfa_api.security import crypto
@@ -120,14 +121,18 @@ def test_an_upgraded_database_keeps_its_backup_codes_and_drops_the_copies(
     assert recovered.json["remainingBackupCodes"] == 8
 
 
-def test_an_upgrade_that_cannot_read_a_copy_stops_and_changes_nothing(twofa, twofa_app, db):
+def test_an_upgrade_that_cannot_read_a_copy_stops_and_changes_nothing(
+    twofa, twofa_app, store_config, db
+):
     secret = twofa.user()
     codes, _ = twofa.backup_codes(twofa.access(secret), secret)
     as_before_the_upgrade(db, twofa_app, codes)
     before = db.fetch_all("SELECT code_hash FROM backup_codes ORDER BY id", ())
-    stranger = {**twofa_app.config, "ENCRYPTION_KEYS": [Fernet.generate_key().decode()]}
+    stranger = {**store_config, "ENCRYPTION_KEYS": [Fernet.generate_key().decode()]}
     with pytest.raises(UpgradeRefused, match=r"backup_codes id \d+: .*run init-db again"):
         upgrade(db, config=stranger)
+    ran = create_app(stranger).test_cli_runner().invoke(args=["init-db"])
+    assert ran.exit_code == 1 and "the upgrade stopped: backup_codes id" in ran.output
     assert db.fetch_all("SELECT code_hash FROM backup_codes ORDER BY id", ()) == before
     assert not db.fetch_one("SELECT 1 AS x FROM schema_version WHERE version = 9", ())
 
