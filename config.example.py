@@ -5,17 +5,19 @@ and an encryption key; `flask --app wsgi check-config` lists everything that is 
 This file ships no usable secret: make your own, as each comment says.
 """
 
-# Signs tokens and keys the stored code hashes; at least 32 bytes, the same on every worker and
-# host. Make one with:  python -c "import secrets; print(secrets.token_urlsafe(48))"
+# Signs tokens and keys the stored code hashes; the same on every worker and host. It must be a
+# generated key (32 random bytes or more, as hex or base64): a passphrase is refused. Make one
+# with:  python -c "import secrets; print(secrets.token_urlsafe(48))"
+# Changing it ends every session and every code already sent, nothing else (docs/keys.md).
 # SECRET_KEY = "<the output of that command>"
 
-# Encrypts TOTP secrets and backup-code copies at rest: a key ring, newest first. Make a key with
+# Encrypts TOTP secrets at rest: a key ring, newest first. Make a key with
 # `flask --app wsgi gen-key`. To rotate: put a new key first, keep the old ones after it, run
 # `flask --app wsgi rotate-keys`, then drop the old ones. (The older ENCRYPTION_KEY, any string,
-# still works and is read as the oldest key of the ring.)
+# is still read as the oldest key of the ring; alone, it must be a generated key too.)
 # ENCRYPTION_KEYS = ["<the output of flask gen-key>"]
 # While a PHP mfa-php still reads this database it needs the TOTP secrets in plain text; say so
-# on purpose (backup-code copies are encrypted all the same):
+# on purpose:
 # ALLOW_PLAINTEXT_SECRETS = True
 
 # SQLite by default (instance/mfa.sqlite3). For MySQL/MariaDB, an mfa-php database included:

@@ -70,7 +70,7 @@ def build_app(db_kind: str, scheme: str, rounds: int, workdir: str):
     app = create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "bench-secret-key-0123456789abcdef",
+            "SECRET_KEY": "Hk2sN8pX4vB7qL1zR9tY3wC6mJ0fG5dA_eU-iO8rT2k",
             "DATABASE_URL": url,
             "MAIL_SERVER": "localhost",  # an SMTP mailer, swapped below for one that discards
             "PASSWORD_HASH": scheme,

@@ -76,7 +76,7 @@ def _app(url: str):
     app = create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "scale-bench-secret-key-0123456789abcdef",
+            "SECRET_KEY": "scale-Hk2sN8pX4vB7qL1zR9tY3wC6mJ0fG5dA_eU-iO8rT2k",
             "ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
             "DATABASE_URL": url,
             "MAIL_SERVER": "localhost",

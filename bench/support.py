@@ -28,7 +28,7 @@ from tests.smtp import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SECRET_KEY = "bench-secret-key-0123456789abcdef-0123456789"
+SECRET_KEY = "Qm3xv0h0l3Rj9cJxw7Zq4sVbT1yK8nE2aP5uD6gW0fI"
 MYSQL_URL = os.environ.get("MFA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
 
 

@@ -143,9 +143,6 @@ class Settings:
 
     otp_key: bytes
     jwt_key: bytes
-    backup_key: bytes
-    backup_cipher: MultiFernet  # backup-code copies are always encrypted
-    backup_newest: Fernet  # the ring's newest key, which writes
     secret_cipher: MultiFernet | None  # TOTP secrets, unless no key is set (plaintext allowed)
     secret_newest: Fernet | None
     otp_ttl_seconds: int
@@ -156,16 +153,15 @@ class Settings:
     password_check: EqualTime  # checks them all, wrong ones in equal time
     jwt_ttl_seconds: int
     totp_issuer: str
-    unlock_key: bytes
+    legacy_unlock_key: bytes  # unlock tokens mailed before the unkeyed hash (lockout.py)
     backoff_after: int
     backoff_base_seconds: int
     backoff_max_seconds: int
     account_backoff_after: int
     lock_after: int
     known_client_seconds: int
-    device_key: bytes
+    legacy_device_key: bytes  # device tokens remembered before the unkeyed hash (devices.py)
     remember_device_seconds: int
-    user_handle_key: bytes  # WebAuthn user handles, derived from the user id
     webauthn_rp_id: str
     webauthn_rp_name: str
     webauthn_origins: tuple[str, ...]
@@ -299,9 +295,6 @@ def settings_from(config: dict) -> Settings:
     ring = [Fernet(key) for key in config.get("ENCRYPTION_KEYS") or []]
     if config.get("ENCRYPTION_KEY"):
         ring.append(fernet_for(config["ENCRYPTION_KEY"]))
-    # Backup-code copies were written under a key derived from SECRET_KEY when no key was set:
-    # the oldest in their ring, so they still read (and rotate-keys moves them to the newest).
-    backup_ring = [*ring, fernet_for(derive_key(secret, "backup-copy"))]
     allow_concurrent_hashes(int(config["PASSWORD_HASH_CONCURRENCY"]))
     argon2id.keep_blocks(bool(config["ARGON2_KEEP_MEMORY"]), int(config["ARGON2_MEMORY_KIB"]))
     hasher = Hasher(
@@ -314,9 +307,6 @@ def settings_from(config: dict) -> Settings:
     return Settings(
         otp_key=derive_key(secret, "email-otp"),
         jwt_key=derive_key(secret, "jwt"),
-        backup_key=derive_key(secret, "backup-code"),
-        backup_cipher=MultiFernet(backup_ring),
-        backup_newest=backup_ring[0],
         secret_cipher=MultiFernet(ring) if ring else None,
         secret_newest=ring[0] if ring else None,
         otp_ttl_seconds=int(config["OTP_TTL_SECONDS"]),
@@ -327,16 +317,15 @@ def settings_from(config: dict) -> Settings:
         password_check=EqualTime(hasher, config.get("LEGACY_BCRYPT_COST") or None),
         jwt_ttl_seconds=int(config["JWT_TTL_SECONDS"]),
         totp_issuer=str(config["TOTP_ISSUER"]),
-        unlock_key=derive_key(secret, "unlock-token"),
+        legacy_unlock_key=derive_key(secret, "unlock-token"),
         backoff_after=int(config["BACKOFF_AFTER"]),
         backoff_base_seconds=int(config["BACKOFF_BASE_SECONDS"]),
         backoff_max_seconds=int(config["BACKOFF_MAX_SECONDS"]),
         account_backoff_after=int(config["ACCOUNT_BACKOFF_AFTER"]),
         lock_after=int(config["LOCK_AFTER"]),
         known_client_seconds=int(config["KNOWN_CLIENT_DAYS"]) * 86400,
-        device_key=derive_key(secret, "remembered-device"),
+        legacy_device_key=derive_key(secret, "remembered-device"),
         remember_device_seconds=int(config["REMEMBER_DEVICE_DAYS"]) * 86400,
-        user_handle_key=derive_key(secret, "webauthn-user"),
         webauthn_rp_id=str(config["WEBAUTHN_RP_ID"]),
         webauthn_rp_name=str(config["WEBAUTHN_RP_NAME"] or config["TOTP_ISSUER"]),
         webauthn_origins=_origins(config["WEBAUTHN_ORIGINS"]),

@@ -3,6 +3,7 @@ are unsafe (fatal outside development), and weak set-ups (warnings); `flask chec
 
 from __future__ import annotations
 
+import re
 import sys
 from contextlib import closing
 from dataclasses import dataclass
@@ -64,6 +65,9 @@ DEBUG_OUTSIDE_DEVELOPMENT = (
     "DEBUG and TESTING must not be set outside development (use FLASK_DEBUG=1)"
 )
 MAKE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105
+# What key generators print: hex (one case) or base64 / base64url, padded or not.
+_HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+")
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
 
 
 class ConfigError(RuntimeError):
@@ -310,13 +314,18 @@ def _unsafe(config: dict) -> list[str]:
     elif not secret or not secret.strip():
         found.append(f"SECRET_KEY is not set (make one with: {MAKE_SECRET})")
     else:
-        weakness = _weak_secret(secret, EXAMPLE_SECRET_KEYS)
+        weakness = _weak_secret(secret, EXAMPLE_SECRET_KEYS) or _not_generated(secret)
         if weakness:
             found.append(f"SECRET_KEY {weakness}; make one with: {MAKE_SECRET}")
     older = config.get("ENCRYPTION_KEY")
-    if isinstance(older, str) and older and _weak_secret(older, EXAMPLE_ENCRYPTION_KEYS):
+    if isinstance(older, str) and older:
+        # Beside ENCRYPTION_KEYS the older key only reads what it wrote (until rotate-keys
+        # moves it): only a key that writes must look generated.
         weakness = _weak_secret(older, EXAMPLE_ENCRYPTION_KEYS)
-        found.append(f"ENCRYPTION_KEY {weakness}; better: ENCRYPTION_KEYS from flask gen-key")
+        if not weakness and not config.get("ENCRYPTION_KEYS"):
+            weakness = _not_generated(older)
+        if weakness:
+            found.append(f"ENCRYPTION_KEY {weakness}; better: ENCRYPTION_KEYS from flask gen-key")
     if not config.get("MAIL_SERVER"):
         found.append(
             "MAIL_SERVER is not set: every one-time code would be written to the log "
@@ -339,6 +348,35 @@ def _weak_secret(secret: str, examples: set[str]) -> str | None:
     if len(set(secret)) < MIN_DISTINCT_CHARACTERS:
         return f"has fewer than {MIN_DISTINCT_CHARACTERS} different characters"
     return None
+
+
+def _not_generated(secret: str) -> str | None:
+    """Why secret does not look made by a key generator, or None.
+
+    A passphrase of 33 characters fell to an offline guess from one token in 1,819 tries:
+    length and variety of characters say nothing of how it was chosen. A character-statistics
+    estimate cannot tell 43 random characters from a passphrase without refusing some random
+    keys too, so the rule is the generators' own output: at least 32 bytes written as hex
+    (letters and digits, one case) or base64 / base64url (both cases of letter), which
+    `secrets.token_urlsafe`, `secrets.token_hex`, `openssl rand -base64 32` and `flask gen-key`
+    print. A random key breaks it with odds below 1e-9; people's phrases (lower case, words
+    and dashes) do not pass.
+    """
+    text = secret.strip()
+    if _HEX.fullmatch(text):
+        mixed = re.search(r"[0-9]", text) and re.search(r"[a-fA-F]", text)
+        enough = len(text) // 2 >= MIN_SECRET_BYTES
+    elif _BASE64.fullmatch(text):
+        mixed = re.search(r"[a-z]", text) and re.search(r"[A-Z]", text)
+        enough = len(text.rstrip("=")) * 6 // 8 >= MIN_SECRET_BYTES
+    else:
+        mixed = enough = False
+    if mixed and enough:
+        return None
+    return (
+        f"is not a random key (a passphrase is guessed offline from one token): it must be "
+        f"{MIN_SECRET_BYTES} random bytes or more, as hex or base64"
+    )
 
 
 def has_encryption_key(config: dict) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 
 ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"  # PATCH: renaming a passkey
-# X-Password: a browser cannot send a GET body, so listing backup codes needs the header.
+# X-Password: the former backup-code listing read it; still allowed, so that the preflight of
+# a client that sends it passes.
 ALLOWED_HEADERS = "Content-Type, Authorization, X-Password"
 # What browser code may read of an answer: when to retry, the request's id, the limits.
 EXPOSED_HEADERS = (

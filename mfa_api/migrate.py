@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .db import Database, DatabaseUnavailable, connect
+from .migrate_steps import STEPS, UpgradeRefused
 from .redis_client import redis_error
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,9 @@ def pending(db: Database) -> list[str]:
     ]
 
 
-def upgrade(db: Database, now: int | None = None) -> list[str]:
-    """Apply every missing migration in order; return the names applied."""
+def upgrade(db: Database, now: int | None = None, config: Mapping | None = None) -> list[str]:
+    """Apply every missing migration in order (with its Python step, which may need config's
+    keys); return the names applied."""
     done = applied_versions(db)
     applied = []
     with _foreign_keys_off(db):
@@ -86,6 +88,8 @@ def upgrade(db: Database, now: int | None = None) -> list[str]:
             with db.transaction():
                 for statement in split_statements(path.read_text()):
                     db.apply_ddl(statement)
+                if version in STEPS:
+                    STEPS[version](db, config or {})
                 db.execute(
                     "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, int(now if now is not None else time.time())),
@@ -120,9 +124,11 @@ def init_db_command() -> None:
     except DatabaseUnavailable as exc:  # one line (Unknown database 'x', refused…), no traceback
         raise click.ClickException(f"cannot reach the database: {exc.__cause__}") from exc
     try:
-        applied = upgrade(db)
+        applied = upgrade(db, config=current_app.config)
         if "005_revoked_tokens" in applied:
             _carry_revocations_from_redis(db)
+    except UpgradeRefused as exc:
+        raise click.ClickException(f"the upgrade stopped: {exc}") from exc
     finally:
         db.close()
     if applied:

@@ -30,7 +30,7 @@ def app_config(database_url):
     """The test app's settings; a test may change them before asking for `app`."""
     return {
         "TESTING": True,
-        "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
+        "SECRET_KEY": "p5iAC9XH4UBnR_YixjP4YFS-kLj1n13uZJJz8vZaJNc",
         "DATABASE_URL": database_url,
         "MAIL_SERVER": "localhost",  # an SMTP mailer, which make_app swaps for a recorder
         "BCRYPT_ROUNDS": 4,

@@ -113,7 +113,7 @@ def make_app(config: dict, *, record_mail: bool = True):
     app.extensions["mfa_parts"] = parts
     db = connect(app.config["DATABASE_URL"])
     try:
-        upgrade(db)
+        upgrade(db, config=app.config)
     finally:
         db.close()
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 
 from ..schemas import (
     ChallengeCodeSchema,
@@ -23,7 +23,7 @@ from .limits import password_limit, per_ip_and_email, per_user, step_up_limit
 from .replies import MessageReply, reply
 from .twofa_replies import (
     AccessReply,
-    BackupCodesReply,
+    BackupCodesLeftReply,
     ChallengeReply,
     LoggedInReply,
     NewBackupCodesReply,
@@ -144,19 +144,11 @@ def generate_backup_codes():
 
 
 @bp.get("/2fa/backup-codes")
-@documented(
-    BackupCodesReply,
-    errors=(400, 423),
-    headers={"X-Password": "The account's password (a GET has no body)."},
-)
-@step_up_limit
+@documented(BackupCodesLeftReply)
 @token_required(ACCESS)
-def list_backup_codes():
-    """The unused backup codes, for whoever gives the password (header or body, never the URL)."""
-    password = request.headers.get("X-Password") or json_body(optional=True).get("password")
-    password = password if isinstance(password, str) else None
-    codes = backup.unused(g.user, password, g.claims, context())
-    return reply(BackupCodesReply, {"backup_codes": codes, "remaining": len(codes)})
+def count_backup_codes():
+    """How many unused backup codes are left (the codes themselves were shown once)."""
+    return reply(BackupCodesLeftReply, {"remaining": backup.remaining(g.user)})
 
 
 @bp.post("/2fa/disable")

@@ -95,15 +95,14 @@ class RecoveredReply(AccessReply, DeviceFields):
 
 
 class NewBackupCodesReply(Reply, AccessFields):
-    """Ten new backup codes; earlier codes and tokens stopped working."""
+    """Ten new backup codes, shown this once; earlier codes and tokens stopped working."""
 
     backup_codes = fields.List(fields.String(), required=True, data_key="backupCodes")
 
 
-class BackupCodesReply(Reply):
-    """The unused backup codes."""
+class BackupCodesLeftReply(Reply):
+    """How many unused backup codes are left (they are stored hashed: never shown again)."""
 
-    backup_codes = fields.List(fields.String(), required=True, data_key="backupCodes")
     remaining = fields.Integer(required=True)
 
 

@@ -21,6 +21,18 @@ def keyed_hash(key: bytes, value: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 
+def random_token_hash(purpose: str, value: str) -> str:
+    """SHA-256 of a random token (a backup code, a device token), domain-separated by purpose,
+    as 64 hex characters; unkeyed, so that it outlives a change of SECRET_KEY.
+
+    A key adds nothing here: the values hashed are drawn at random with 80 bits or more (a
+    backup code: 16 characters of Crockford's base32; a device token: 256 bits), so a leaked
+    table costs an offline attacker ~2^79 hashes per value whether or not a key went in. A
+    key only helps values guessable from a small space (6-digit codes: keyed_hash).
+    """
+    return hashlib.sha256(b"mfa-api:" + purpose.encode() + b"\0" + value.encode()).hexdigest()
+
+
 def same_hash(expected: str, candidate: str) -> bool:
     """Compare two stored hashes in constant time."""
     return hmac.compare_digest(expected.encode(), candidate.encode())

@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 import pyotp
 
+from . import crypto
+
 TOTP_PERIOD = 30
 TOTP_DIGITS = 6
 TOTP_WINDOW = 1  # steps accepted either side of now, for clock drift
@@ -105,6 +107,12 @@ def new_backup_code() -> str:
     """A new random backup code, grouped for reading: ABCD-EFGH-JKMN-PQRS."""
     raw = "".join(secrets.choice(BACKUP_ALPHABET) for _ in range(BACKUP_LENGTH))
     return "-".join(raw[i : i + 4] for i in range(0, BACKUP_LENGTH, 4))
+
+
+def backup_code_hash(code: str) -> str:
+    """The hash a canonical backup code is stored and found by (unkeyed: see
+    crypto.random_token_hash)."""
+    return crypto.random_token_hash("backup-code", code)
 
 
 def normalize_backup_code(typed: str) -> str | None:

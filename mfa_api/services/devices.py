@@ -30,8 +30,23 @@ class DeviceGrant:
     expires_in: int
 
 
-def _hash(ctx: Context, token: str) -> str:
-    return crypto.keyed_hash(ctx.settings.device_key, token)
+def _hash(token: str) -> str:
+    """The hash a device token is stored by: unkeyed (256 random bits need no key: see
+    crypto.random_token_hash), so that changing SECRET_KEY forgets no device."""
+    return crypto.random_token_hash("remembered-device", token)
+
+
+def _find(token: str, ctx: Context) -> Device | None:
+    """The device of this token. One remembered before the unkeyed hash (an HMAC keyed from
+    SECRET_KEY) is found by that, while the key is the one it was made under, and moved to the
+    unkeyed hash: within REMEMBER_DEVICE_DAYS every such device has moved or expired."""
+    found = devices.find(_hash(token))
+    if found is None:
+        keyed = crypto.keyed_hash(ctx.settings.legacy_device_key, token)
+        found = devices.find(keyed)
+        if found is not None:
+            devices.rehash(found.id, keyed, _hash(token))
+    return found
 
 
 def remember(user: User, ctx: Context) -> DeviceGrant:
@@ -40,7 +55,7 @@ def remember(user: User, ctx: Context) -> DeviceGrant:
     label = (ctx.client.user_agent or UNKNOWN_DEVICE)[:LABEL_MAX]
     ttl = ctx.settings.remember_device_seconds
     devices.forget_dead(user.id, user.token_version, ctx.now)
-    devices.add(user.id, _hash(ctx, token), user.token_version, label, ctx.now, ttl)
+    devices.add(user.id, _hash(token), user.token_version, label, ctx.now, ttl)
     audit.record(ctx, user.id, audit.DEVICE_REMEMBERED, device=label)
     if secrets.randbelow(PURGE_ONE_IN) == 0:
         devices.purge(ctx.now)
@@ -51,7 +66,7 @@ def recognises(user: User, token: str | None, ctx: Context) -> bool:
     """True when token is a device the user remembered that still answers (its use noted)."""
     if not token:
         return False
-    found = devices.find(_hash(ctx, token))
+    found = _find(token, ctx)
     if (
         found is None
         or found.user_id != user.id

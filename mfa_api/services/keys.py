@@ -39,12 +39,6 @@ def rotate_all(settings: Settings, now: int) -> list[Tally]:
     return tallies
 
 
-def _ring_of(totp_seed: bool, settings: Settings) -> tuple[MultiFernet | None, Fernet | None]:
-    if totp_seed:
-        return settings.secret_cipher, settings.secret_newest
-    return settings.backup_cipher, settings.backup_newest
-
-
 def _resealed(ring: MultiFernet, newest: Fernet, value: str) -> str | None:
     """value under the newest key, or None when it is there already (UnreadableSecret if no
     key opens it)."""
@@ -55,7 +49,7 @@ def _resealed(ring: MultiFernet, newest: Fernet, value: str) -> str | None:
 
 def _rotate_column(column: sealed.SealedColumn, settings: Settings) -> Tally:
     tally = Tally(f"{column.table}.{column.column}")
-    ring, newest = _ring_of(column.totp_seed, settings)
+    ring, newest = settings.secret_cipher, settings.secret_newest
     if ring is None:
         tally.skipped = "no encryption key set: TOTP seeds stay in plain text"
         return tally
@@ -76,7 +70,7 @@ def _rotate_column(column: sealed.SealedColumn, settings: Settings) -> Tally:
 
 def _rotate_setups(settings: Settings, now: int) -> Tally:
     tally = Tally("pending 2FA setups")
-    ring, newest = _ring_of(True, settings)
+    ring, newest = settings.secret_cipher, settings.secret_newest
     if ring is None:
         tally.skipped = "no encryption key set: TOTP seeds stay in plain text"
         return tally

@@ -36,7 +36,7 @@ def ensure_not_locked(ctx: Context, email: str) -> None:
 def lock(ctx: Context, email: str, failures: int) -> None:
     """Lock the account's second factor: the first caller sets the token and mails the notice."""
     token = secrets.token_urlsafe(32)
-    if not attempts.lock_once(SECOND_FACTOR, email, _token_hash(ctx, token)):
+    if not attempts.lock_once(SECOND_FACTOR, email, _token_hash(token)):
         return  # locked already: one notice per lock
     user = users.find_by_email(email)
     audit.record(ctx, user.id if user else None, audit.LOCKED, failures=failures)
@@ -47,7 +47,7 @@ def stop_signups(ctx: Context, email: str, failures: int) -> None:
     """Stop checking an email's sign-up codes: the first caller sets the token that lifts the
     stop and mails it to the address (whose owner alone can read it)."""
     token = secrets.token_urlsafe(32)
-    if not attempts.lock_once(SIGNUP, email, _token_hash(ctx, token)):
+    if not attempts.lock_once(SIGNUP, email, _token_hash(token)):
         return  # stopped already: one notice per stop
     audit.record(ctx, None, audit.SIGNUPS_STOPPED, failures=failures)
     notifications.send_signup_stop_notice(ctx.mailer, email, token, ctx.settings.unlock_url)
@@ -56,7 +56,10 @@ def stop_signups(ctx: Context, email: str, failures: int) -> None:
 def unlock_with_token(token: str, ctx: Context) -> None:
     """Lift the lock (or sign-up stop) the token was mailed for (once); 400 when it is wrong or
     used."""
-    counter = attempts.take_by_unlock_hash(_token_hash(ctx, token))
+    counter = attempts.take_by_unlock_hash(_token_hash(token))
+    if counter is None:  # mailed before the unkeyed hash, under the key of that time
+        legacy = crypto.keyed_hash(ctx.settings.legacy_unlock_key, token)
+        counter = attempts.take_by_unlock_hash(legacy)
     if counter is None:
         raise InvalidInput(INVALID_TOKEN)
     if counter.scope == SIGNUP:
@@ -81,5 +84,7 @@ def _unlocked(email: str, ctx: Context, *, by: str) -> None:
     notifications.send_notice(ctx.mailer, email, notifications.UNLOCKED)
 
 
-def _token_hash(ctx: Context, token: str) -> str:
-    return crypto.keyed_hash(ctx.settings.unlock_key, token)
+def _token_hash(token: str) -> str:
+    """The hash a mailed unlock token is stored by: unkeyed (256 random bits need no key: see
+    crypto.random_token_hash), so that the link still unlocks after SECRET_KEY changed."""
+    return crypto.random_token_hash("unlock-token", token)

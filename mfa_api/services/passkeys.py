@@ -17,14 +17,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ..db import IntegrityError
 from ..errors import Conflict, InvalidInput, NotFound
-from ..security import crypto
-from ..store import passkeys
+from ..store import passkeys, users
 from ..store.ephemeral import ephemeral
 from ..store.passkeys import Passkey
 from ..store.users import User
@@ -75,9 +75,10 @@ def _not_framed(credential: dict) -> None:
         raise ValueError(f"ceremony inside a frame of {client_data.get('topOrigin')!r}")
 
 
-def _user_handle(user: User, ctx: Context) -> bytes:
-    """The user's WebAuthn handle: stable, and telling nothing of the account."""
-    return bytes.fromhex(crypto.keyed_hash(ctx.settings.user_handle_key, str(user.id)))
+def _user_handle(user: User) -> bytes:
+    """The user's WebAuthn handle: random, then stored (stable across a change of SECRET_KEY),
+    telling nothing of the account."""
+    return bytes.fromhex(users.webauthn_handle(user.id, secrets.token_hex(32)))
 
 
 def _ceremony(key: str, challenge: bytes, ctx: Context) -> None:
@@ -112,7 +113,7 @@ def registration_options(user: User, password: str, code: str | None, ctx: Conte
         rp_id=settings.webauthn_rp_id,
         rp_name=settings.webauthn_rp_name,
         user_name=user.email,
-        user_id=_user_handle(user, ctx),
+        user_id=_user_handle(user),
         user_display_name=user.names or user.email,
         timeout=settings.challenge_ttl_seconds * 1000,
         exclude_credentials=_descriptors(existing),

@@ -1,4 +1,4 @@
-"""Secrets sealed at rest (TOTP seeds, backup-code copies): opening one, and what to say when no
+"""Secrets sealed at rest (TOTP seeds): opening one, and what to say when no
 key opens it."""
 
 from __future__ import annotations

@@ -45,11 +45,6 @@ def grant_access(user: User, ctx: Context, amr: list[str] | None = None) -> Acce
     return AccessGrant(access_token(user, ctx, amr), ctx.settings.jwt_ttl_seconds)
 
 
-def skipped_second_factor(claims: dict) -> bool:
-    """True for an access token a remembered device got without a second factor."""
-    return claims.get("amr") == tokens.REMEMBERED_DEVICE
-
-
 def grant_fresh(user_id: int, ctx: Context) -> AccessGrant:
     """A new access token after the user's earlier ones were revoked (read back their version)."""
     user = users.find_by_id(user_id)

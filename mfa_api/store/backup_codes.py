@@ -1,21 +1,20 @@
-"""The `backup_codes` table: a keyed hash to check a code, an encrypted copy to list it."""
+"""The `backup_codes` table: the hash of each code (never the code), and when it was used."""
 
 from __future__ import annotations
 
 from ..db import atomically, get_db
 
 
-def replace_all(user_id: int, codes: list[tuple[str, str]], now: int) -> None:
-    """Make (hash, encrypted copy) pairs the user's only backup codes."""
+def replace_all(user_id: int, hashes: list[str], now: int) -> None:
+    """Make the codes of these hashes the user's only backup codes."""
 
     def replace() -> None:
         db = get_db()
         db.execute("DELETE FROM backup_codes WHERE user_id = ?", (user_id,))
-        for code_hash, encrypted in codes:
+        for code_hash in hashes:
             db.execute(
-                "INSERT INTO backup_codes (user_id, code_hash, code_encrypted, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (user_id, code_hash, encrypted, now),
+                "INSERT INTO backup_codes (user_id, code_hash, created_at) VALUES (?, ?, ?)",
+                (user_id, code_hash, now),
             )
 
     atomically(replace)
@@ -39,15 +38,6 @@ def was_used(user_id: int, code_hash: str) -> bool:
         (code_hash, user_id),
     )
     return row is not None
-
-
-def unused_copies(user_id: int) -> list[str]:
-    """The encrypted copies of the user's unused codes, oldest first."""
-    rows = get_db().fetch_all(
-        "SELECT code_encrypted FROM backup_codes WHERE user_id = ? AND used_at IS NULL ORDER BY id",
-        (user_id,),
-    )
-    return [row["code_encrypted"] for row in rows]
 
 
 def count_unused(user_id: int) -> int:

@@ -42,6 +42,14 @@ def find(token_hash: str) -> Device | None:
     return None if row is None else Device(**row)
 
 
+def rehash(device_id: int, old_hash: str, new_hash: str) -> None:
+    """Store the device under new_hash, unless another request moved it first."""
+    get_db().execute(
+        "UPDATE remembered_devices SET token_hash = ? WHERE id = ? AND token_hash = ?",
+        (new_hash, device_id, old_hash),
+    )
+
+
 def touch(device_id: int, now: int) -> None:
     """Record that the device was just used."""
     get_db().execute(

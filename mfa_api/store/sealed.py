@@ -9,18 +9,16 @@ from ..db import get_db
 
 @dataclass(frozen=True)
 class SealedColumn:
-    """A table's column of sealed values, and the key that orders its rows."""
+    """A table's column of sealed values (TOTP seeds), and the key that orders its rows."""
 
     table: str
     key: str
     column: str
-    totp_seed: bool  # a TOTP seed (plain text allowed); else a backup-code copy (always sealed)
 
 
 SEALED_COLUMNS = (
-    SealedColumn("users", "id", "auth_code", totp_seed=True),
-    SealedColumn("waiting_users", "waiting_id", "auth_code", totp_seed=True),
-    SealedColumn("backup_codes", "id", "code_encrypted", totp_seed=False),
+    SealedColumn("users", "id", "auth_code"),
+    SealedColumn("waiting_users", "waiting_id", "auth_code"),
 )
 
 

@@ -198,6 +198,17 @@ def change_password(user_id: int, password_hash: str) -> None:
     )
 
 
+def webauthn_handle(user_id: int, new: str) -> str:
+    """The user's WebAuthn user handle (hex), made `new` if they have none yet."""
+    db = get_db()
+    db.execute(
+        "UPDATE users SET webauthn_handle = ? WHERE id = ? AND webauthn_handle IS NULL",
+        (new, user_id),
+    )
+    row = db.fetch_one("SELECT webauthn_handle FROM users WHERE id = ?", (user_id,))
+    return row["webauthn_handle"]
+
+
 def delete(user_id: int) -> None:
     """Delete the user and every row of theirs, audit trail included (explicitly: the FKs
     cascade, but only if on, and the trail has none)."""

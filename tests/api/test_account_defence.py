@@ -169,13 +169,24 @@ def test_wrong_passwords_back_off_per_client_and_only_tell_the_owner(defence, tw
 def test_step_up_passwords_count_as_login_passwords(defence, twofa, db):
     secret = twofa.user()
     access = twofa.access(secret)
-    wrong = {"X-Password": "not-the-password"}
-    statuses = [twofa.call("GET", "2fa/backup-codes", access, headers=wrong).status_code]
+    right = twofa.step_up(secret)  # now: a fresh TOTP step moves the clock past the back-off
+    wrong = {"password": "not-the-password"}
+    statuses = [twofa.post("2fa/backup-codes", access, wrong).status_code]
     statuses += [twofa.post("2fa/disable", access, {"password": "not-the-password"}).status_code]
     statuses += [twofa.call("DELETE", "account", access, {"password": "nope-nope"}).status_code]
-    right = {"X-Password": PASSWORD}
-    statuses += [twofa.call("GET", "2fa/backup-codes", access, headers=right).status_code]
+    statuses += [twofa.post("2fa/backup-codes", access, right).status_code]
     assert statuses == [401, 401, 401, 429]
+
+
+def test_a_locked_second_factor_does_not_give_the_backup_codes_up(defence, twofa):
+    """Issue 20 (B): a session and the password, no second factor, read the codes back, even
+    while the second factor was locked (200 and the codes during a 423). Now no one can."""
+    secret = twofa.user()
+    codes, access = twofa.backup_codes(twofa.access(secret), secret)
+    assert fail_until_locked(twofa, secret).status_code == 423
+    answer = twofa.call("GET", "2fa/backup-codes", access, headers={"X-Password": PASSWORD})
+    assert answer.json == {"success": True, "remaining": 10}
+    assert not any(code in answer.text for code in codes)
 
 
 def test_unknown_emails_back_off_like_known_ones(defence, twofa):

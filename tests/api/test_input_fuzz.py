@@ -59,7 +59,7 @@ def build_service(path):
     app = make_app(
         {
             "TESTING": True,
-            "SECRET_KEY": "fuzz-secret-key-0123456789abcdef0123456789",
+            "SECRET_KEY": "8YZHMA1yKmWKYYz6Zp-Iy-oo7lahLXhmf0HFN8LKOCk",
             "DATABASE_URL": f"sqlite:///{path}",
             "MAIL_SERVER": "localhost",
             "BCRYPT_ROUNDS": 4,

@@ -20,7 +20,7 @@ from tests.smtp import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-SECRET_KEY = "e2e-secret-key-0123456789abcdef0123456789"
+SECRET_KEY = "w2NqlPN0P8JGDz9I-98aR4XnSx1elPC2c7InDLwPqwk"
 
 
 ENCRYPTION_KEYS = json.dumps([Fernet.generate_key().decode()])

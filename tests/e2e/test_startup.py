@@ -42,6 +42,21 @@ def test_the_old_example_secret_key_does_not_start(tmp_path):
     assert done.returncode == 3 and "SECRET_KEY is the example's" in done.stderr
 
 
+def test_a_passphrase_secret_key_does_not_start_and_check_config_names_it(tmp_path):
+    env = service_env(
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+        MAIL_SERVER="smtp.example.com",
+        SECRET_KEY="acme-corp-mfa-api-secret-key-2026",  # issue 20: cracked in 1,819 guesses
+    )
+    done = start(env)
+    assert done.returncode == 3
+    assert "mfa-api will not start: SECRET_KEY is not a random key" in done.stderr
+    checked = start(env, "check-config")
+    assert checked.returncode == 1
+    assert "error: SECRET_KEY is not a random key" in checked.stdout
+    assert "secrets.token_urlsafe(48)" in checked.stdout
+
+
 def test_no_mail_server_in_production_does_not_start(tmp_path):
     env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
     done = start(env)
@@ -151,7 +166,7 @@ def test_config_py_is_read_beside_wsgi_py_whatever_the_working_directory(tmp_pat
     (app_dir / "config.py").write_text('SECRET_KEY = "too-short"\n')
     # the working directory's would start the service: it must not be the one read
     (elsewhere / "config.py").write_text(
-        f"SECRET_KEY = {'a-fine-secret-key-0123456789-abcdefXYZ'!r}\n"
+        f"SECRET_KEY = {'8SvfAMLMIrs-oJiwp98ffVSuM7FkdC-8qqL-dKdqc8U'!r}\n"
     )
     env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="smtp.x.example")
     del env["MFA_SECRET_KEY"]

@@ -35,6 +35,9 @@ ALL = [
     "007_remembered_devices",
     "008_passkeys",
     "009_passkey_suspension",
+    "010_backup_hashes_unkeyed",
+    "011_backup_copies_dropped",
+    "012_webauthn_handles",
 ]
 
 
@@ -163,6 +166,9 @@ def test_the_sqlite_rebuild_keeps_rows_ids_and_foreign_keys(tmp_path):
             "007_remembered_devices",
             "008_passkeys",
             "009_passkey_suspension",
+            "010_backup_hashes_unkeyed",
+            "011_backup_copies_dropped",
+            "012_webauthn_handles",
         ]
         assert db.fetch_one("SELECT id, email FROM users", ()) == {
             "id": 41,
@@ -208,6 +214,9 @@ def test_revocations_kept_in_the_ephemeral_table_move_to_revoked_tokens(conn):
         "007_remembered_devices",
         "008_passkeys",
         "009_passkey_suspension",
+        "010_backup_hashes_unkeyed",
+        "011_backup_copies_dropped",
+        "012_webauthn_handles",
     ]
     assert conn.fetch_all("SELECT jti, expires_at FROM revoked_tokens", ()) == [
         {"jti": "AbC-1", "expires_at": 99}

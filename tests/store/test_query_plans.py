@@ -69,7 +69,7 @@ def scans(database_file: str, sql: str) -> list[str]:
 def test_no_request_scans_a_growing_table(tmp_path, statements):
     config = {
         "TESTING": True,
-        "SECRET_KEY": "test-secret-key-0123456789abcdef0123456789",
+        "SECRET_KEY": "p5iAC9XH4UBnR_YixjP4YFS-kLj1n13uZJJz8vZaJNc",
         "DATABASE_URL": f"sqlite:///{tmp_path}/plans.sqlite3",
         "MAIL_SERVER": "localhost",
         "ARGON2_TIME_COST": 1,

@@ -1,7 +1,9 @@
 """Settings from config.py and MFA_* variables, and the checks at start-up."""
 
+import base64
 import json
 import os
+import secrets
 from contextlib import contextmanager
 
 import click
@@ -12,7 +14,7 @@ from flask.cli import ScriptInfo
 from mfa_api import ConfigError, create_app
 from mfa_api.security import argon2id
 
-GOOD_SECRET = "a-production-secret-0123456789-abcdefghij"
+GOOD_SECRET = "ecdbFnuXURaH7RIAzCJyLBFoGfQjJDmzMy1f4pBeGYs"
 
 
 @pytest.fixture
@@ -49,8 +51,48 @@ def test_production_refuses_a_weak_secret_key(clean_env, secret, message):
 
 
 def test_a_numeric_secret_key_from_the_environment_stays_a_string(clean_env):
+    clean_env.setenv("FLASK_DEBUG", "1")  # digits alone are no random key: a warning there
     clean_env.setenv("MFA_SECRET_KEY", "1234567890" * 4)
     assert create_app().config["SECRET_KEY"] == "1234567890" * 4
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "acme-corp-mfa-api-secret-key-2026",  # cracked offline in 1,819 guesses (issue 20)
+        "acme-corp-mfa-api-secret-key-2026-production",  # long enough, still a phrase
+        "0123456789" * 7,  # hex's alphabet, but no letter in 70 characters: no random key
+    ],
+)
+def test_production_refuses_a_passphrase_as_secret_key(clean_env, secret):
+    clean_env.setenv("MFA_SECRET_KEY", secret)
+    with pytest.raises(ConfigError) as refused:
+        create_app()
+    assert str(refused.value).startswith("SECRET_KEY is not a random key")
+    assert "secrets.token_urlsafe(48)" in str(refused.value)  # how to make a good one
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: secrets.token_urlsafe(32),
+        lambda: secrets.token_urlsafe(48),
+        lambda: secrets.token_hex(32),
+        lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+        lambda: Fernet.generate_key().decode(),  # flask gen-key
+    ],
+)
+def test_generated_secret_keys_are_accepted(clean_env, make):
+    clean_env.setenv("MFA_SECRET_KEY", make())
+    assert create_app().config["SECRET_KEY"]
+
+
+def test_a_passphrase_as_the_only_encryption_key_is_refused(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.delenv("MFA_ENCRYPTION_KEYS")
+    clean_env.setenv("MFA_ENCRYPTION_KEY", "acme-corp-mfa-api-encryption-key-2026")
+    with pytest.raises(ConfigError, match="ENCRYPTION_KEY is not a random key"):
+        create_app()
 
 
 def test_a_secret_key_in_config_py_must_be_a_string(clean_env, tmp_path):
@@ -78,8 +120,14 @@ def test_production_refuses_plain_text_secrets_unless_allowed(clean_env):
 def test_the_older_single_encryption_key_is_a_ring_of_one(clean_env):
     clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
     clean_env.delenv("MFA_ENCRYPTION_KEYS")
-    clean_env.setenv("MFA_ENCRYPTION_KEY", "an-older-free-form-key-at-least-32-bytes")
+    clean_env.setenv("MFA_ENCRYPTION_KEY", secrets.token_hex(32))
     assert create_app().extensions["mfa_parts"].settings.secret_cipher is not None
+
+
+def test_a_free_form_older_key_beside_the_ring_still_reads(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.setenv("MFA_ENCRYPTION_KEY", "an-older-free-form-key-at-least-32-bytes")
+    assert len(create_app().extensions["mfa_parts"].settings.secret_cipher._fernets) == 2
 
 
 def test_a_key_ring_of_something_else_is_refused(clean_env):
@@ -121,12 +169,12 @@ def test_development_makes_a_random_key_with_a_loud_warning(clean_env, caplog):
 
 
 def test_mfa_variables_set_keys_and_parse_as_json(clean_env):
-    clean_env.setenv("MFA_SECRET_KEY", "from-the-environment-0123456789abcdef")
+    clean_env.setenv("MFA_SECRET_KEY", "ioxlOxkp7gqpVoG6WAMhsswxckv8YOd1zQyoHF1rmlg")
     clean_env.setenv("MFA_OTP_TTL_SECONDS", "120")
     clean_env.setenv("MFA_CORS_ORIGINS", '["https://a.example"]')
     clean_env.setenv("MFA_TOTP_ISSUER", "Acme")
     config = create_app().config
-    assert config["SECRET_KEY"] == "from-the-environment-0123456789abcdef"
+    assert config["SECRET_KEY"] == "ioxlOxkp7gqpVoG6WAMhsswxckv8YOd1zQyoHF1rmlg"
     assert config["OTP_TTL_SECONDS"] == 120
     assert config["CORS_ORIGINS"] == ["https://a.example"]
     assert config["TOTP_ISSUER"] == "Acme"
@@ -147,11 +195,11 @@ def test_argon2_keep_memory_decides_whether_the_block_stays(clean_env, keep):
 
 def test_config_py_is_read_and_the_environment_wins(clean_env, tmp_path):
     (tmp_path / "config.py").write_text(
-        "SECRET_KEY = 'from-config-py-0123456789-0123456789'\nBCRYPT_ROUNDS = 10\n"
+        "SECRET_KEY = 'J0uzG8re6fCX-wu3Y-V6MheH5MwL46ZcWXLt5kPKDmk'\nBCRYPT_ROUNDS = 10\n"
     )
     clean_env.setenv("MFA_BCRYPT_ROUNDS", "11")
     config = create_app().config
-    assert config["SECRET_KEY"] == "from-config-py-0123456789-0123456789"
+    assert config["SECRET_KEY"] == "J0uzG8re6fCX-wu3Y-V6MheH5MwL46ZcWXLt5kPKDmk"
     assert config["BCRYPT_ROUNDS"] == 11
 
 

@@ -15,3 +15,10 @@ def test_keyed_hash_needs_the_key():
     assert crypto.keyed_hash(key, "123456") != crypto.keyed_hash(b"other", "123456")
     assert "123456" not in crypto.keyed_hash(key, "123456")
     assert crypto.same_hash(crypto.keyed_hash(key, "1"), crypto.keyed_hash(key, "1"))
+
+
+def test_a_random_token_hash_is_unkeyed_stable_and_separated_by_purpose():
+    first = crypto.random_token_hash("backup-code", "ABCD-EFGH-JKMN-PQRS")
+    assert first == crypto.random_token_hash("backup-code", "ABCD-EFGH-JKMN-PQRS")
+    assert first != crypto.random_token_hash("remembered-device", "ABCD-EFGH-JKMN-PQRS")
+    assert len(first) == 64 and int(first, 16) >= 0

@@ -224,7 +224,7 @@ async function newBackupCodes() {
   listItems($("backup-list"), answer.backupCodes, (li, code) => {
     li.textContent = code;
   });
-  say("New backup codes: keep them somewhere safe. Earlier ones no longer work.");
+  say("New backup codes: keep them somewhere safe, they are shown only this once. Earlier ones no longer work.");
 }
 
 async function startSetup() {

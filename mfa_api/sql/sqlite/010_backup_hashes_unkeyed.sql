@@ -1,0 +1,3 @@
+-- Backup codes are found by an unkeyed SHA-256 (domain-separated) instead of an HMAC keyed
+-- from SECRET_KEY, so that changing that key keeps them: mfa_api/migrate_steps.py recomputes
+-- every hash from its encrypted copy (Python: the copies need the keys). No SQL here.
