@@ -99,7 +99,7 @@ def as_before_the_upgrade(db, app, codes):
             "VALUES (?, ?, ?, 0)",
             (user_id, crypto.keyed_hash(key, code), crypto.encrypt(ring, code)),
         )
-    db.execute("DELETE FROM schema_version WHERE version IN (9, 10)", ())
+    db.execute("DELETE FROM schema_version WHERE version IN (10, 11)", ())
 
 
 def test_an_upgraded_database_keeps_its_backup_codes_and_drops_the_copies(
@@ -134,7 +134,7 @@ def test_an_upgrade_that_cannot_read_a_copy_stops_and_changes_nothing(
     ran = create_app(stranger).test_cli_runner().invoke(args=["init-db"])
     assert ran.exit_code == 1 and "the upgrade stopped: backup_codes id" in ran.output
     assert db.fetch_all("SELECT code_hash FROM backup_codes ORDER BY id", ()) == before
-    assert not db.fetch_one("SELECT 1 AS x FROM schema_version WHERE version = 9", ())
+    assert not db.fetch_one("SELECT 1 AS x FROM schema_version WHERE version = 10", ())
 
 
 def handle_offered(client, secret) -> str:

@@ -52,6 +52,7 @@ def test_production_refuses_a_weak_secret_key(clean_env, secret, message):
 
 def test_a_numeric_secret_key_from_the_environment_stays_a_string(clean_env):
     clean_env.setenv("FLASK_DEBUG", "1")  # digits alone are no random key: a warning there
+    clean_env.setenv("MFA_ALLOW_DEVELOPMENT_MODE", "true")  # create_app() is no `flask run`
     clean_env.setenv("MFA_SECRET_KEY", "1234567890" * 4)
     assert create_app().config["SECRET_KEY"] == "1234567890" * 4
 
