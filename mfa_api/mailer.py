@@ -292,7 +292,7 @@ class SmtpMailer:
 
 def ascii_address(address: str) -> str:
     """The address as SMTP without SMTPUTF8 carries it: an internationalised domain in its
-    ASCII (punycode) form, as email-validator accepts and stores it in Unicode; a local part
+    ASCII (punycode) form, as a new address is stored in Unicode; a local part
     beyond ASCII cannot be carried (UnicodeError), nor can what _envelope_address refuses
     (ValueError)."""
     _envelope_address(address, "recipient")
