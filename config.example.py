@@ -137,6 +137,10 @@ SETUP_TTL_SECONDS = 900
 # turn it off only for old clients that must keep their choices. Whitespace-only is refused always.
 REJECT_COMMON_PASSWORDS = True
 
+# New email addresses at special-use or reserved names (corp.local, example.test, .localhost,
+# .invalid, .onion, .arpa) are taken, as mfa-php took them; True refuses them at /register.
+REJECT_SPECIAL_USE_DOMAINS = False
+
 # Behind HTTPS, tell browsers to use nothing else for this many seconds (0: no HSTS header).
 HSTS_SECONDS = 0
 

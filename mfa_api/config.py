@@ -51,6 +51,7 @@ DEFAULTS = {
     "ENCRYPTION_KEY": None,  # the older single key (any string); still read, as the oldest
     "ALLOW_PLAINTEXT_SECRETS": False,
     "REJECT_COMMON_PASSWORDS": True,
+    "REJECT_SPECIAL_USE_DOMAINS": False,  # mfa-php took corp.local and example.test addresses
     "HSTS_SECONDS": 0,
     "REDIS_URL": None,
     "REDIS_PREFIX": "mfa:",
@@ -168,11 +169,13 @@ class Settings:
     unlock_url: str | None
     events_retention_seconds: int
     reject_common_passwords: bool
+    reject_special_use_domains: bool
 
 
 BOOL_KEYS = (
     "ALLOW_PLAINTEXT_SECRETS",
     "REJECT_COMMON_PASSWORDS",
+    "REJECT_SPECIAL_USE_DOMAINS",
     "ARGON2_KEEP_MEMORY",
     "RATELIMIT_ENABLED",
     "MAIL_USE_TLS",
@@ -332,4 +335,5 @@ def settings_from(config: dict) -> Settings:
         unlock_url=config.get("UNLOCK_URL") or None,
         events_retention_seconds=int(config["EVENTS_RETENTION_DAYS"]) * 86400,
         reject_common_passwords=bool(config["REJECT_COMMON_PASSWORDS"]),
+        reject_special_use_domains=bool(config["REJECT_SPECIAL_USE_DOMAINS"]),
     )

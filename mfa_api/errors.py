@@ -35,10 +35,11 @@ class ApiError(Exception):
         super().__init__(message or self.message)
         self.message = message or self.message
         self.errors = errors
+        self.extra: dict = {}  # fields a view adds to the body (see api/step_up.py)
 
     def body(self, shape: ErrorShape) -> dict:
         """The JSON body for this error in a face's error shape."""
-        return shape(self.message, self.errors)
+        return {**shape(self.message, self.errors), **self.extra}
 
 
 class InvalidInput(ApiError):

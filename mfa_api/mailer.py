@@ -7,8 +7,9 @@ mail breaker, so that for a while requests needing mail get their 503 at once.
 Each thread keeps its SMTP connection for its next message (a new connection, with TLS and a
 login, costs several milliseconds of CPU and round trips); one idle for more than
 IDLE_SECONDS is closed instead, and a kept one the server has dropped meanwhile is replaced
-once, transparently. Sending stays synchronous, so a request still learns that its mail could
-not be sent before it writes anything.
+once, transparently, within what is left of the same deadline (a kept one that timed out is
+not replaced: a message waits for one deadline at most, not two). Sending stays synchronous,
+so a request still learns that its mail could not be sent before it writes anything.
 """
 
 from __future__ import annotations
@@ -119,6 +120,18 @@ def _dropped(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
 
 
+def _timed_out(exc: BaseException | None) -> bool:
+    """Whether a deadline passed: smtplib reports a read that timed out as
+    SMTPServerDisconnected, with the TimeoutError as its context."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, TimeoutError):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def _server_fault(exc: BaseException) -> bool:
     """Whether every message would fail now, so the breaker opens: anything but this message's
     own refusal, its recipient or its data (smtplib's errors are all OSErrors: unreachable,
@@ -159,6 +172,7 @@ class SmtpMailer:
             to = ascii_address(email.to)
             sender = _envelope_address(self.settings.sender_address, "sender")
             message = self._message(email, to)
+            started = self._clock()
             smtp = self._take_kept()
             if smtp is not None:
                 try:
@@ -168,9 +182,9 @@ class SmtpMailer:
                 except BaseException as exc:
                     _quietly_close(smtp)
                     # dropped while idle: once more, on a new one (but never a second deadline)
-                    if not _dropped(exc) or isinstance(exc, TimeoutError):
+                    if not _dropped(exc) or _timed_out(exc):
                         raise
-            smtp = self._connect()
+            smtp = self._connect(self.settings.timeout - (self._clock() - started))
             try:
                 self._send(smtp, sender, to, message)
             except BaseException:
@@ -257,10 +271,14 @@ class SmtpMailer:
         )
         return (headers + parts + f"\r\n--{boundary}--\r\n").encode("ascii")
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self, timeout: float) -> smtplib.SMTP:
+        """A new connection, each of its steps within timeout (what is left of the deadline,
+        which a kept connection's failure may have used up: then a TimeoutError at once)."""
+        if timeout <= 0:
+            raise TimeoutError("the mail deadline passed on the kept connection")
         s = self.settings
         kind = smtplib.SMTP_SSL if s.use_ssl else smtplib.SMTP
-        smtp = kind(s.server, s.port, timeout=s.timeout)
+        smtp = kind(s.server, s.port, timeout=timeout)
         try:
             if s.use_tls:
                 smtp.starttls()
@@ -274,7 +292,7 @@ class SmtpMailer:
 
 def ascii_address(address: str) -> str:
     """The address as SMTP without SMTPUTF8 carries it: an internationalised domain in its
-    ASCII (punycode) form, as email-validator accepts and stores it in Unicode; a local part
+    ASCII (punycode) form, as a new address is stored in Unicode; a local part
     beyond ASCII cannot be carried (UnicodeError), nor can what _envelope_address refuses
     (ValueError)."""
     _envelope_address(address, "recipient")

@@ -21,6 +21,7 @@ from .api.legacy_replies import EndpointNotFoundError, LegacyError
 from .api.ops import NotReadyError
 from .api.twofa_replies import TwoFaError
 from .config import DEFAULTS
+from .security import addresses
 from .security.passwords import MAX_PASSWORD_BYTES
 
 TOKEN_SCHEMES = {
@@ -304,6 +305,16 @@ def _own_field_type(field: fields.Field) -> dict:
         value = field.constant
         kind = "boolean" if isinstance(value, bool) else "string"
         return {"type": kind, "const": value}
+    if isinstance(field, schemas.EmailAddress) and field.strict:
+        return {
+            "type": "string",
+            "format": "email",
+            "maxLength": addresses.MAX_ADDRESS,
+            "description": "A new address, as mfa-php took it (PHP's FILTER_VALIDATE_EMAIL) but "
+            "for quoting and IP literals: an ASCII dot-atom of at most 64 characters, @, a "
+            "domain name with a dot; at most 254 characters. Special-use names (.local, .test) "
+            "are taken unless REJECT_SPECIAL_USE_DOMAINS.",
+        }
     if isinstance(field, schemas.EmailAddress):
         return {"type": "string", "format": "email", "maxLength": schemas.MAX_EMAIL_LENGTH}
     if isinstance(field, schemas.Code):

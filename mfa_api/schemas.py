@@ -6,11 +6,10 @@ import functools
 import re
 import unicodedata
 
-from email_validator import EmailNotValidError, validate_email
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 from .errors import InvalidInput
-from .security import otp
+from .security import addresses, otp
 from .security.passwords import MAX_PASSWORD_BYTES, is_blank
 
 MIN_PASSWORD_LENGTH = 8
@@ -57,9 +56,10 @@ def canonical_email(value: str) -> str:
 
 
 class EmailAddress(Text):
-    """An email address in its canonical form. `strict` (a new address): an ASCII dot-atom
-    before the @ and a dotted, public domain name after it (no quoting, no IP literal, no
-    localhost or other special-use name), checked by email-validator."""
+    """An email address in its canonical form. `strict` (a new address): what mfa-php took
+    (PHP's FILTER_VALIDATE_EMAIL) less quoting and IP literals, within RFC 5321's lengths; see
+    mfa_api/security/addresses.py. Special-use names are the service's to refuse
+    (REJECT_SPECIAL_USE_DOMAINS)."""
 
     default_error_messages = {"email": "Not a valid email address."}
 
@@ -73,11 +73,10 @@ class EmailAddress(Text):
             raise self.make_error("email")
         if not self.strict:
             return value
-        try:
-            checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
-        except EmailNotValidError as exc:
-            raise ValidationError(f"Not a valid email address: {exc}") from exc
-        return canonical_email(checked.normalized)
+        why, stored = addresses.problem(value)
+        if why is not None:
+            raise ValidationError(f"Not a valid email address: {why}")
+        return stored
 
 
 class Password(_Field):

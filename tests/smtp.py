@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import re
 import socket
@@ -25,8 +26,11 @@ class _Keep:
         self.pipelining = pipelining
         self.refused: set[str] = set()  # recipients answered 550
         self.closing = 0  # this many next MAIL commands are answered 421 (closing the channel)
+        self.stall = 0.0  # seconds to wait before answering MAIL: a server that stopped answering
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        if self.stall:
+            await asyncio.sleep(self.stall)
         if self.closing:
             self.closing -= 1
             return "421 4.4.2 Idle too long, closing"

@@ -20,33 +20,42 @@ from .contract import documented
 from .guards import token_required
 from .limits import per_ip, step_up_limit
 from .replies import MessageReply, reply
-from .twofa_replies import AccessReply, DevicesReply, EventsReply, MeReply
+from .step_up import tells_backup_codes_left
+from .twofa_replies import (
+    DevicesReply,
+    EventsReply,
+    MeReply,
+    StepUpAccessReply,
+    StepUpReply,
+)
 
 bp = Blueprint("account", __name__)
 
 
 @bp.post("/password")
-@documented(AccessReply, body=ChangePasswordSchema, errors=(423,))
+@documented(StepUpAccessReply, body=ChangePasswordSchema, errors=(423,))
 @step_up_limit
 @token_required(ACCESS)
+@tells_backup_codes_left
 def change_password():
     """New password (step-up: current password and, with 2FA on, a second factor)."""
     form = load(ChangePasswordSchema, json_body())
     access = account.change_password(
         g.user, form["current_password"], form["new_password"], form["otp"], context()
     )
-    return reply(AccessReply, {"message": "Password changed", "access": access})
+    return reply(StepUpAccessReply, {"message": "Password changed", "access": access})
 
 
 @bp.delete("/account")
-@documented(MessageReply, body=PasswordWithCodeSchema, errors=(423,))
+@documented(StepUpReply, body=PasswordWithCodeSchema, errors=(423,))
 @step_up_limit
 @token_required(ACCESS)
+@tells_backup_codes_left
 def delete_account():
     """Delete the user and everything of theirs (step-up as for the password)."""
     form = load(PasswordWithCodeSchema, json_body())
     account.delete_account(g.user, form["password"], form["otp"], context())
-    return reply(MessageReply, {"message": "Account deleted"})
+    return reply(StepUpReply, {"message": "Account deleted"})
 
 
 @bp.post("/logout")

@@ -14,20 +14,28 @@ from .contract import documented
 from .guards import token_required
 from .limits import per_user, step_up_limit
 from .replies import MessageReply, reply
-from .twofa_replies import PasskeyOptionsReply, PasskeyReply, PasskeysReply
+from .step_up import tells_backup_codes_left
+from .twofa_replies import (
+    PasskeyOptionsReply,
+    PasskeyReply,
+    PasskeysReply,
+    StepUpOptionsReply,
+    StepUpReply,
+)
 
 bp = Blueprint("passkeys", __name__)
 
 
 @bp.post("/passkeys/options")
-@documented(PasskeyOptionsReply, body=PasswordWithCodeSchema, errors=(423,))
+@documented(StepUpOptionsReply, body=PasswordWithCodeSchema, errors=(423,))
 @step_up_limit
 @token_required(ACCESS)
+@tells_backup_codes_left
 def creation_options():
     """Options to create a passkey (step-up first; 2FA must be on)."""
     form = load(PasswordWithCodeSchema, json_body())
     options = passkeys.registration_options(g.user, form["password"], form["otp"], context())
-    return reply(PasskeyOptionsReply, {"public_key": options})
+    return reply(StepUpOptionsReply, {"public_key": options})
 
 
 @bp.post("/passkeys/step-up/options")
@@ -69,11 +77,12 @@ def rename(passkey_id: int):
 
 
 @bp.delete("/passkeys/<int:passkey_id>")
-@documented(MessageReply, body=PasswordWithCodeSchema, errors=(404, 423))
+@documented(StepUpReply, body=PasswordWithCodeSchema, errors=(404, 423))
 @step_up_limit
 @token_required(ACCESS)
+@tells_backup_codes_left
 def remove(passkey_id: int):
     """Remove one of the caller's passkeys (step-up first)."""
     form = load(PasswordWithCodeSchema, json_body())
     passkeys.remove(g.user, passkey_id, form["password"], form["otp"], context())
-    return reply(MessageReply, {"message": "Passkey removed"})
+    return reply(StepUpReply, {"message": "Passkey removed"})

@@ -11,23 +11,25 @@ from .common import context, json_body
 from .contract import documented
 from .guards import token_required
 from .limits import per_user, step_up_limit
-from .replies import MessageReply, reply
-from .twofa_replies import PhoneVerifiedReply
+from .replies import reply
+from .step_up import tells_backup_codes_left
+from .twofa_replies import PhoneVerifiedReply, StepUpReply
 
 bp = Blueprint("phone", __name__)
 
 
 @bp.post("/2fa/phone")
-@documented(MessageReply, body=PhoneSchema, errors=(409, 423))
+@documented(StepUpReply, body=PhoneSchema, errors=(409, 423))
 @per_user("RATELIMIT_2FA_PHONE")
 @step_up_limit
 @token_required(ACCESS)
+@tells_backup_codes_left
 def start():
     """Text a code to a new phone number (step-up first)."""
     form = load(PhoneSchema, json_body())
     phone.start(g.user, form["phone"], form["password"], form["otp"], context())
     message = "A code was texted to the phone; send it to /verify"
-    return reply(MessageReply, {"message": message})
+    return reply(StepUpReply, {"message": message})
 
 
 @bp.post("/2fa/phone/verify")

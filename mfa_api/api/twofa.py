@@ -21,6 +21,7 @@ from .contract import documented
 from .guards import token_required
 from .limits import password_limit, per_ip_and_email, per_user, step_up_limit
 from .replies import MessageReply, reply
+from .step_up import tells_backup_codes_left
 from .twofa_replies import (
     AccessReply,
     BackupCodesLeftReply,
@@ -30,6 +31,7 @@ from .twofa_replies import (
     PasskeyOptionsReply,
     RecoveredReply,
     SetupReply,
+    StepUpAccessReply,
     VerifiedReply,
 )
 
@@ -136,6 +138,7 @@ def _logged_in(done: challenge.Passed):
 @documented(NewBackupCodesReply, body=PasswordWithCodeSchema, errors=(423,))
 @step_up_limit
 @token_required(ACCESS)
+@tells_backup_codes_left
 def generate_backup_codes():
     """Ten new backup codes (step-up); every earlier code and token stops working."""
     form = load(PasswordWithCodeSchema, json_body())
@@ -152,14 +155,15 @@ def count_backup_codes():
 
 
 @bp.post("/2fa/disable")
-@documented(AccessReply, body=PasswordWithCodeSchema, errors=(423,))
+@documented(StepUpAccessReply, body=PasswordWithCodeSchema, errors=(423,))
 @step_up_limit
 @token_required(ACCESS)
+@tells_backup_codes_left
 def disable():
     """Turn 2FA off (step-up); every earlier token stops working."""
     form = load(PasswordWithCodeSchema, json_body())
     access = enrolment.disable(g.user, form["password"], form["otp"], context())
-    return reply(AccessReply, {"message": "2FA has been disabled", "access": access})
+    return reply(StepUpAccessReply, {"message": "2FA has been disabled", "access": access})
 
 
 @bp.post("/2fa/resend-otp")

@@ -81,20 +81,43 @@ class VerifiedReply(AccessReply, DeviceFields):
     """Logged in with the second step (and remembered, when asked)."""
 
 
+LOW_WARNING = {
+    "description": "Only when 2 or fewer backup codes remain (and 2FA is on): make a new set.",
+    "example": "Only 2 backup codes left: make a new set (POST /api/auth/2fa/backup-codes)"
+    " before you need one, or losing your authenticator may lock you out",
+}
+
+
+class BackupCodesLeft(Schema):
+    """What a step-up answer adds when its second factor was a backup code (used up)."""
+
+    remaining_backup_codes = fields.Integer(
+        data_key="remainingBackupCodes",
+        metadata={
+            "description": "Only when the step-up used a backup code: how many unused backup "
+            "codes the account holds now (after the action: 10 after a new set, 0 once 2FA is "
+            "off or the account is deleted)."
+        },
+    )
+    warning = fields.String(metadata=LOW_WARNING)
+
+
 class RecoveredReply(AccessReply, DeviceFields):
     """Logged in with a backup code (and remembered, when asked)."""
 
     remaining_backup_codes = fields.Integer(required=True, data_key="remainingBackupCodes")
-    warning = fields.String(
-        metadata={
-            "description": "Only when 2 or fewer backup codes remain: make a new set.",
-            "example": "Only 2 backup codes left: make a new set (POST /api/auth/2fa/backup-codes)"
-            " before you need one, or losing your authenticator may lock you out",
-        }
-    )
+    warning = fields.String(metadata=LOW_WARNING)
 
 
-class NewBackupCodesReply(Reply, AccessFields):
+class StepUpReply(MessageReply, BackupCodesLeft):
+    """Done (a step-up route)."""
+
+
+class StepUpAccessReply(AccessReply, BackupCodesLeft):
+    """Done (a step-up route); a new access token (earlier ones stopped working)."""
+
+
+class NewBackupCodesReply(Reply, AccessFields, BackupCodesLeft):
     """Ten new backup codes, shown this once; earlier codes and tokens stopped working."""
 
     backup_codes = fields.List(fields.String(), required=True, data_key="backupCodes")
@@ -161,6 +184,10 @@ class PasskeyOptionsReply(Reply):
     )
 
 
+class StepUpOptionsReply(PasskeyOptionsReply, BackupCodesLeft):
+    """WebAuthn options to create a passkey (a step-up route)."""
+
+
 class PasskeyFields(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -199,6 +226,14 @@ class TwoFaError(Schema):
     success = fields.Constant(False, required=True)
     message = fields.String(required=True)
     errors = fields.Dict(metadata={"description": "Messages per field of the body."})
+    remaining_backup_codes = fields.Integer(
+        data_key="remainingBackupCodes",
+        metadata={
+            "description": "A step-up route refusing the action after a backup code was "
+            "accepted (and used up): how many remain."
+        },
+    )
+    warning = fields.String(metadata=LOW_WARNING)
     request_id = fields.String(
         data_key="requestId", metadata={"description": "On a 500: the id to find in the log."}
     )

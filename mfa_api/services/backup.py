@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ..security import otp
-from ..store import backup_codes
+from ..store import backup_codes, users
 from ..store.users import User
 from . import audit, notifications
 from .context import Context
@@ -57,6 +57,16 @@ def low_warning(remaining: int) -> str | None:
         f"{left} left: make a new set (POST /api/auth/2fa/backup-codes) before you need one, "
         "or losing your authenticator may lock you out"
     )
+
+
+def left(user_id: int) -> tuple[int, str | None]:
+    """How many unused backup codes the user holds now, and the low warning while they still
+    need them (none once 2FA is off or the account is gone: no code is left to use)."""
+    user = users.find_by_id(user_id)
+    if user is None or not user.twofa_enabled:
+        return 0, None
+    remaining = backup_codes.count_unused(user_id)
+    return remaining, low_warning(remaining)
 
 
 def _codes(n: int) -> str:

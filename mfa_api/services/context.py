@@ -40,10 +40,12 @@ def client_key(ip: str) -> str:
 
 @dataclass
 class Tally:
-    """What a call did that rate limits count: guesses actually evaluated (a password, a code,
-    a passkey's answer), not requests refused before that."""
+    """What a call did that its request still needs to know after it: for rate limits, the
+    guesses actually evaluated (a password, a code, a passkey's answer), not requests refused
+    before that; for the answer, whether a step-up used up a backup code."""
 
     evaluated: int = 0
+    backup_code_used: bool = False
 
 
 @dataclass(frozen=True)

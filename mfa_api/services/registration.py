@@ -10,7 +10,7 @@ import secrets
 
 from ..db import IntegrityError, atomically
 from ..errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
-from ..security import otp
+from ..security import addresses, otp
 from ..store import pending, users
 from ..store.pending import PendingUser
 from . import audit, codes, guard, totp
@@ -37,6 +37,7 @@ def register(
     The mail goes out before anything is written: if it fails, the earlier pending
     registration (if any) is untouched and a retry simply succeeds.
     """
+    refuse_special_use(email, ctx)
     refuse_common_password(password, "password", ctx)
     if users.email_or_phone_taken(email, phone):
         raise Conflict("User already exists")
@@ -65,6 +66,14 @@ def register(
     if secrets.randbelow(SWEEP_ONE_IN) == 0:
         pending.sweep_expired(ctx.now - EXPIRED_KEPT_SECONDS)
     return provisioning
+
+
+def refuse_special_use(email: str, ctx: Context) -> None:
+    """400 for a new address at a special-use or reserved name, while REJECT_SPECIAL_USE_DOMAINS
+    is on (off by default: mfa-php took corp.local and example.test addresses)."""
+    if ctx.settings.reject_special_use_domains and addresses.special_use(email):
+        message = f"Not a valid email address: {addresses.SPECIAL_USE}"
+        raise InvalidInput(message, errors={"email": [message]})
 
 
 def is_pending(email: str) -> bool:

@@ -48,6 +48,7 @@ def second_factor(user: User, code: SecondFactor, ctx: Context, during: str = "s
     guard.succeeded(ctx, attempt)
     audit.record(ctx, user.id, audit.SECOND_FACTOR_SUCCEEDED, during=during, factor=factor)
     if factor == "backup_code":
+        ctx.tally.backup_code_used = True  # the answer says how many remain (backup.left)
         backup.announce_use(user, ctx)
 
 

@@ -243,3 +243,41 @@ def common_allowed(app_config):
 def test_the_common_password_list_can_be_turned_off_but_not_the_spaces_rule(common_allowed, legacy):
     assert legacy.post("register", {**BODY, "password": "Password123"}).status_code == 200
     assert legacy.post("register", {**BODY, "password": " " * 10}).status_code == 400
+
+
+@pytest.mark.parametrize("email", ["it.desk@corp.local", "qa@example.test"])
+def test_addresses_mfa_php_took_at_intranet_and_test_domains_sign_up(legacy, email):
+    legacy.enrolled(email=email)
+    assert legacy.mailbox[0].to == email
+    response = legacy.post("login", {"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.json
+
+
+@pytest.fixture
+def special_use_refused(app_config):
+    """REJECT_SPECIAL_USE_DOMAINS on (ask for it before `legacy`)."""
+    app_config["REJECT_SPECIAL_USE_DOMAINS"] = True
+
+
+@pytest.mark.parametrize("email", ["it.desk@corp.local", "qa@example.test", "a@b.localhost"])
+def test_an_operator_may_refuse_special_use_names(special_use_refused, legacy, db, email):
+    response = legacy.post("register", {**BODY, "email": email})
+    assert response.status_code == 400
+    why = (
+        "Not a valid email address: The part after the @-sign is a special-use or reserved name"
+        " that cannot be used with email."
+    )
+    assert response.json == {"success": False, "error": why, "errors": {"email": [why]}}
+    assert legacy.mailbox == [] and pending_row(db, email) is None
+    assert legacy.post("register", BODY).status_code == 200
+
+
+def test_a_local_part_over_64_octets_is_refused_and_nothing_is_mailed(legacy, db):
+    email = "l" * 65 + "@example.com"
+    response = legacy.post("register", {**BODY, "email": email})
+    assert response.status_code == 400
+    assert response.json["error"] == (
+        "Not a valid email address: The part before the @-sign is too long (at most 64 characters)."
+    )
+    assert legacy.mailbox == [] and pending_row(db, email) is None
+    assert legacy.post("register", {**BODY, "email": "l" * 64 + "@example.com"}).status_code == 200

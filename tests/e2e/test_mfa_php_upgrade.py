@@ -82,8 +82,8 @@ def test_bobs_stale_plain_code_never_verifies(upgraded_server):
 
 def test_carols_old_pending_code_has_expired_and_she_can_register_again(upgraded_server):
     server, smtp, url, _ = upgraded_server
-    # The dump's addresses are under .test, a name reserved for tests that /register refuses
-    # for new addresses: Carol gets a deliverable one to play her return.
+    # Carol comes back under another address than the dump's (mfa-php's .test ones are taken
+    # too, unless REJECT_SPECIAL_USE_DOMAINS): her old pending sign-up must not be found by it.
     email = "carol@mail.example.com"
     db = connect(url)
     try:

@@ -4,6 +4,7 @@ server dropped meanwhile, without a word to the caller."""
 import smtplib
 import socketserver
 import threading
+import time
 from email import policy
 from email.header import decode_header, make_header
 from email.parser import BytesParser
@@ -31,7 +32,9 @@ def sink():
     server.stop()
 
 
-def mailer_for(sink: SmtpSink, clock=None, sender="MFA <mfa@example.com>") -> SmtpMailer:
+def mailer_for(
+    sink: SmtpSink, clock=None, sender="MFA <mfa@example.com>", timeout: float = 5
+) -> SmtpMailer:
     settings = SmtpSettings(
         server="127.0.0.1",
         port=sink.port,
@@ -40,7 +43,7 @@ def mailer_for(sink: SmtpSink, clock=None, sender="MFA <mfa@example.com>") -> Sm
         username=None,
         password=None,
         sender=sender,
-        timeout=5,
+        timeout=timeout,
     )
     return SmtpMailer(settings, Breaker("mail", 5), **({"clock": clock} if clock else {}))
 
@@ -247,3 +250,23 @@ def test_a_server_that_takes_data_after_a_refusal_gets_an_empty_message():
         server.shutdown()
     assert heard[heard.index(b"DATA") + 1] == b"."
     assert b"MIME-Version: 1.0" not in heard
+
+
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_a_server_that_stops_answering_costs_one_deadline_not_two(pipelining):
+    """smtplib reports a timeout as SMTPServerDisconnected: a kept connection that times out
+    must not be taken for one dropped while idle and tried again on a new one."""
+    sink = SmtpSink(pipelining=pipelining).start()
+    try:
+        mailer = mailer_for(sink, timeout=0.5)
+        mailer.send(mail(0))  # a connection is kept
+        sink.handler.stall = 3  # then the server accepts, greets and stalls
+        started = time.monotonic()
+        with pytest.raises(MailDeliveryError):
+            mailer.send(mail(1))
+        elapsed = time.monotonic() - started
+    finally:
+        sink.handler.stall = 0
+        sink.stop()
+    assert 0.5 <= elapsed < 0.75
+    assert mailer.breaker.is_open()
