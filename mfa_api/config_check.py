@@ -3,12 +3,13 @@ are unsafe (fatal outside development), and weak set-ups (warnings); `flask chec
 
 from __future__ import annotations
 
+import base64
+import binascii
 import sys
 from contextlib import closing
 from dataclasses import dataclass
 
 import click
-from cryptography.fernet import Fernet
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from limits import parse_many
@@ -273,12 +274,37 @@ def _bad_keys(config: dict) -> list[str]:
     keys = config.get("ENCRYPTION_KEYS") or []
     if not isinstance(keys, list):
         return ["ENCRYPTION_KEYS must be a JSON list of keys made by flask gen-key"]
+    if len(keys) == 1 and isinstance(keys[0], str) and keys[0].lstrip().startswith("["):
+        return [NOT_A_RING]  # a list whose quotes a shell took away: [K2,K1]
+    return [
+        f"ENCRYPTION_KEYS[{n}] is not a key made by flask gen-key"
+        for n, key in enumerate(keys)
+        if not is_fernet_key(key)
+    ] + _bad_older_key(config)
+
+
+NOT_A_RING = (
+    "ENCRYPTION_KEYS is neither a JSON list nor one key: write it as "
+    '["<newest key>", "<older key>"] with the quotes (a shell\'s `set -a; . env` drops them)'
+)
+
+
+def is_fernet_key(key) -> bool:
+    """True for a key as flask gen-key makes them: urlsafe base64 of exactly 32 bytes, written
+    the one way it encodes. (Fernet itself skips stray characters and what follows padding,
+    so it would take `[K2,K1]` for K2 alone.)"""
+    if not isinstance(key, str | bytes):
+        return False
+    text = key.encode() if isinstance(key, str) else key
+    try:
+        raw = base64.b64decode(text, altchars=b"-_", validate=True)
+    except (ValueError, binascii.Error):
+        return False
+    return len(raw) == 32 and base64.urlsafe_b64encode(raw) == text
+
+
+def _bad_older_key(config: dict) -> list[str]:
     found = []
-    for n, key in enumerate(keys):
-        try:
-            Fernet(key)
-        except (ValueError, TypeError):
-            found.append(f"ENCRYPTION_KEYS[{n}] is not a key made by flask gen-key")
     older = config.get("ENCRYPTION_KEY")
     if older is not None and not isinstance(older, str):
         found.append("ENCRYPTION_KEY must be a string")

@@ -241,3 +241,43 @@ def test_every_setting_is_documented_in_docs_api_md():
 
     documented = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
     assert [key for key in DEFAULTS if f"`{key}`" not in documented] == []
+
+
+def _ring_problems(clean_env, value: str) -> list[str]:
+    from mfa_api.config import load_config
+    from mfa_api.config_check import problems
+
+    clean_env.setenv("MFA_ENCRYPTION_KEYS", value)
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    app = __import__("flask").Flask("t")
+    load_config(app, None)
+    return [p.message for p in problems(app.config, development=False) if p.fatal]
+
+
+def test_a_key_ring_whose_quotes_a_shell_dropped_is_refused(clean_env):
+    newest, older = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    # `set -a; . env` turns ["K2","K1"] into [K2,K1]: Fernet would read it as K2 alone.
+    found = _ring_problems(clean_env, f"[{newest},{older}]")
+    assert len(found) == 1
+    assert found[0].startswith("ENCRYPTION_KEYS is neither a JSON list nor one key")
+    with pytest.raises(ConfigError, match="ENCRYPTION_KEYS is neither a JSON list nor one key"):
+        create_app()
+    assert _ring_problems(clean_env, json.dumps([newest, older])) == []
+    assert _ring_problems(clean_env, newest) == []
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda key: "x" * 44,  # not base64 of 32 bytes
+        lambda key: key + "junk",  # Fernet skips what follows the padding
+        lambda key: key.rstrip("="),  # unpadded: not as gen-key writes it
+        lambda key: " " + key,
+        lambda key: "+/" + key[2:],  # standard base64, not urlsafe
+    ],
+)
+def test_each_key_must_be_exactly_what_gen_key_makes(clean_env, spoil):
+    good = Fernet.generate_key().decode()
+    assert _ring_problems(clean_env, json.dumps([good, spoil(good)])) == [
+        "ENCRYPTION_KEYS[1] is not a key made by flask gen-key"
+    ]
