@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import sys
 from contextlib import closing
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app
@@ -15,7 +17,7 @@ from flask.cli import with_appcontext
 from limits import parse_many
 from limits.storage import SCHEMES as STORAGE_SCHEMES
 
-from .config import BOOL_KEYS, OPTIONAL_BOOL_KEYS
+from .config import BOOL_KEYS, OPTIONAL_BOOL_KEYS, webauthn_origins
 from .health import unready_parts
 from .metrics import multiprocess_mode
 from .observe import LOG_FORMATS
@@ -200,19 +202,64 @@ def _bad_shapes(config: dict) -> list[str]:
         or (isinstance(origins, list) and all(isinstance(o, str) for o in origins))
     ):
         found.append('CORS_ORIGINS must be "*", origins separated by commas, or a list of them')
-    webauthn = config.get("WEBAUTHN_ORIGINS")
-    if not (
-        (isinstance(webauthn, str) and webauthn.strip())
-        or (isinstance(webauthn, list) and webauthn and all(isinstance(o, str) for o in webauthn))
-    ):
-        found.append("WEBAUTHN_ORIGINS must be origins separated by commas, or a list of them")
-    if not str(config.get("WEBAUTHN_RP_ID") or "").strip():
-        found.append("WEBAUTHN_RP_ID must be the site's domain (localhost in development)")
+    found += _bad_webauthn(config)
     if config.get("MAIL_SERVER") and not str(config.get("MAIL_DEFAULT_SENDER") or "").strip():
         found.append("MAIL_DEFAULT_SENDER must be set when MAIL_SERVER is")
     if config.get("LOG_FORMAT") not in LOG_FORMATS:
         found.append(f"LOG_FORMAT must be one of: {', '.join(LOG_FORMATS)}")
     return found
+
+
+def _bad_webauthn(config: dict) -> list[str]:
+    """What would make every passkey ceremony fail: the origins unreadable, one that is no
+    origin or not under the relying party's id. One line, the first such problem."""
+    rp_id = config.get("WEBAUTHN_RP_ID")
+    if not isinstance(rp_id, str) or not rp_id.strip() or rp_id != rp_id.strip().lower():
+        return ["WEBAUTHN_RP_ID must be the site's domain in lower case (localhost in development)"]
+    try:
+        origins = webauthn_origins(config.get("WEBAUTHN_ORIGINS"))
+    except ValueError:
+        origins = ()
+    if not origins:
+        return ["WEBAUTHN_ORIGINS must be origins separated by commas, or a JSON list of them"]
+    for origin in origins:
+        why = origin_problem(origin, rp_id)
+        if why:
+            return [f"WEBAUTHN_ORIGINS: {origin!r} {why}"]
+    return []
+
+
+def origin_problem(origin: str, rp_id: str) -> str | None:
+    """Why origin can never match a browser's (WebAuthn compares them as strings) or does not
+    belong to the relying party rp_id, or None."""
+    try:
+        parts = urlsplit(origin)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return "is not an origin (scheme://host[:port])"
+    if parts.scheme not in ("https", "http") or not host or parts.username or parts.password:
+        return "is not an origin (scheme://host[:port], https or http)"
+    if parts.path or parts.query or parts.fragment or "?" in origin or "#" in origin:
+        return "must be scheme://host[:port] alone, without a path, query or fragment"
+    written = f"[{host}]" if ":" in host else host
+    default_port = {"https": 443, "http": 80}[parts.scheme]
+    exact = f"{parts.scheme}://{written}" + (f":{port}" if port not in (None, default_port) else "")
+    if origin != exact:
+        return f"must be written as browsers send it: {exact}"
+    if parts.scheme == "http" and not _loopback(host):
+        return "must use https (http only for localhost or a loopback address)"
+    if host != rp_id and not (host.endswith("." + rp_id) and "." in rp_id):
+        return f"is not on WEBAUTHN_RP_ID {rp_id!r} (its host must be it or end with .{rp_id})"
+    return None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _positive_number(value) -> bool:

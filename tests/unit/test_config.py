@@ -281,3 +281,69 @@ def test_each_key_must_be_exactly_what_gen_key_makes(clean_env, spoil):
     assert _ring_problems(clean_env, json.dumps([good, spoil(good)])) == [
         "ENCRYPTION_KEYS[1] is not a key made by flask gen-key"
     ]
+
+
+def test_webauthn_origins_as_a_json_list_in_the_environment(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.setenv("MFA_WEBAUTHN_RP_ID", "example.com")
+    clean_env.setenv(
+        "MFA_WEBAUTHN_ORIGINS", '["https://example.com", "https://login.example.com:8443"]'
+    )
+    settings = create_app().extensions["mfa_parts"].settings
+    assert settings.webauthn_origins == ("https://example.com", "https://login.example.com:8443")
+    clean_env.setenv("MFA_WEBAUTHN_ORIGINS", "https://example.com, https://login.example.com")
+    settings = create_app().extensions["mfa_parts"].settings
+    assert settings.webauthn_origins == ("https://example.com", "https://login.example.com")
+
+
+@pytest.mark.parametrize(
+    ("origins", "why"),
+    [
+        ('["https://example.com",', "origins separated by commas, or a JSON list"),
+        ("https://example.com/login", "without a path, query or fragment"),
+        ("https://example.com?x=1", "without a path, query or fragment"),
+        ("https://example.com#x", "without a path, query or fragment"),
+        ("http://example.com", "must use https"),
+        ("https://Example.com", "must be written as browsers send it: https://example.com"),
+        ("https://example.com:443", "must be written as browsers send it: https://example.com"),
+        ("example.com", "is not an origin"),
+        ("https://example.com:99999", "is not an origin"),
+        ("https://example.org", "is not on WEBAUTHN_RP_ID 'example.com'"),
+        ("https://notexample.com", "is not on WEBAUTHN_RP_ID 'example.com'"),
+        ("https://example.com, ftp://example.com", "is not an origin"),
+    ],
+)
+def test_webauthn_origins_that_no_browser_would_match_stop_the_start(clean_env, origins, why):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.setenv("MFA_WEBAUTHN_RP_ID", "example.com")
+    clean_env.setenv("MFA_WEBAUTHN_ORIGINS", origins)
+    with pytest.raises(ConfigError, match="^WEBAUTHN_ORIGINS") as refused:
+        create_app()
+    assert why in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("rp_id", "origins"),
+    [
+        ("localhost", "http://localhost:5000"),
+        ("localhost", "http://localhost:5601, http://localhost"),
+        ("example.com", "https://example.com, https://a.b.example.com:8443"),
+        ("127.0.0.1", "http://127.0.0.1:5000"),
+    ],
+)
+def test_webauthn_origins_on_the_relying_party_are_accepted(clean_env, rp_id, origins):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.setenv("MFA_WEBAUTHN_RP_ID", rp_id)
+    clean_env.setenv("MFA_WEBAUTHN_ORIGINS", origins)
+    assert create_app().extensions["mfa_parts"].settings.webauthn_origins
+
+
+def test_the_development_origin_follows_the_port_flask_run_listens_on(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.delenv("FLASK_RUN_PORT", raising=False)
+    assert create_app().config["WEBAUTHN_ORIGINS"] == "http://localhost:5000"
+    clean_env.setenv("FLASK_RUN_PORT", "5601")  # make run PORT=5601
+    assert create_app().config["WEBAUTHN_ORIGINS"] == "http://localhost:5601"
+    clean_env.setenv("MFA_WEBAUTHN_ORIGINS", "http://localhost:8080")  # a setting wins
+    assert create_app().config["WEBAUTHN_ORIGINS"] == "http://localhost:8080"
