@@ -430,9 +430,13 @@ def reachability(app: Flask) -> list[Problem]:
     from .db import connect  # a built app's settings are sound by now
 
     url = app.config["DATABASE_URL"]
+
+    def open_db():  # a missing SQLite file is reported, not created
+        return closing(connect(url, create=False))
+
     return [
         Problem(part.detail, True)
-        for part in unready_parts(lambda: closing(connect(url)), app.extensions.get("mfa_redis"))
+        for part in unready_parts(open_db, app.extensions.get("mfa_redis"))
     ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import random
 import sqlite3
 import ssl
@@ -80,6 +81,7 @@ class Database:
         url: str,
         deadlines: Deadlines | None = None,
         on_unreachable: Callable[[], None] | None = None,
+        create: bool = True,
     ):
         self.url = url
         self.dialect = "sqlite" if url.startswith("sqlite:") else "mysql"
@@ -88,7 +90,7 @@ class Database:
         self._in_transaction = False
         with self._translated_errors():
             if self.dialect == "sqlite":
-                self._conn = _connect_sqlite(url)
+                self._conn = _connect_sqlite(url, create)
             else:
                 self._conn = _connect_mysql(url, deadlines or Deadlines())
 
@@ -244,7 +246,7 @@ class Database:
         if self.broken or self._in_transaction:
             return False
         if self.dialect == "sqlite":
-            return True
+            return self.gone() is None  # a deleted file: a new connection says it is missing
         try:
             self._conn.ping(reconnect=False)
         except Exception as exc:  # noqa: BLE001 - any other failure means: open a new one
@@ -256,6 +258,17 @@ class Database:
             return False
         return True
 
+    def gone(self) -> str | None:
+        """Why this connection's database no longer exists (its SQLite file deleted, its MySQL
+        database dropped: the connection outlives either), or None."""
+        if self.dialect == "sqlite":
+            path = _sqlite_path(self.url)
+            return None if os.path.exists(path) else _no_sqlite_file(path)
+        found = self.fetch_one(  # DATABASE() still names a database another session dropped
+            "SELECT COUNT(*) AS n FROM information_schema.schemata WHERE schema_name = DATABASE()"
+        )
+        return None if found["n"] else "it was dropped (create it, then run init-db)"
+
     def close(self) -> None:
         """Close the connection, ignoring a connection already gone."""
         try:
@@ -264,8 +277,20 @@ class Database:
             log.debug("closing the database connection failed", exc_info=True)
 
 
-def _connect_sqlite(url: str) -> sqlite3.Connection:
-    path = url[len("sqlite:///") :]
+def _sqlite_path(url: str) -> str:
+    return url[len("sqlite:///") :]
+
+
+def _no_sqlite_file(path: str) -> str:
+    return f"no SQLite file at {path} (restore it, or run init-db to make a new, empty one)"
+
+
+def _connect_sqlite(url: str, create: bool) -> sqlite3.Connection:
+    """A connection to the file; without create, a missing file is an OperationalError
+    rather than a new, empty database (a request never makes one: init-db does)."""
+    path = _sqlite_path(url)
+    if not create and not os.path.exists(path):
+        raise sqlite3.OperationalError(_no_sqlite_file(path))
     conn = sqlite3.connect(path, timeout=10, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
@@ -333,9 +358,10 @@ def like_prefix(prefix: str) -> str:
     return prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
 
 
-def connect(url: str) -> Database:
-    """Open a connection outside any request (init-db, tests, tools)."""
-    return Database(url)
+def connect(url: str, *, create: bool = True) -> Database:
+    """Open a connection outside any request (init-db, tests, tools); without create, a
+    missing SQLite file is DatabaseUnavailable instead of a new, empty one."""
+    return Database(url, create=create)
 
 
 # Opening a MariaDB connection costs tens of milliseconds, a query a tenth of one: each thread
@@ -357,7 +383,7 @@ def _checkout(url: str) -> Database:
         connect=float(config["DB_CONNECT_TIMEOUT_SECONDS"]),
         read_write=float(config["DB_TIMEOUT_SECONDS"]),
     )
-    return Database(url, deadlines, on_unreachable=tell)
+    return Database(url, deadlines, on_unreachable=tell, create=False)
 
 
 def _checkin(db: Database) -> None:

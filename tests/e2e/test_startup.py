@@ -121,6 +121,10 @@ def test_check_config_reports_a_broken_config_py_and_an_unreachable_database(tmp
 
 def test_check_config_says_when_the_schema_is_behind(tmp_path):
     env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="x.example")
+    done = start(env, "check-config")  # no file at all: the database, which it does not make
+    assert done.returncode == 1 and "no SQLite file at" in done.stdout, done.stdout
+    assert not (tmp_path / "db.sqlite3").exists()
+    (tmp_path / "db.sqlite3").touch()  # an empty database: its schema is what is missing
     done = start(env, "check-config")
     assert done.returncode == 1 and "the schema is behind" in done.stdout
 
