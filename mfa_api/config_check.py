@@ -18,6 +18,7 @@ from limits import parse_many
 from limits.storage import SCHEMES as STORAGE_SCHEMES
 
 from .config import BOOL_KEYS, OPTIONAL_BOOL_KEYS, webauthn_origins
+from .db import mysql_url_problem
 from .health import unready_parts
 from .metrics import multiprocess_mode
 from .observe import LOG_FORMATS
@@ -111,8 +112,11 @@ def checking_config() -> bool:
 
 def _invalid(config: dict) -> list[str]:
     found = []
-    if not str(config["DATABASE_URL"]).startswith(("sqlite:///", "mysql://", "mysql+pymysql://")):
+    database_url = str(config["DATABASE_URL"])
+    if not database_url.startswith(("sqlite:///", "mysql://", "mysql+pymysql://")):
         found.append("DATABASE_URL must start with sqlite:/// or mysql://")
+    elif database_url.startswith("mysql") and mysql_url_problem(database_url):
+        found.append(f"DATABASE_URL {mysql_url_problem(database_url)}")
     numbers = {key: _whole(config, key, found) for key in _NUMBER_KEYS}
     for key, maximum in MAXIMA.items():
         if numbers.get(key) is not None and numbers[key] > maximum:

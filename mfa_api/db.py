@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pymysql
 from flask import Flask, current_app, g
@@ -331,6 +331,7 @@ def _connect_mysql(url: str, deadlines: Deadlines) -> pymysql.connections.Connec
     return _MysqlConnection(
         host=parts.hostname or "127.0.0.1",
         port=parts.port or 3306,
+        unix_socket=dict(parse_qsl(parts.query)).get("unix_socket"),  # then host and port unused
         user=unquote(parts.username or "root"),
         password=unquote(parts.password or ""),
         database=parts.path.lstrip("/") or None,
@@ -356,6 +357,37 @@ def _gave_up() -> DatabaseBusy:
 def like_prefix(prefix: str) -> str:
     """A LIKE pattern for values starting with prefix, to be used with ESCAPE '!'."""
     return prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+
+
+MYSQL_URL_OPTIONS = ("unix_socket",)  # what may follow the ? of a mysql:// URL
+
+
+def mysql_url_problem(url: str) -> str | None:
+    """Why _connect_mysql cannot use this mysql:// URL as meant (it would ignore or misread a
+    part), or None. The form: mysql://user:password@host:port/database[?unix_socket=/path]."""
+    parts = urlsplit(url)
+    if "," in parts.netloc:
+        return "names several hosts: PyMySQL connects to one (put a proxy in front of a cluster)"
+    try:
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        return "has a port that is not a number"
+    if parts.fragment or "/" in parts.path.lstrip("/"):
+        return "must be mysql://user:password@host:port/database (no # and one database name)"
+    try:
+        options = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        return "has a query that is not name=value pairs"
+    for name, value in options:
+        if name not in MYSQL_URL_OPTIONS:
+            return f"has an unknown option {name!r} (the only one is ?unix_socket=/path/to/sock)"
+        if not value.startswith("/"):
+            return (
+                "must give unix_socket as an absolute path (?unix_socket=/run/mysqld/mysqld.sock)"
+            )
+    if len(options) != len(dict(options)):
+        return "gives an option twice"
+    return None
 
 
 def connect(url: str, *, create: bool = True) -> Database:

@@ -347,3 +347,33 @@ def test_the_development_origin_follows_the_port_flask_run_listens_on(clean_env)
     assert create_app().config["WEBAUTHN_ORIGINS"] == "http://localhost:5601"
     clean_env.setenv("MFA_WEBAUTHN_ORIGINS", "http://localhost:8080")  # a setting wins
     assert create_app().config["WEBAUTHN_ORIGINS"] == "http://localhost:8080"
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("mysql://mfa:pw@db1:3306,db2:3306/otp", "names several hosts"),
+        ("mysql://mfa:pw@db1,db2/otp", "names several hosts"),
+        ("mysql://mfa:pw@db:port/otp", "has a port that is not a number"),
+        ("mysql://mfa:pw@localhost/otp?socket=/run/mysqld/mysqld.sock", "unknown option 'socket'"),
+        ("mysql://mfa:pw@localhost/otp?ssl=1", "unknown option 'ssl'"),
+        ("mysql://mfa:pw@localhost/otp?unix_socket=mysqld.sock", "an absolute path"),
+        ("mysql://mfa:pw@localhost/otp?unix_socket", "not name=value pairs"),
+        ("mysql://mfa:pw@localhost/otp?unix_socket=", "an absolute path"),
+        ("mysql://mfa:pw@localhost/otp?unix_socket=/a&unix_socket=/b", "an option twice"),
+        ("mysql://mfa:pw@localhost/otp/extra", "one database name"),
+    ],
+)
+def test_a_database_url_pymysql_cannot_use_is_refused_in_one_line(clean_env, url, why):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.setenv("MFA_DATABASE_URL", url)
+    with pytest.raises(ConfigError, match="^DATABASE_URL ") as refused:
+        create_app()
+    assert why in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_database_url_through_the_unix_socket_is_accepted(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    url = "mysql://mfa:pw@localhost/otp?unix_socket=/run/mysqld/mysqld.sock"
+    clean_env.setenv("MFA_DATABASE_URL", url)
+    assert create_app().config["DATABASE_URL"] == url
