@@ -8,6 +8,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography.fernet import Fernet, MultiFernet
 from flask import Flask
@@ -190,6 +191,18 @@ def config_file_path(default: str | os.PathLike | None = None) -> str:
     return os.environ.get("MFA_CONFIG_FILE") or str(
         default or os.path.join(os.getcwd(), "config.py")
     )
+
+
+def instance_folder(package_dir: str | os.PathLike, cwd: str | os.PathLike) -> str:
+    """The instance folder (the default SQLite file's home): in a source checkout (wsgi.py and
+    pyproject.toml beside the package) its instance/, where `make run` has always kept it;
+    for an installed package, instance/ in the working directory, as with its config.py.
+    (Flask's own default for an installed package is inside the virtualenv, <venv>/var/,
+    deleted with it.)"""
+    checkout = Path(package_dir).resolve().parent
+    if (checkout / "wsgi.py").is_file() and (checkout / "pyproject.toml").is_file():
+        return str(checkout / "instance")
+    return str(Path(cwd).resolve() / "instance")
 
 
 def load_config(

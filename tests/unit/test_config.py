@@ -377,3 +377,40 @@ def test_a_database_url_through_the_unix_socket_is_accepted(clean_env):
     url = "mysql://mfa:pw@localhost/otp?unix_socket=/run/mysqld/mysqld.sock"
     clean_env.setenv("MFA_DATABASE_URL", url)
     assert create_app().config["DATABASE_URL"] == url
+
+
+def test_the_default_database_of_a_checkout_stays_in_its_instance_folder(tmp_path):
+    from pathlib import Path
+
+    from mfa_api.config import instance_folder
+
+    checkout = Path(__file__).resolve().parents[2]  # what make run has always used
+    assert instance_folder(checkout / "mfa_api", tmp_path) == str(checkout / "instance")
+    site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
+    (site / "mfa_api").mkdir(parents=True)
+    assert instance_folder(site / "mfa_api", tmp_path / "srv") == str(tmp_path / "srv/instance")
+
+
+def test_an_installed_package_keeps_its_database_in_the_working_directory(tmp_path):
+    """`pip install .` into a virtualenv: Flask's default instance folder, <venv>/var/, would
+    hold the SQLite file, deleted with the virtualenv."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2] / "mfa_api"
+    site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
+    shutil.copytree(source, site / "mfa_api", ignore=shutil.ignore_patterns("__pycache__"))
+    work = tmp_path / "srv"
+    work.mkdir()
+    show = (
+        "from mfa_api import create_app; "
+        "print(create_app({'TESTING': True, 'SECRET_KEY': 'k' * 40}).config['DATABASE_URL'])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    done = subprocess.run(
+        [sys.executable, "-c", show], cwd=work, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"sqlite:///{work}/instance/mfa.sqlite3"
