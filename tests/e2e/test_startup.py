@@ -174,3 +174,31 @@ def test_wsgi_py_offers_application_for_mod_wsgi(tmp_path):
     command = [sys.executable, "-c", "import wsgi; assert wsgi.application is wsgi.app"]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_check_config_refuses_what_an_env_file_loaded_by_a_shell_breaks(tmp_path):
+    """`set -a; . env` drops the JSON quotes of a key ring; a path in an origin and a list of
+    hosts are each refused too, one line each, naming the setting."""
+    from cryptography.fernet import Fernet
+
+    newest, older = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    (tmp_path / "env").write_text(
+        f'MFA_ENCRYPTION_KEYS=["{newest}","{older}"]\n'
+        "MFA_WEBAUTHN_RP_ID=example.com\n"
+        "MFA_WEBAUTHN_ORIGINS=https://example.com/login\n"
+        "MFA_DATABASE_URL=mysql://mfa:pw@db1:3306,db2:3306/otp\n"
+        "MFA_MAIL_SERVER=smtp.example.com\n"
+    )
+    env = service_env()
+    del env["MFA_ENCRYPTION_KEYS"]
+    command = f"set -a; . {tmp_path}/env; exec {BIN / 'flask'} --app wsgi check-config"
+    done = subprocess.run(
+        ["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    errors = [line for line in done.stdout.splitlines() if line.startswith("error: ")]
+    assert sorted(line.split()[1].rstrip(":") for line in errors) == [
+        "DATABASE_URL",
+        "ENCRYPTION_KEYS",
+        "WEBAUTHN_ORIGINS",
+    ], errors
