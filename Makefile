@@ -32,8 +32,10 @@ servers:
 init-db: venv
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi init-db
 
+# FLASK_RUN_PORT rather than --port: the passkeys' development origin follows it
+# (http://localhost:$(PORT)), so `make run PORT=5601` accepts passkeys too.
 run: init-db
-	FLASK_DEBUG=1 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT) --no-reload
+	FLASK_DEBUG=1 FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT) $(BIN)/flask --app wsgi run --no-reload
 
 lint: venv
 	$(BIN)/ruff check .

@@ -22,6 +22,8 @@ This file ships no usable secret: make your own, as each comment says.
 
 # SQLite by default (instance/mfa.sqlite3). For MySQL/MariaDB, an mfa-php database included:
 # DATABASE_URL = "mysql://user:password@127.0.0.1:3306/otp"
+# or over the server's unix socket (the server's user is then 'user'@'localhost'):
+# DATABASE_URL = "mysql://user:password@localhost/otp?unix_socket=/run/mysqld/mysqld.sock"
 
 # Where the mfa-php face is mounted (mfa-php's clients call {prefix}/register etc.).
 LEGACY_PREFIX = "/mfa-php/api"

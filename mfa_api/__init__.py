@@ -10,7 +10,13 @@ import sys
 from flask import Flask
 
 from .breaker import init_breakers
-from .config import development, docs_enabled, load_config, use_throwaway_secret_key
+from .config import (
+    development,
+    docs_enabled,
+    instance_folder,
+    load_config,
+    use_throwaway_secret_key,
+)
 from .config_check import ConfigError, checking_config, init_config_check, problems, refuse_if_fatal
 from .cors import init_cors
 from .db import init_db_layer
@@ -56,7 +62,12 @@ def create_app(
     test_config alone. Raises ConfigError when the configuration would make the service unsafe
     or cannot work.
     """
-    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app = Flask(
+        __name__,
+        instance_path=instance_folder(os.path.dirname(__file__), os.getcwd()),
+        instance_relative_config=True,
+        static_folder=None,
+    )
     if not logging.getLogger().handlers:
         app.logger.setLevel(logging.INFO)
         logging.getLogger("mfa_api").setLevel(logging.INFO)

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import os
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 from cryptography.fernet import Fernet, MultiFernet
@@ -87,7 +89,7 @@ DEFAULTS = {
     # show (None: TOTP_ISSUER), and the origins ceremonies may come from (commas, or a list).
     "WEBAUTHN_RP_ID": "localhost",
     "WEBAUTHN_RP_NAME": None,
-    "WEBAUTHN_ORIGINS": "http://localhost:5000",
+    "WEBAUTHN_ORIGINS": None,  # filled in by load_config: http://localhost:<flask run's port>
     "UNLOCK_URL": None,
     "EVENTS_RETENTION_DAYS": 90,
     # Deadlines (seconds) for every call to a dependency, all below gunicorn's 30 s timeout, and
@@ -166,6 +168,7 @@ class Settings:
     webauthn_rp_id: str
     webauthn_rp_name: str
     webauthn_origins: tuple[str, ...]
+    explain_refusals: bool  # development: a refused passkey's answer says why (its origin)
     unlock_url: str | None
     events_retention_seconds: int
     reject_common_passwords: bool
@@ -194,6 +197,18 @@ def config_file_path(default: str | os.PathLike | None = None) -> str:
     return os.environ.get("MFA_CONFIG_FILE") or str(
         default or os.path.join(os.getcwd(), "config.py")
     )
+
+
+def instance_folder(package_dir: str | os.PathLike, cwd: str | os.PathLike) -> str:
+    """The instance folder (the default SQLite file's home): in a source checkout (wsgi.py and
+    pyproject.toml beside the package) its instance/, where `make run` has always kept it;
+    for an installed package, instance/ in the working directory, as with its config.py.
+    (Flask's own default for an installed package is inside the virtualenv, <venv>/var/,
+    deleted with it.)"""
+    checkout = Path(package_dir).resolve().parent
+    if (checkout / "wsgi.py").is_file() and (checkout / "pyproject.toml").is_file():
+        return str(checkout / "instance")
+    return str(Path(cwd).resolve() / "instance")
 
 
 def load_config(
@@ -232,6 +247,8 @@ def load_config(
     if not app.config["DATABASE_URL"]:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{app.instance_path}/mfa.sqlite3"
+    if not app.config["WEBAUTHN_ORIGINS"]:  # the port `flask run` listens on (make run's PORT)
+        app.config["WEBAUTHN_ORIGINS"] = default_webauthn_origin(os.environ)
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     return unreadable
@@ -286,14 +303,28 @@ def use_throwaway_secret_key(app: Flask) -> None:
     )
 
 
-def _origins(value: str | list) -> tuple[str, ...]:
-    """Origins given as a list or separated by commas."""
-    listed = value.split(",") if isinstance(value, str) else value
+def default_webauthn_origin(environ: dict) -> str:
+    """The development origin: localhost at the port `flask run` listens on (FLASK_RUN_PORT,
+    which `make run` sets from PORT), else Flask's 5000."""
+    return f"http://localhost:{environ.get('FLASK_RUN_PORT') or 5000}"
+
+
+def webauthn_origins(value: str | list) -> tuple[str, ...]:
+    """Origins given as a list, a JSON list (MFA_WEBAUTHN_ORIGINS='["https://a", …]') or
+    separated by commas; ValueError for anything else."""
+    if isinstance(value, str) and value.strip().startswith("["):
+        value = json.loads(value)  # a JSONDecodeError is a ValueError
+    if isinstance(value, str):
+        listed = value.split(",")
+    elif isinstance(value, list | tuple) and all(isinstance(o, str) for o in value):
+        listed = value
+    else:
+        raise ValueError("neither origins separated by commas nor a list of them")
     return tuple(o.strip() for o in listed if o.strip())
 
 
-def settings_from(config: dict) -> Settings:
-    """Build the services' Settings from a loaded Flask config."""
+def settings_from(config: dict, *, development: bool = False) -> Settings:
+    """Build the services' Settings from a loaded Flask config (development: FLASK_DEBUG=1)."""
     secret = config["SECRET_KEY"]
     ring = [Fernet(key) for key in config.get("ENCRYPTION_KEYS") or []]
     if config.get("ENCRYPTION_KEY"):
@@ -331,7 +362,8 @@ def settings_from(config: dict) -> Settings:
         remember_device_seconds=int(config["REMEMBER_DEVICE_DAYS"]) * 86400,
         webauthn_rp_id=str(config["WEBAUTHN_RP_ID"]),
         webauthn_rp_name=str(config["WEBAUTHN_RP_NAME"] or config["TOTP_ISSUER"]),
-        webauthn_origins=_origins(config["WEBAUTHN_ORIGINS"]),
+        webauthn_origins=webauthn_origins(config["WEBAUTHN_ORIGINS"]),
+        explain_refusals=development,
         unlock_url=config.get("UNLOCK_URL") or None,
         events_retention_seconds=int(config["EVENTS_RETENTION_DAYS"]) * 86400,
         reject_common_passwords=bool(config["REJECT_COMMON_PASSWORDS"]),

@@ -3,19 +3,23 @@ are unsafe (fatal outside development), and weak set-ups (warnings); `flask chec
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 import re
 import sys
 from contextlib import closing
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import click
-from cryptography.fernet import Fernet
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from limits import parse_many
 from limits.storage import SCHEMES as STORAGE_SCHEMES
 
-from .config import BOOL_KEYS, OPTIONAL_BOOL_KEYS
+from .config import BOOL_KEYS, OPTIONAL_BOOL_KEYS, webauthn_origins
+from .db import mysql_url_problem
 from .health import unready_parts
 from .metrics import multiprocess_mode
 from .observe import LOG_FORMATS
@@ -129,8 +133,11 @@ def checking_config() -> bool:
 
 def _invalid(config: dict) -> list[str]:
     found = []
-    if not str(config["DATABASE_URL"]).startswith(("sqlite:///", "mysql://", "mysql+pymysql://")):
+    database_url = str(config["DATABASE_URL"])
+    if not database_url.startswith(("sqlite:///", "mysql://", "mysql+pymysql://")):
         found.append("DATABASE_URL must start with sqlite:/// or mysql://")
+    elif database_url.startswith("mysql") and mysql_url_problem(database_url):
+        found.append(f"DATABASE_URL {mysql_url_problem(database_url)}")
     numbers = {key: _whole(config, key, found) for key in _NUMBER_KEYS}
     for key, maximum in MAXIMA.items():
         if numbers.get(key) is not None and numbers[key] > maximum:
@@ -220,19 +227,64 @@ def _bad_shapes(config: dict) -> list[str]:
         or (isinstance(origins, list) and all(isinstance(o, str) for o in origins))
     ):
         found.append('CORS_ORIGINS must be "*", origins separated by commas, or a list of them')
-    webauthn = config.get("WEBAUTHN_ORIGINS")
-    if not (
-        (isinstance(webauthn, str) and webauthn.strip())
-        or (isinstance(webauthn, list) and webauthn and all(isinstance(o, str) for o in webauthn))
-    ):
-        found.append("WEBAUTHN_ORIGINS must be origins separated by commas, or a list of them")
-    if not str(config.get("WEBAUTHN_RP_ID") or "").strip():
-        found.append("WEBAUTHN_RP_ID must be the site's domain (localhost in development)")
+    found += _bad_webauthn(config)
     if config.get("MAIL_SERVER") and not str(config.get("MAIL_DEFAULT_SENDER") or "").strip():
         found.append("MAIL_DEFAULT_SENDER must be set when MAIL_SERVER is")
     if config.get("LOG_FORMAT") not in LOG_FORMATS:
         found.append(f"LOG_FORMAT must be one of: {', '.join(LOG_FORMATS)}")
     return found
+
+
+def _bad_webauthn(config: dict) -> list[str]:
+    """What would make every passkey ceremony fail: the origins unreadable, one that is no
+    origin or not under the relying party's id. One line, the first such problem."""
+    rp_id = config.get("WEBAUTHN_RP_ID")
+    if not isinstance(rp_id, str) or not rp_id.strip() or rp_id != rp_id.strip().lower():
+        return ["WEBAUTHN_RP_ID must be the site's domain in lower case (localhost in development)"]
+    try:
+        origins = webauthn_origins(config.get("WEBAUTHN_ORIGINS"))
+    except ValueError:
+        origins = ()
+    if not origins:
+        return ["WEBAUTHN_ORIGINS must be origins separated by commas, or a JSON list of them"]
+    for origin in origins:
+        why = origin_problem(origin, rp_id)
+        if why:
+            return [f"WEBAUTHN_ORIGINS: {origin!r} {why}"]
+    return []
+
+
+def origin_problem(origin: str, rp_id: str) -> str | None:
+    """Why origin can never match a browser's (WebAuthn compares them as strings) or does not
+    belong to the relying party rp_id, or None."""
+    try:
+        parts = urlsplit(origin)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return "is not an origin (scheme://host[:port])"
+    if parts.scheme not in ("https", "http") or not host or parts.username or parts.password:
+        return "is not an origin (scheme://host[:port], https or http)"
+    if parts.path or parts.query or parts.fragment or "?" in origin or "#" in origin:
+        return "must be scheme://host[:port] alone, without a path, query or fragment"
+    written = f"[{host}]" if ":" in host else host
+    default_port = {"https": 443, "http": 80}[parts.scheme]
+    exact = f"{parts.scheme}://{written}" + (f":{port}" if port not in (None, default_port) else "")
+    if origin != exact:
+        return f"must be written as browsers send it: {exact}"
+    if parts.scheme == "http" and not _loopback(host):
+        return "must use https (http only for localhost or a loopback address)"
+    if host != rp_id and not (host.endswith("." + rp_id) and "." in rp_id):
+        return f"is not on WEBAUTHN_RP_ID {rp_id!r} (its host must be it or end with .{rp_id})"
+    return None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _positive_number(value) -> bool:
@@ -294,12 +346,37 @@ def _bad_keys(config: dict) -> list[str]:
     keys = config.get("ENCRYPTION_KEYS") or []
     if not isinstance(keys, list):
         return ["ENCRYPTION_KEYS must be a JSON list of keys made by flask gen-key"]
+    if len(keys) == 1 and isinstance(keys[0], str) and keys[0].lstrip().startswith("["):
+        return [NOT_A_RING]  # a list whose quotes a shell took away: [K2,K1]
+    return [
+        f"ENCRYPTION_KEYS[{n}] is not a key made by flask gen-key"
+        for n, key in enumerate(keys)
+        if not is_fernet_key(key)
+    ] + _bad_older_key(config)
+
+
+NOT_A_RING = (
+    "ENCRYPTION_KEYS is neither a JSON list nor one key: write it as "
+    '["<newest key>", "<older key>"] with the quotes (a shell\'s `set -a; . env` drops them)'
+)
+
+
+def is_fernet_key(key) -> bool:
+    """True for a key as flask gen-key makes them: urlsafe base64 of exactly 32 bytes, written
+    the one way it encodes. (Fernet itself skips stray characters and what follows padding,
+    so it would take `[K2,K1]` for K2 alone.)"""
+    if not isinstance(key, str | bytes):
+        return False
+    text = key.encode() if isinstance(key, str) else key
+    try:
+        raw = base64.b64decode(text, altchars=b"-_", validate=True)
+    except (ValueError, binascii.Error):
+        return False
+    return len(raw) == 32 and base64.urlsafe_b64encode(raw) == text
+
+
+def _bad_older_key(config: dict) -> list[str]:
     found = []
-    for n, key in enumerate(keys):
-        try:
-            Fernet(key)
-        except (ValueError, TypeError):
-            found.append(f"ENCRYPTION_KEYS[{n}] is not a key made by flask gen-key")
     older = config.get("ENCRYPTION_KEY")
     if older is not None and not isinstance(older, str):
         found.append("ENCRYPTION_KEY must be a string")
@@ -412,9 +489,13 @@ def reachability(app: Flask) -> list[Problem]:
     from .db import connect  # a built app's settings are sound by now
 
     url = app.config["DATABASE_URL"]
+
+    def open_db():  # a missing SQLite file is reported, not created
+        return closing(connect(url, create=False))
+
     return [
         Problem(part.detail, True)
-        for part in unready_parts(lambda: closing(connect(url)), app.extensions.get("mfa_redis"))
+        for part in unready_parts(open_db, app.extensions.get("mfa_redis"))
     ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import random
 import sqlite3
 import ssl
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pymysql
 from flask import Flask, current_app, g
@@ -81,6 +82,7 @@ class Database:
         url: str,
         deadlines: Deadlines | None = None,
         on_unreachable: Callable[[], None] | None = None,
+        create: bool = True,
     ):
         self.url = url
         self.dialect = "sqlite" if url.startswith("sqlite:") else "mysql"
@@ -89,7 +91,7 @@ class Database:
         self._in_transaction = False
         with self._translated_errors():
             if self.dialect == "sqlite":
-                self._conn = _connect_sqlite(url)
+                self._conn = _connect_sqlite(url, create)
             else:
                 self._conn = _connect_mysql(url, deadlines or Deadlines())
 
@@ -245,7 +247,7 @@ class Database:
         if self.broken or self._in_transaction:
             return False
         if self.dialect == "sqlite":
-            return True
+            return self.gone() is None  # a deleted file: a new connection says it is missing
         try:
             self._conn.ping(reconnect=False)
         except Exception as exc:  # noqa: BLE001 - any other failure means: open a new one
@@ -257,6 +259,17 @@ class Database:
             return False
         return True
 
+    def gone(self) -> str | None:
+        """Why this connection's database no longer exists (its SQLite file deleted, its MySQL
+        database dropped: the connection outlives either), or None."""
+        if self.dialect == "sqlite":
+            path = _sqlite_path(self.url)
+            return None if os.path.exists(path) else _no_sqlite_file(path)
+        found = self.fetch_one(  # DATABASE() still names a database another session dropped
+            "SELECT COUNT(*) AS n FROM information_schema.schemata WHERE schema_name = DATABASE()"
+        )
+        return None if found["n"] else "it was dropped (create it, then run init-db)"
+
     def close(self) -> None:
         """Close the connection, ignoring a connection already gone."""
         try:
@@ -265,8 +278,20 @@ class Database:
             log.debug("closing the database connection failed", exc_info=True)
 
 
-def _connect_sqlite(url: str) -> sqlite3.Connection:
-    path = url[len("sqlite:///") :]
+def _sqlite_path(url: str) -> str:
+    return url[len("sqlite:///") :]
+
+
+def _no_sqlite_file(path: str) -> str:
+    return f"no SQLite file at {path} (restore it, or run init-db to make a new, empty one)"
+
+
+def _connect_sqlite(url: str, create: bool) -> sqlite3.Connection:
+    """A connection to the file; without create, a missing file is an OperationalError
+    rather than a new, empty database (a request never makes one: init-db does)."""
+    path = _sqlite_path(url)
+    if not create and not os.path.exists(path):
+        raise sqlite3.OperationalError(_no_sqlite_file(path))
     conn = sqlite3.connect(path, timeout=10, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
@@ -307,6 +332,7 @@ def _connect_mysql(url: str, deadlines: Deadlines) -> pymysql.connections.Connec
     return _MysqlConnection(
         host=parts.hostname or "127.0.0.1",
         port=parts.port or 3306,
+        unix_socket=dict(parse_qsl(parts.query)).get("unix_socket"),  # then host and port unused
         user=unquote(parts.username or "root"),
         password=unquote(parts.password or ""),
         database=parts.path.lstrip("/") or None,
@@ -338,9 +364,41 @@ def like_prefix(prefix: str) -> str:
     return prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
 
 
-def connect(url: str) -> Database:
-    """Open a connection outside any request (init-db, tests, tools)."""
-    return Database(url)
+MYSQL_URL_OPTIONS = ("unix_socket",)  # what may follow the ? of a mysql:// URL
+
+
+def mysql_url_problem(url: str) -> str | None:
+    """Why _connect_mysql cannot use this mysql:// URL as meant (it would ignore or misread a
+    part), or None. The form: mysql://user:password@host:port/database[?unix_socket=/path]."""
+    parts = urlsplit(url)
+    if "," in parts.netloc:
+        return "names several hosts: PyMySQL connects to one (put a proxy in front of a cluster)"
+    try:
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        return "has a port that is not a number"
+    if parts.fragment or "/" in parts.path.lstrip("/"):
+        return "must be mysql://user:password@host:port/database (no # and one database name)"
+    try:
+        options = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        return "has a query that is not name=value pairs"
+    for name, value in options:
+        if name not in MYSQL_URL_OPTIONS:
+            return f"has an unknown option {name!r} (the only one is ?unix_socket=/path/to/sock)"
+        if not value.startswith("/"):
+            return (
+                "must give unix_socket as an absolute path (?unix_socket=/run/mysqld/mysqld.sock)"
+            )
+    if len(options) != len(dict(options)):
+        return "gives an option twice"
+    return None
+
+
+def connect(url: str, *, create: bool = True) -> Database:
+    """Open a connection outside any request (init-db, tests, tools); without create, a
+    missing SQLite file is DatabaseUnavailable instead of a new, empty one."""
+    return Database(url, create=create)
 
 
 # Opening a MariaDB connection costs tens of milliseconds, a query a tenth of one: each thread
@@ -362,7 +420,7 @@ def _checkout(url: str) -> Database:
         connect=float(config["DB_CONNECT_TIMEOUT_SECONDS"]),
         read_write=float(config["DB_TIMEOUT_SECONDS"]),
     )
-    return Database(url, deadlines, on_unreachable=tell)
+    return Database(url, deadlines, on_unreachable=tell, create=False)
 
 
 def _checkin(db: Database) -> None:

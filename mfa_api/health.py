@@ -1,5 +1,6 @@
-"""Readiness: whether the database answers with an up-to-date schema and Redis (when configured)
-answers. Shared by GET /readyz and `flask check-config`."""
+"""Readiness: whether the database exists and answers with an up-to-date schema, and Redis (when
+configured) answers. Shared by GET /readyz and `flask check-config`. A database that does not
+exist (dropped, its SQLite file gone) is `database`, not `schema`: init-db cannot make it."""
 
 from __future__ import annotations
 
@@ -31,12 +32,15 @@ def unready_parts(
     found = []
     try:
         with open_db() as db:
-            behind = pending(db)
-        if behind:
+            gone = db.gone()
+            behind = [] if gone else pending(db)
+        if gone:
+            found.append(Unready("database", f"the database does not exist: {gone}"))
+        elif behind:
             found.append(
                 Unready("schema", f"the schema is behind ({', '.join(behind)}): run init-db")
             )
-    except DatabaseUnavailable as exc:
+    except DatabaseUnavailable as exc:  # unreachable, or missing (Unknown database, no file)
         cause = exc.__cause__ or "failing fast after a recent failure"
         found.append(Unready("database", f"the database cannot be reached: {cause}"))
     if redis_client is not None:

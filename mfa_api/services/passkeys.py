@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from ..config import Settings
 from ..db import IntegrityError
 from ..errors import Conflict, InvalidInput, NotFound
 from ..store import passkeys, users
@@ -73,6 +74,29 @@ def _not_framed(credential: dict) -> None:
     client_data = json.loads(raw)
     if client_data.get("crossOrigin", False) is not False or "topOrigin" in client_data:
         raise ValueError(f"ceremony inside a frame of {client_data.get('topOrigin')!r}")
+
+
+def _wrong_origin(credential: dict, origins: tuple[str, ...]) -> str | None:
+    """Why the ceremony's origin is refused (the page it ran on is not in WEBAUTHN_ORIGINS:
+    a phishing site, or a server on another host or port than the setting says), or None."""
+    try:
+        raw = _webauthn().helpers.base64url_to_bytes(credential["response"]["clientDataJSON"])
+        origin = json.loads(raw).get("origin")
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None  # malformed: the library's own reason says so
+    if origin in origins:
+        return None
+    return f"the ceremony ran on {origin!r}, not an origin of WEBAUTHN_ORIGINS {list(origins)}"
+
+
+def _refused(kind: str, exc: Exception, credential: dict, settings: Settings) -> str:
+    """Log why a passkey was refused, and say what the answer says: that it was not accepted;
+    in development also why, when its origin is the reason."""
+    wrong_origin = _wrong_origin(credential, settings.webauthn_origins)
+    log.info("passkey %s refused: %s", kind, wrong_origin or exc)
+    if wrong_origin and settings.explain_refusals:
+        return f"{NOT_ACCEPTED}: {wrong_origin}"
+    return NOT_ACCEPTED
 
 
 def _user_handle(user: User) -> bytes:
@@ -147,8 +171,7 @@ def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey
         )
         _not_framed(credential)
     except _malformed() as exc:
-        log.info("passkey registration refused: %s", exc)
-        raise InvalidInput(NOT_ACCEPTED) from None
+        raise InvalidInput(_refused("registration", exc, credential, settings)) from None
     credential_id = _webauthn().helpers.bytes_to_base64url(verified.credential_id)
     public_key = _webauthn().helpers.bytes_to_base64url(verified.credential_public_key)
     name = (name or DEFAULT_NAME)[:NAME_MAX]
@@ -236,7 +259,8 @@ def use(user: User, ceremony: str, credential: dict, ctx: Context) -> Assertion:
             credential_current_sign_count=0,  # compared below, once the signature holds
         )
         _not_framed(credential)
-    except _malformed():
+    except _malformed() as exc:
+        outcome.refusal = _refused("use", exc, credential, settings)
         return outcome
     new = verified.new_sign_count
     if new == 0 and found.sign_count == 0:  # an authenticator that keeps no counter

@@ -5,6 +5,8 @@ import json
 import logging
 import re
 import shlex
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -12,7 +14,7 @@ from mfa_api import __version__, create_app
 from mfa_api.db import connect
 from mfa_api.observe import log_line, request_id_from
 from tests.helpers import PASSWORD, TwoFaClient, make_app, recorded_mail
-from tests.services import fresh_redis_prefix
+from tests.services import _server_connection, fresh_redis_prefix
 from tests.smtp import free_port
 
 
@@ -43,6 +45,7 @@ def test_readyz_names_an_unreachable_database(app_config):
 
 
 def test_readyz_names_a_schema_behind(app_config):
+    connect(app_config["DATABASE_URL"]).close()  # SQLite: an empty file (none is `database`)
     app = create_app(app_config)  # no init-db at all
     response = app.test_client().get("/readyz")
     assert (response.status_code, response.json["failing"]) == (503, ["schema"])
@@ -58,6 +61,48 @@ def test_readyz_names_a_schema_behind(app_config):
     response = app.test_client().get("/readyz")
     assert (response.status_code, response.json["failing"]) == (503, ["schema"])
     assert "run init-db" not in response.get_data(as_text=True)  # details go to the log only
+
+
+def drop_database(url: str) -> None:
+    """Make the database disappear: delete the SQLite file, or DROP the MariaDB database."""
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url[len("sqlite:///") :] + suffix).unlink(missing_ok=True)
+        return
+    conn = _server_connection(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE `{urlsplit(url).path.lstrip('/')}`")
+    finally:
+        conn.close()
+
+
+def test_readyz_names_the_database_when_it_is_gone_not_the_schema(app_config, caplog):
+    url = app_config["DATABASE_URL"]
+    client = make_app(app_config).test_client()
+    assert client.get("/readyz").status_code == 200  # the thread keeps that connection
+    drop_database(url)
+    with caplog.at_level(logging.WARNING, logger="mfa_api.api.ops"):
+        kept = client.get("/readyz")  # on the connection that outlived its database
+        fresh = create_app(app_config).test_client().get("/readyz")  # on a new one
+    for response in (kept, fresh):
+        assert (response.status_code, response.json["failing"]) == (503, ["database"])
+    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Not ready")]
+    assert len(logged) == 2
+    assert all(
+        ("no SQLite file at" in m) or ("dropped" in m) or ("Unknown database" in m) for m in logged
+    ), logged
+    if url.startswith("sqlite:///"):  # asking was no reason to make a new, empty database
+        assert not Path(url[len("sqlite:///") :]).exists()
+
+
+def test_check_config_names_a_missing_sqlite_file_and_makes_none(tmp_path, app_config):
+    missing = tmp_path / "gone.sqlite3"
+    app_config["DATABASE_URL"] = f"sqlite:///{missing}"
+    result = create_app(app_config).test_cli_runner().invoke(args=["check-config"])
+    assert result.exit_code == 1
+    assert f"error: the database cannot be reached: no SQLite file at {missing}" in result.output
+    assert not missing.exists()
 
 
 def test_readyz_names_redis_when_configured_and_down(app_config):

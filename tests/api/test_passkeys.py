@@ -1,10 +1,20 @@
 """Passkeys as a second factor: real WebAuthn ceremonies (tests/authenticator.py) through
 py_webauthn, on each database and store."""
 
+import logging
+
 import pytest
 
 from tests.authenticator import SoftAuthenticator, b64url
-from tests.helpers import PASSWORD, add_passkey, passkey_login, together
+from tests.helpers import (
+    PASSWORD,
+    TwoFaClient,
+    add_passkey,
+    make_app,
+    passkey_login,
+    recorded_mail,
+    together,
+)
 
 EMAIL = "alice@example.com"
 NOT_ACCEPTED = {"success": False, "message": "Passkey not accepted"}
@@ -399,7 +409,7 @@ def test_turning_2fa_off_removes_the_passkeys(twofa, db):
 @pytest.fixture
 def other_site(store_config):
     store_config.update(
-        WEBAUTHN_RP_ID="auth.example.com",
+        WEBAUTHN_RP_ID="example.com",  # each origin's host must be it or end with .example.com
         WEBAUTHN_RP_NAME="Example Sign-in",
         WEBAUTHN_ORIGINS="https://auth.example.com, https://app.example.com",
     )
@@ -410,7 +420,7 @@ def test_the_relying_party_and_its_origins_are_settings(other_site, twofa):
     secret = twofa.user()
     access = twofa.access(secret)
     asked = twofa.post("passkeys/options", access, twofa.step_up(secret)).json["publicKey"]
-    assert asked["rp"] == {"id": "auth.example.com", "name": "Example Sign-in"}
+    assert asked["rp"] == {"id": "example.com", "name": "Example Sign-in"}
     authenticator = SoftAuthenticator(origin="https://app.example.com")
     added = twofa.post("passkeys", access, {"credential": authenticator.create(asked)})
     assert added.status_code == 200, added.json
@@ -458,3 +468,41 @@ def test_a_step_up_passkey_answer_is_used_once(twofa):
     access = twofa.access(secret)
     again = twofa.post("2fa/backup-codes", access, body)
     assert again.status_code == 401 and again.json == NOT_ACCEPTED
+
+
+@pytest.fixture
+def development(monkeypatch):
+    """FLASK_DEBUG=1, as make run sets it: refusals may say why in the answer."""
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+
+
+@pytest.mark.parametrize("explained", [False, True])
+def test_a_passkey_from_another_port_is_refused_saying_so_in_the_log(
+    request, app_config, caplog, explained
+):
+    """`make run PORT=5601` with the origins left at :5000 (the page runs on :5601)."""
+    if explained:
+        request.getfixturevalue("development")
+    app_config["WEBAUTHN_ORIGINS"] = "http://localhost:5000"
+    app = make_app(app_config)
+    with recorded_mail(app) as messages:
+        twofa = TwoFaClient(app, messages)
+        secret = twofa.user()
+        elsewhere = SoftAuthenticator(origin="http://localhost:5601")
+        with caplog.at_level(logging.INFO, logger="mfa_api.services.passkeys"):
+            _, refused = add_passkey(twofa, secret, authenticator=elsewhere)
+        authenticator, _ = add_passkey(twofa, secret)
+        with caplog.at_level(logging.INFO, logger="mfa_api.services.passkeys"):
+            challenge = twofa.challenge()
+            asked = twofa.post("2fa/passkey/options", challenge).json["publicKey"]
+            answer = authenticator.get(asked, origin="http://localhost:5601")
+            used = twofa.post("2fa/passkey", challenge, {"credential": answer})
+    why = "the ceremony ran on 'http://localhost:5601', not an origin of WEBAUTHN_ORIGINS"
+    logged = [r.getMessage() for r in caplog.records if "passkey" in r.getMessage()]
+    assert len([line for line in logged if why in line]) == 2, logged
+    assert (refused.status_code, used.status_code) == (400, 401)
+    for answered in (refused.json["message"], used.json["message"]):
+        if explained:  # development only: production says nothing of its settings
+            assert answered.startswith(f"Passkey not accepted: {why}")
+        else:
+            assert answered == "Passkey not accepted"

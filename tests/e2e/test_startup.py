@@ -136,6 +136,10 @@ def test_check_config_reports_a_broken_config_py_and_an_unreachable_database(tmp
 
 def test_check_config_says_when_the_schema_is_behind(tmp_path):
     env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="x.example")
+    done = start(env, "check-config")  # no file at all: the database, which it does not make
+    assert done.returncode == 1 and "no SQLite file at" in done.stdout, done.stdout
+    assert not (tmp_path / "db.sqlite3").exists()
+    (tmp_path / "db.sqlite3").touch()  # an empty database: its schema is what is missing
     done = start(env, "check-config")
     assert done.returncode == 1 and "the schema is behind" in done.stdout
 
@@ -239,3 +243,31 @@ def test_flask_run_in_development_mode_on_loopback_starts_on_another_address_sto
     assert "development mode (FLASK_DEBUG=1) on 0.0.0.0, an address others reach" in (
         everywhere.stderr
     )
+
+
+def test_check_config_refuses_what_an_env_file_loaded_by_a_shell_breaks(tmp_path):
+    """`set -a; . env` drops the JSON quotes of a key ring; a path in an origin and a list of
+    hosts are each refused too, one line each, naming the setting."""
+    from cryptography.fernet import Fernet
+
+    newest, older = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    (tmp_path / "env").write_text(
+        f'MFA_ENCRYPTION_KEYS=["{newest}","{older}"]\n'
+        "MFA_WEBAUTHN_RP_ID=example.com\n"
+        "MFA_WEBAUTHN_ORIGINS=https://example.com/login\n"
+        "MFA_DATABASE_URL=mysql://mfa:pw@db1:3306,db2:3306/otp\n"
+        "MFA_MAIL_SERVER=smtp.example.com\n"
+    )
+    env = service_env()
+    del env["MFA_ENCRYPTION_KEYS"]
+    command = f"set -a; . {tmp_path}/env; exec {BIN / 'flask'} --app wsgi check-config"
+    done = subprocess.run(
+        ["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    errors = [line for line in done.stdout.splitlines() if line.startswith("error: ")]
+    assert sorted(line.split()[1].rstrip(":") for line in errors) == [
+        "DATABASE_URL",
+        "ENCRYPTION_KEYS",
+        "WEBAUTHN_ORIGINS",
+    ], errors

@@ -1,6 +1,7 @@
 """The database layer: placeholders, transactions, and reuse of a thread's connection."""
 
 import threading
+from urllib.parse import urlsplit
 
 import pymysql
 import pytest
@@ -142,3 +143,24 @@ def test_mysql_connections_share_one_tls_context(mysql_url):
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.parametrize("database_url", ["set below"])  # app_config's, once
+def test_a_mysql_url_may_name_the_servers_unix_socket(mysql_url, app_config):
+    """'mfa'@'localhost' (the README's user) is a connection over the socket: on a server
+    with skip_name_resolve a TCP connection is 'mfa'@'127.0.0.1', another account."""
+    tcp = connect(mysql_url)
+    try:
+        socket = tcp.fetch_one("SELECT @@socket AS path", ())["path"]
+        assert tcp.fetch_one("SELECT USER() AS u", ())["u"].endswith("@127.0.0.1")
+    finally:
+        tcp.close()
+    parts = urlsplit(mysql_url)
+    url = f"mysql://{parts.username}@localhost{parts.path}?unix_socket={socket}"
+    db = connect(url)
+    try:
+        assert db.fetch_one("SELECT USER() AS u", ())["u"] == f"{parts.username}@localhost"
+    finally:
+        db.close()
+    app = make_app({**app_config, "DATABASE_URL": url})  # init-db over the socket too
+    assert app.test_client().get("/readyz").status_code == 200

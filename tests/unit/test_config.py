@@ -340,3 +340,176 @@ def test_development_mode_under_a_wsgi_server_needs_the_opt_in(clean_env, caplog
     clean_env.setenv("MFA_ALLOW_DEVELOPMENT_MODE", "true")
     assert create_app().extensions["mfa_parts"].keeps_outbox
     assert "development mode (FLASK_DEBUG=1) under a WSGI server" in caplog.text  # warned
+
+
+def _ring_problems(clean_env, value: str) -> list[str]:
+    from mfa_api.config import load_config
+    from mfa_api.config_check import problems
+
+    clean_env.setenv("MFA_ENCRYPTION_KEYS", value)
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    app = __import__("flask").Flask("t")
+    load_config(app, None)
+    return [p.message for p in problems(app.config, development=False) if p.fatal]
+
+
+def test_a_key_ring_whose_quotes_a_shell_dropped_is_refused(clean_env):
+    newest, older = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    # `set -a; . env` turns ["K2","K1"] into [K2,K1]: Fernet would read it as K2 alone.
+    found = _ring_problems(clean_env, f"[{newest},{older}]")
+    assert len(found) == 1
+    assert found[0].startswith("ENCRYPTION_KEYS is neither a JSON list nor one key")
+    with pytest.raises(ConfigError, match="ENCRYPTION_KEYS is neither a JSON list nor one key"):
+        create_app()
+    assert _ring_problems(clean_env, json.dumps([newest, older])) == []
+    assert _ring_problems(clean_env, newest) == []
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda key: "x" * 44,  # not base64 of 32 bytes
+        lambda key: key + "junk",  # Fernet skips what follows the padding
+        lambda key: key.rstrip("="),  # unpadded: not as gen-key writes it
+        lambda key: " " + key,
+        lambda key: "+/" + key[2:],  # standard base64, not urlsafe
+    ],
+)
+def test_each_key_must_be_exactly_what_gen_key_makes(clean_env, spoil):
+    good = Fernet.generate_key().decode()
+    assert _ring_problems(clean_env, json.dumps([good, spoil(good)])) == [
+        "ENCRYPTION_KEYS[1] is not a key made by flask gen-key"
+    ]
+
+
+def test_webauthn_origins_as_a_json_list_in_the_environment(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.setenv("MFA_WEBAUTHN_RP_ID", "example.com")
+    clean_env.setenv(
+        "MFA_WEBAUTHN_ORIGINS", '["https://example.com", "https://login.example.com:8443"]'
+    )
+    settings = create_app().extensions["mfa_parts"].settings
+    assert settings.webauthn_origins == ("https://example.com", "https://login.example.com:8443")
+    clean_env.setenv("MFA_WEBAUTHN_ORIGINS", "https://example.com, https://login.example.com")
+    settings = create_app().extensions["mfa_parts"].settings
+    assert settings.webauthn_origins == ("https://example.com", "https://login.example.com")
+
+
+@pytest.mark.parametrize(
+    ("origins", "why"),
+    [
+        ('["https://example.com",', "origins separated by commas, or a JSON list"),
+        ("https://example.com/login", "without a path, query or fragment"),
+        ("https://example.com?x=1", "without a path, query or fragment"),
+        ("https://example.com#x", "without a path, query or fragment"),
+        ("http://example.com", "must use https"),
+        ("https://Example.com", "must be written as browsers send it: https://example.com"),
+        ("https://example.com:443", "must be written as browsers send it: https://example.com"),
+        ("example.com", "is not an origin"),
+        ("https://example.com:99999", "is not an origin"),
+        ("https://example.org", "is not on WEBAUTHN_RP_ID 'example.com'"),
+        ("https://notexample.com", "is not on WEBAUTHN_RP_ID 'example.com'"),
+        ("https://example.com, ftp://example.com", "is not an origin"),
+    ],
+)
+def test_webauthn_origins_that_no_browser_would_match_stop_the_start(clean_env, origins, why):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.setenv("MFA_WEBAUTHN_RP_ID", "example.com")
+    clean_env.setenv("MFA_WEBAUTHN_ORIGINS", origins)
+    with pytest.raises(ConfigError, match="^WEBAUTHN_ORIGINS") as refused:
+        create_app()
+    assert why in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("rp_id", "origins"),
+    [
+        ("localhost", "http://localhost:5000"),
+        ("localhost", "http://localhost:5601, http://localhost"),
+        ("example.com", "https://example.com, https://a.b.example.com:8443"),
+        ("127.0.0.1", "http://127.0.0.1:5000"),
+    ],
+)
+def test_webauthn_origins_on_the_relying_party_are_accepted(clean_env, rp_id, origins):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.setenv("MFA_WEBAUTHN_RP_ID", rp_id)
+    clean_env.setenv("MFA_WEBAUTHN_ORIGINS", origins)
+    assert create_app().extensions["mfa_parts"].settings.webauthn_origins
+
+
+def test_the_development_origin_follows_the_port_flask_run_listens_on(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.delenv("FLASK_RUN_PORT", raising=False)
+    assert create_app().config["WEBAUTHN_ORIGINS"] == "http://localhost:5000"
+    clean_env.setenv("FLASK_RUN_PORT", "5601")  # make run PORT=5601
+    assert create_app().config["WEBAUTHN_ORIGINS"] == "http://localhost:5601"
+    clean_env.setenv("MFA_WEBAUTHN_ORIGINS", "http://localhost:8080")  # a setting wins
+    assert create_app().config["WEBAUTHN_ORIGINS"] == "http://localhost:8080"
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("mysql://mfa:pw@db1:3306,db2:3306/otp", "names several hosts"),
+        ("mysql://mfa:pw@db1,db2/otp", "names several hosts"),
+        ("mysql://mfa:pw@db:port/otp", "has a port that is not a number"),
+        ("mysql://mfa:pw@localhost/otp?socket=/run/mysqld/mysqld.sock", "unknown option 'socket'"),
+        ("mysql://mfa:pw@localhost/otp?ssl=1", "unknown option 'ssl'"),
+        ("mysql://mfa:pw@localhost/otp?unix_socket=mysqld.sock", "an absolute path"),
+        ("mysql://mfa:pw@localhost/otp?unix_socket", "not name=value pairs"),
+        ("mysql://mfa:pw@localhost/otp?unix_socket=", "an absolute path"),
+        ("mysql://mfa:pw@localhost/otp?unix_socket=/a&unix_socket=/b", "an option twice"),
+        ("mysql://mfa:pw@localhost/otp/extra", "one database name"),
+    ],
+)
+def test_a_database_url_pymysql_cannot_use_is_refused_in_one_line(clean_env, url, why):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.setenv("MFA_DATABASE_URL", url)
+    with pytest.raises(ConfigError, match="^DATABASE_URL ") as refused:
+        create_app()
+    assert why in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_database_url_through_the_unix_socket_is_accepted(clean_env):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    url = "mysql://mfa:pw@localhost/otp?unix_socket=/run/mysqld/mysqld.sock"
+    clean_env.setenv("MFA_DATABASE_URL", url)
+    assert create_app().config["DATABASE_URL"] == url
+
+
+def test_the_default_database_of_a_checkout_stays_in_its_instance_folder(tmp_path):
+    from pathlib import Path
+
+    from mfa_api.config import instance_folder
+
+    checkout = Path(__file__).resolve().parents[2]  # what make run has always used
+    assert instance_folder(checkout / "mfa_api", tmp_path) == str(checkout / "instance")
+    site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
+    (site / "mfa_api").mkdir(parents=True)
+    assert instance_folder(site / "mfa_api", tmp_path / "srv") == str(tmp_path / "srv/instance")
+
+
+def test_an_installed_package_keeps_its_database_in_the_working_directory(tmp_path):
+    """`pip install .` into a virtualenv: Flask's default instance folder, <venv>/var/, would
+    hold the SQLite file, deleted with the virtualenv."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2] / "mfa_api"
+    site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
+    shutil.copytree(source, site / "mfa_api", ignore=shutil.ignore_patterns("__pycache__"))
+    work = tmp_path / "srv"
+    work.mkdir()
+    show = (
+        "from mfa_api import create_app; "
+        "print(create_app({'TESTING': True, 'SECRET_KEY': 'k' * 40}).config['DATABASE_URL'])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    done = subprocess.run(
+        [sys.executable, "-c", show], cwd=work, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"sqlite:///{work}/instance/mfa.sqlite3"
