@@ -10,6 +10,7 @@ import re
 import secrets
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -259,6 +260,39 @@ def test_metrics_add_up_across_two_workers(tmp_path):
             )
             assert total and float(total.group(1)) == sent, text
     assert not list(metrics_dir.glob("counter_1.db"))
+
+
+def test_gunicorn_s_control_socket_needs_no_writable_home(tmp_path):
+    # The unit's user has a home it cannot write (/srv/mfa-api under ProtectSystem=strict); a
+    # file stands for it here, since root may write in any directory.
+    (home := tmp_path / "home").write_text("")
+    env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="127.0.0.1")
+    init_db(env)
+    env = {k: v for k, v in env.items() if k != "XDG_RUNTIME_DIR"} | {"HOME": str(home)}
+    with Gunicorn(env, workers=1, command=unit_command()) as app:  # outside systemd: no socket
+        assert app.call("GET", "/healthz")[0] == 200
+        log = app.output()
+    assert "Control server error" not in log and "Control socket listening" not in log
+
+    runtime = shared_dir("mfa-run-")  # systemd's RuntimeDirectory=
+    env["RUNTIME_DIRECTORY"] = str(runtime)
+    with Gunicorn(env, workers=1, command=unit_command()) as app:
+        app.process.send_signal(signal.SIGHUP)  # systemctl reload
+        deadline = time.monotonic() + 30
+        while app.output().count("Settings from ") < 2:  # the reloaded worker booted
+            assert time.monotonic() < deadline, app.output()
+            time.sleep(0.1)
+        shown = subprocess.run(
+            [str(BIN / "gunicornc"), "-s", str(runtime / "gunicorn.ctl"), "-c", "show workers"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert shown.returncode == 0, shown.stderr
+        log = app.output()
+    shutil.rmtree(runtime, ignore_errors=True)
+    assert "Control server error" not in log
+    assert f"Control socket listening at {runtime}/gunicorn.ctl" in log
 
 
 def concurrent_healthz(app: HttpClient, clients: int, each: int) -> int:
