@@ -395,7 +395,7 @@ def test_both_faces_through_apache_in_a_vhost_of_its_own(apache_venv, smtp):
     assert any(line["route"] == "/api/auth/2fa/verify" for line in request_log_lines(log))
 
 
-def test_an_existing_php_site_moves_only_mfa_php_and_the_2fa_face(apache_venv, smtp):
+def test_an_existing_php_site_moves_mfa_php_the_2fa_face_health_and_account(apache_venv, smtp):
     site = shared_dir("mfa-site-")
     (site / "index.html").write_text("<p>the PHP site, untouched</p>\n")
     with apache_serving("mfa-php-site.conf", smtp, apache_venv, site) as (apache, _):
@@ -404,8 +404,15 @@ def test_an_existing_php_site_moves_only_mfa_php_and_the_2fa_face(apache_venv, s
         assert (status, body) == (404, {"status": "error", "message": "Endpoint not found: ''"})
         with urllib.request.urlopen(apache.base + "/", timeout=10) as response:  # noqa: S310
             assert b"the PHP site, untouched" in response.read()
-        status = get_from(apache.port, "/healthz", "127.0.0.1")[0]
-        assert status == 404  # outside the two mounts: the site's, not the service's
+        status, body = apache.call("GET", "/healthz")  # the load balancer's, and the upgrade's
+        assert status == 200 and body["version"]
+        assert apache.call("GET", "/readyz")[0] == 200
+        status, page = get_from(apache.port, "/account", "127.0.0.1")  # the self-service page
+        assert status == 200 and b"/account/static/account.js" in page
+        for asset in ("account.js", "account.css"):
+            assert get_from(apache.port, f"/account/static/{asset}", "127.0.0.1")[0] == 200
+        status = get_from(apache.port, "/metrics", "127.0.0.1")[0]
+        assert status == 404  # outside the mounts: the site's, not the service's
     shutil.rmtree(site, ignore_errors=True)
 
 
