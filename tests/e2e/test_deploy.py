@@ -321,7 +321,8 @@ def app_metrics(app: HttpClient) -> str:
 
 @pytest.fixture(scope="module")
 def apache_venv():
-    """A virtualenv of Debian's Python with the requirements, as the README has for mod_wsgi."""
+    """A virtualenv of Debian's Python with the requirements, as docs/operations.md has it for
+    mod_wsgi."""
     where = shared_dir("mfa-venv-")
     yield system_venv(where, package=False)
     shutil.rmtree(where, ignore_errors=True)
