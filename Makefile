@@ -55,7 +55,7 @@ newman: postman-deps
 	cd postman && node_modules/.bin/newman run mfa-api.postman_collection.json \
 		-e local.postman_environment.json --env-var baseUrl=$(BASE_URL)
 
-# The performance figures (README, Performance), each as ratios measured in one run. Takes a
+# The performance figures (docs/performance.md), each as ratios measured in one run. Takes a
 # while: P4 seeds a million accounts on each database. One: make bench BENCH=journeys
 BENCH ?= all
 bench: venv

@@ -4,7 +4,7 @@
     gunicorn -c deploy/gunicorn.conf.py mfa_api.wsgi:application  # installed with pip
 
 Environment variables override the defaults here: GUNICORN_BIND, GUNICORN_WORKERS,
-GUNICORN_THREADS, GUNICORN_ACCESS_LOG.
+GUNICORN_THREADS, GUNICORN_ACCESS_LOG, GUNICORN_CONTROL_SOCKET.
 """
 
 import ctypes
@@ -52,6 +52,17 @@ errorlog = "-"
 loglevel = "info"
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 access_log_format = '%(h)s "%(r)s" %(s)s %(M)sms request_id=%({x-request-id}o)s'
+
+# gunicorn's control socket (`gunicornc`): by default in $HOME/.gunicorn, which a system user's
+# home (/srv/mfa-api, read-only under the unit's ProtectSystem=strict) refuses, logging "Control
+# server error" at every start and reload. So: in the unit's RuntimeDirectory (/run/mfa-api,
+# `gunicornc -s /run/mfa-api/gunicorn.ctl`), or where GUNICORN_CONTROL_SOCKET says ("off": none);
+# outside systemd, none.
+_runtime_dir = os.environ.get("RUNTIME_DIRECTORY")
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or (
+    os.path.join(_runtime_dir, "gunicorn.ctl") if _runtime_dir else "off"
+)
+control_socket_disable = control_socket == "off"
 
 # /metrics with several workers: each worker writes its counts into this directory and whichever
 # answers adds them all up. It must exist, empty, before the workers start.

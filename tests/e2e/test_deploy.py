@@ -10,6 +10,7 @@ import re
 import secrets
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -278,6 +279,39 @@ def test_metrics_add_up_across_two_workers(tmp_path):
     assert not list(metrics_dir.glob("counter_1.db"))
 
 
+def test_gunicorn_s_control_socket_needs_no_writable_home(tmp_path):
+    # The unit's user has a home it cannot write (/srv/mfa-api under ProtectSystem=strict); a
+    # file stands for it here, since root may write in any directory.
+    (home := tmp_path / "home").write_text("")
+    env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="127.0.0.1")
+    init_db(env)
+    env = {k: v for k, v in env.items() if k != "XDG_RUNTIME_DIR"} | {"HOME": str(home)}
+    with Gunicorn(env, workers=1, command=unit_command()) as app:  # outside systemd: no socket
+        assert app.call("GET", "/healthz")[0] == 200
+        log = app.output()
+    assert "Control server error" not in log and "Control socket listening" not in log
+
+    runtime = shared_dir("mfa-run-")  # systemd's RuntimeDirectory=
+    env["RUNTIME_DIRECTORY"] = str(runtime)
+    with Gunicorn(env, workers=1, command=unit_command()) as app:
+        app.process.send_signal(signal.SIGHUP)  # systemctl reload
+        deadline = time.monotonic() + 30
+        while app.output().count("Settings from ") < 2:  # the reloaded worker booted
+            assert time.monotonic() < deadline, app.output()
+            time.sleep(0.1)
+        shown = subprocess.run(
+            [str(BIN / "gunicornc"), "-s", str(runtime / "gunicorn.ctl"), "-c", "show workers"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert shown.returncode == 0, shown.stderr
+        log = app.output()
+    shutil.rmtree(runtime, ignore_errors=True)
+    assert "Control server error" not in log
+    assert f"Control socket listening at {runtime}/gunicorn.ctl" in log
+
+
 def concurrent_healthz(app: HttpClient, clients: int, each: int) -> int:
     """GET /healthz from several clients at once; how many were sent (each answered 200)."""
     barrier = threading.Barrier(clients)
@@ -304,7 +338,8 @@ def app_metrics(app: HttpClient) -> str:
 
 @pytest.fixture(scope="module")
 def apache_venv():
-    """A virtualenv of Debian's Python with the requirements, as the README has for mod_wsgi."""
+    """A virtualenv of Debian's Python with the requirements, as docs/operations.md has it for
+    mod_wsgi."""
     where = shared_dir("mfa-venv-")
     yield system_venv(where, package=False)
     shutil.rmtree(where, ignore_errors=True)
@@ -405,7 +440,7 @@ def test_apache_answers_an_oversize_request_line_or_header_in_json(apache_venv, 
         assert status == 400 and body["errors"], body
 
 
-def test_an_existing_php_site_moves_only_mfa_php_and_the_2fa_face(apache_venv, smtp):
+def test_an_existing_php_site_moves_mfa_php_the_2fa_face_health_and_account(apache_venv, smtp):
     site = shared_dir("mfa-site-")
     (site / "index.html").write_text("<p>the PHP site, untouched</p>\n")
     with apache_serving("mfa-php-site.conf", smtp, apache_venv, site) as (apache, _):
@@ -414,8 +449,15 @@ def test_an_existing_php_site_moves_only_mfa_php_and_the_2fa_face(apache_venv, s
         assert (status, body) == (404, {"status": "error", "message": "Endpoint not found: ''"})
         with urllib.request.urlopen(apache.base + "/", timeout=10) as response:  # noqa: S310
             assert b"the PHP site, untouched" in response.read()
-        status = get_from(apache.port, "/healthz", "127.0.0.1")[0]
-        assert status == 404  # outside the two mounts: the site's, not the service's
+        status, body = apache.call("GET", "/healthz")  # the load balancer's, and the upgrade's
+        assert status == 200 and body["version"]
+        assert apache.call("GET", "/readyz")[0] == 200
+        status, page = get_from(apache.port, "/account", "127.0.0.1")  # the self-service page
+        assert status == 200 and b"/account/static/account.js" in page
+        for asset in ("account.js", "account.css"):
+            assert get_from(apache.port, f"/account/static/{asset}", "127.0.0.1")[0] == 200
+        status = get_from(apache.port, "/metrics", "127.0.0.1")[0]
+        assert status == 404  # outside the mounts: the site's, not the service's
     shutil.rmtree(site, ignore_errors=True)
 
 

@@ -134,6 +134,25 @@ def test_check_config_reports_a_broken_config_py_and_an_unreachable_database(tmp
     assert "Traceback" not in done.stdout + done.stderr
 
 
+def test_commands_read_the_unit_s_env_file_with_env_file(tmp_path):
+    settings = service_env(
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+        MAIL_SERVER="smtp.x.example",
+        MAIL_DEFAULT_SENDER="MFA <mfa@example.com>",
+    )
+    env_file = tmp_path / "env"  # /etc/mfa-api/env as docs/operations.md writes it
+    env_file.write_text(
+        "# mfa-api\n"
+        + "".join(f"{key}='{value}'\n" for key, value in settings.items() if key[:4] == "MFA_")
+    )
+    bare = {key: value for key, value in settings.items() if key[:4] != "MFA_"}
+    assert start(bare, "--env-file", str(env_file), "init-db").returncode == 0
+    done = start(bare, "--env-file", str(env_file), "check-config")
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = start(bare, "check-config")  # without the file: nothing of it
+    assert done.returncode == 1 and "SECRET_KEY is not set" in done.stdout
+
+
 def test_check_config_says_when_the_schema_is_behind(tmp_path):
     env = service_env(DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", MAIL_SERVER="x.example")
     done = start(env, "check-config")  # no file at all: the database, which it does not make

@@ -64,8 +64,8 @@ def checkout_copy(where: Path) -> Path:
 
 def system_venv(where: Path, *, package: bool) -> Path:
     """A virtualenv made with the Python mod_wsgi embeds (its path), holding the requirements
-    (as the README's Apache section says) or, with package, the project itself installed with
-    `pip install .`."""
+    (as docs/operations.md's Apache section says) or, with package, the project itself installed
+    with `pip install .`."""
     venv = where / "venv"
     subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", str(venv)], check=True, timeout=120)
     pip = [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]

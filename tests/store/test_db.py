@@ -147,7 +147,7 @@ def test_mysql_connections_share_one_tls_context(mysql_url):
 
 @pytest.mark.parametrize("database_url", ["set below"])  # app_config's, once
 def test_a_mysql_url_may_name_the_servers_unix_socket(mysql_url, app_config):
-    """'mfa'@'localhost' (the README's user) is a connection over the socket: on a server
+    """'mfa'@'localhost' (docs/operations.md's user) is a connection over the socket: on a server
     with skip_name_resolve a TCP connection is 'mfa'@'127.0.0.1', another account."""
     tcp = connect(mysql_url)
     try:
