@@ -242,6 +242,8 @@ def load_config(
         value = app.config.get(key)
         if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
             app.config[key] = value.strip().lower() in _TRUE
+        elif type(value) is int and value in (0, 1):  # MFA_X=1 parses as JSON: the number 1
+            app.config[key] = bool(value)
     if isinstance(app.config["ENCRYPTION_KEYS"], str):  # one key given as a plain string
         app.config["ENCRYPTION_KEYS"] = [app.config["ENCRYPTION_KEYS"]]
     if not app.config["DATABASE_URL"]:

@@ -513,3 +513,12 @@ def test_an_installed_package_keeps_its_database_in_the_working_directory(tmp_pa
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"sqlite:///{work}/instance/mfa.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("given", "read"), [("1", True), ("0", False), ("on", True), ("no", False)]
+)
+def test_a_switch_takes_1_and_0_from_the_environment_as_the_docs_say(clean_env, given, read):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.setenv("MFA_RATELIMIT_ENABLED", given)
+    assert create_app().config["RATELIMIT_ENABLED"] is read
