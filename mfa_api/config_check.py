@@ -23,6 +23,7 @@ from .db import mysql_url_problem
 from .health import unready_parts
 from .metrics import multiprocess_mode
 from .observe import LOG_FORMATS
+from .security import randomness
 from .security.passwords import SCHEMES
 
 MIN_SECRET_BYTES = 32
@@ -436,8 +437,9 @@ def _not_generated(secret: str) -> str | None:
     keys too, so the rule is the generators' own output: at least 32 bytes written as hex
     (letters and digits, one case) or base64 / base64url (both cases of letter), which
     `secrets.token_urlsafe`, `secrets.token_hex`, `openssl rand -base64 32` and `flask gen-key`
-    print. A random key breaks it with odds below 1e-9; people's phrases (lower case, words
-    and dashes) do not pass.
+    print. A random key breaks it with odds below 1e-9. Phrases that have that shape all the
+    same (CamelCase words, a word repeated) are refused for their words and repeats
+    (randomness.chosen).
     """
     text = secret.strip()
     if _HEX.fullmatch(text):
@@ -448,8 +450,14 @@ def _not_generated(secret: str) -> str | None:
         enough = len(text.rstrip("=")) * 6 // 8 >= MIN_SECRET_BYTES
     else:
         mixed = enough = False
-    if mixed and enough:
+    give_away = randomness.chosen(text) if mixed and enough else None
+    if mixed and enough and give_away is None:
         return None
+    if give_away is not None:
+        return (
+            f"is not a random key: it {give_away}, so it is guessed offline from one token; it "
+            f"must be {MIN_SECRET_BYTES} random bytes or more, as hex or base64"
+        )
     return (
         f"is not a random key (a passphrase is guessed offline from one token): it must be "
         f"{MIN_SECRET_BYTES} random bytes or more, as hex or base64"

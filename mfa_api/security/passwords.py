@@ -201,7 +201,8 @@ def _digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
-def _is_listed(text: str) -> bool:
+def is_listed(text: str) -> bool:
+    """True when text, as given, is on the shipped list of common passwords."""
     digests, wanted = _common(), _digest(text)
     at = bisect.bisect_left(digests, wanted)
     return at < len(digests) and digests[at] == wanted
@@ -228,10 +229,10 @@ def is_common(password: str) -> bool:
     month dressed up (leetspeak, digits or symbols around it: Passw0rd!, Summer2024!)."""
     folded = unicodedata.normalize("NFKC", password).strip().lower()
     unit = _repeated_unit(folded)
-    if _is_listed(folded) or _is_listed(unit) or len(unit) == 1:
+    if is_listed(folded) or is_listed(unit) or len(unit) == 1:
         return True
     return any(
-        (len(word) >= MIN_WORD and _is_listed(word)) or word in SEASONS_AND_MONTHS
+        (len(word) >= MIN_WORD and is_listed(word)) or word in SEASONS_AND_MONTHS
         for word in _undressed(folded)
     )
 

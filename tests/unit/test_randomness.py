@@ -1,0 +1,51 @@
+"""A secret of a key's shape that a person chose: its words and repeats give it away."""
+
+import secrets
+
+import pytest
+
+from mfa_api.security import randomness
+
+
+def test_the_shipped_english_words_are_zxcvbns_lists():
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # a dev requirement only
+
+    lists = ("english_wikipedia", "us_tv_and_film")
+    expected = sorted(
+        {w for name in lists for w in FREQUENCY_LISTS[name] if len(w) >= 4 and w.isalpha()}
+        - {w for name in lists for w in FREQUENCY_LISTS[name] if not w.isascii()}
+    )
+    lines = randomness.ENGLISH_WORDS.read_text().splitlines()
+    assert [line for line in lines if not line.startswith("#")] == expected
+
+
+def test_the_binary_search_finds_every_word_and_nothing_else():
+    blob = randomness.ENGLISH_WORDS.read_bytes()
+    words = [line for line in blob.split(b"\n") if line and not line.startswith(b"#")]
+    assert all(randomness._in_sorted_lines(blob, word) for word in words)
+    for absent in (b"aaa", b"zzzzzzzz", b"productionx", b"#", b""):
+        assert not randomness._in_sorted_lines(blob, absent)
+
+
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [
+        ("AcmeCorpMfaApiSecretKeyForProduction2026Server", "is made of words"),
+        ("ThisIsTheProductionSecretKeyOfAcmeCorpMfaApi", "is made of words"),
+        ("MyCompanyMfaServiceSigningKeyNumber42ForTokens", "is made of words"),
+        ("Xk2YourLongProductionJwtSigningSecretHere9Qz", "is made of words"),
+        ("Password1Password1Password1Password1Password1", "repeats itself"),
+        ("0123456789abcdef" * 4, "repeats itself"),
+        ("a" * 45 + "A", "repeats itself"),
+    ],
+)
+def test_phrases_of_a_keys_shape_are_told_apart(secret, why):
+    assert randomness.chosen(secret) == why
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: secrets.token_urlsafe(32), secrets.token_urlsafe, lambda: secrets.token_hex(32)],
+)
+def test_generated_keys_are_not(make):
+    assert [key for key in (make() for _ in range(2000)) if randomness.chosen(key)] == []
