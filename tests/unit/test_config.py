@@ -64,7 +64,7 @@ def test_a_numeric_secret_key_from_the_environment_stays_a_string(clean_env):
         "acme-corp-mfa-api-secret-key-2026-production",  # long enough, still a phrase
         "0123456789" * 7,  # hex's alphabet, but no letter in 70 characters: no random key
         "AcmeCorpMfaApiSecretKeyForProduction2026Server",  # base64's shape, made of words
-        "Password1Password1Password1Password1Password1",  # base64's shape, repeating itself
+        "Kq9ZpW3xLm" * 5,  # base64's shape, ten characters repeated
     ],
 )
 def test_production_refuses_a_passphrase_as_secret_key(clean_env, secret):
