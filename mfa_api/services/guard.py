@@ -125,14 +125,17 @@ def signup_attempt(ctx: Context, email: str, *, holder: bool) -> Attempt:
 
     Nothing proves a mailbox before its code does, so every client counts on its own (back-off
     that re-registering does not reset) and, all together, on the email. After
-    ACCOUNT_BACKOFF_AFTER wrong guesses there, however many sign-ups they were spread over, only
-    the client that started a sign-up may still try its own (whose code allows a few tries),
-    and no new sign-up starts, until one succeeds or the owner uses the token then mailed.
-    None of it toward the lock of the account the email may later have.
+    ACCOUNT_BACKOFF_AFTER wrong guesses there, however many sign-ups and clients they were
+    spread over, no new sign-up starts, and only a client that started a sign-up may still try
+    its own code, MAX_FAILED_ATTEMPTS more times in all (so that strangers' guesses alone
+    never stop the owner's own sign-up, and sign-ups opened in advance gain an attacker no
+    more than that), until one succeeds or the owner uses the token then mailed. None of it
+    toward the lock of the account the email may later have.
     """
     s = ctx.settings
     own = Gate(SIGNUP_CLIENT, _client_subject(ctx, email), s.backoff_after, None)
-    email_wide = Gate(SIGNUP, email, None, None if holder else s.account_backoff_after)
+    cap = s.account_backoff_after + (s.max_failed_attempts if holder else 0)
+    email_wide = Gate(SIGNUP, email, None, cap)
     return _reserve(ctx, email, "signup", (own, email_wide))
 
 

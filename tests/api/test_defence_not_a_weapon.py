@@ -178,3 +178,16 @@ def test_strangers_guessing_never_stop_the_owners_own_sign_up(defence, legacy, d
     right = {"email": EMAIL, "email_otp": code, "auth_code": totp(secret)}
     assert legacy.post("verify", right).status_code == 200
     assert len([m for m in legacy.mailbox if "were stopped" in m.subject]) == 1
+
+
+def test_sign_ups_opened_in_advance_buy_no_more_guesses(defence, legacy, db):
+    other = {"names": "Mallory", "email": EMAIL, "phone": "250788000666", "password": PASSWORD}
+    clients = [from_ip(f"198.51.100.{n}") for n in range(10)]
+    for client in clients:  # ten sign-ups for the email before any guess
+        assert legacy.post("register", other, **client).status_code == 200
+    wrong = {"email": EMAIL, "email_otp": "000000", "auth_code": "000000"}
+    statuses = [legacy.post("verify", wrong, **c).status_code for c in clients for _ in range(3)]
+    # ACCOUNT_BACKOFF_AFTER (6), then MAX_FAILED_ATTEMPTS (5) more for sign-ups' own clients
+    assert statuses.count(401) == 6 + 5
+    assert set(statuses[11:]) == {429}
+    assert legacy.post("register", other, **from_ip("198.51.100.99")).status_code == 429
