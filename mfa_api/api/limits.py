@@ -47,6 +47,11 @@ def proved_something(response: Response) -> bool:
     return response.status_code < 400 or tally().evaluated > 0
 
 
+def evaluated(_response: Response) -> bool:
+    """Whether a request spends a limit on guesses: one of its guesses was evaluated."""
+    return tally().evaluated > 0
+
+
 def _limited(key: str, per: str, decorator: Callable) -> Callable:
     """decorator, with the limit's setting and what it counts per stamped for the docs."""
 
@@ -58,12 +63,18 @@ def _limited(key: str, per: str, decorator: Callable) -> Callable:
     return apply
 
 
-def per_user(key: str):
+def per_user(key: str, *, ceiling_spent_by: Callable[[Response], bool] | None = None):
     """A decorator: the limit of a config key per user and client, and USER_CEILING times it per
-    user (of a fully checked token; else per IP), counting what proved something."""
+    user (of a fully checked token; else per IP), counting what proved something.
+
+    The per-user ceiling, which every client of the user shares, is spent by evaluated guesses
+    alone (unless ceiling_spent_by says otherwise: what sends a mail or a text): asking for
+    options many times from many places must not use up the owner's."""
     own = limiter.limit(configured(key), key_func=user_and_client, deduct_when=proved_something)
     ceiling = limiter.limit(
-        configured(key, USER_CEILING), key_func=user_only, deduct_when=proved_something
+        configured(key, USER_CEILING),
+        key_func=user_only,
+        deduct_when=ceiling_spent_by or evaluated,
     )
     return _limited(key, "user and client (x3 per user)", lambda view: ceiling(own(view)))
 
@@ -77,11 +88,6 @@ def per_ip_and_email(key: str):
     """A decorator: the limit of a config key, per client IP and email tried."""
     decorator = limiter.limit(configured(key), key_func=ip_and_email)
     return _limited(key, "client IP and email", decorator)
-
-
-def evaluated(_response: Response) -> bool:
-    """Whether a request spends a limit on guesses: one of its guesses was evaluated."""
-    return tally().evaluated > 0
 
 
 def body_email() -> str:

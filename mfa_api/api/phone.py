@@ -10,7 +10,7 @@ from ..services import phone
 from .common import context, json_body
 from .contract import documented
 from .guards import token_required
-from .limits import per_user, step_up_limit
+from .limits import per_user, proved_something, step_up_limit
 from .replies import reply
 from .step_up import tells_backup_codes_left
 from .twofa_replies import PhoneVerifiedReply, StepUpReply
@@ -20,7 +20,7 @@ bp = Blueprint("phone", __name__)
 
 @bp.post("/2fa/phone")
 @documented(StepUpReply, body=PhoneSchema, errors=(409, 423))
-@per_user("RATELIMIT_2FA_PHONE")
+@per_user("RATELIMIT_2FA_PHONE", ceiling_spent_by=proved_something)
 @step_up_limit
 @token_required(ACCESS)
 @tells_backup_codes_left

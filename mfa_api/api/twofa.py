@@ -19,7 +19,7 @@ from ..services import backup, challenge, enrolment
 from .common import context, json_body
 from .contract import documented
 from .guards import token_required
-from .limits import password_limit, per_ip_and_email, per_user, step_up_limit
+from .limits import password_limit, per_ip_and_email, per_user, proved_something, step_up_limit
 from .replies import MessageReply, reply
 from .step_up import tells_backup_codes_left
 from .twofa_replies import (
@@ -57,7 +57,7 @@ def login():
 @bp.post("/2fa/setup")
 @bp.post("/2fa/generate")
 @documented(SetupReply, errors=(400,))
-@per_user("RATELIMIT_2FA_GENERATE")
+@per_user("RATELIMIT_2FA_GENERATE", ceiling_spent_by=proved_something)
 @token_required(ACCESS)
 def setup():
     """A new pending secret (for the setup's lifetime) with its otpauth URL and QR code."""
@@ -168,7 +168,7 @@ def disable():
 
 @bp.post("/2fa/resend-otp")
 @documented(MessageReply, body=ResendSchema, body_optional=True, errors=(423,))
-@per_user("RATELIMIT_2FA_RESEND")
+@per_user("RATELIMIT_2FA_RESEND", ceiling_spent_by=proved_something)
 @token_required(CHALLENGE)
 def resend_otp():
     """Send a new 6-digit code for this challenge's /2fa/verify by email or SMS."""

@@ -7,7 +7,7 @@ and MariaDB (store_config)."""
 
 import pytest
 
-from tests.helpers import CLOCK, PASSWORD, fresh_totp, from_ip, totp, wrong_totp
+from tests.helpers import CLOCK, PASSWORD, add_passkey, fresh_totp, from_ip, totp, wrong_totp
 
 EMAIL = "alice@example.com"
 OWNER = from_ip("192.0.2.10")
@@ -191,3 +191,21 @@ def test_sign_ups_opened_in_advance_buy_no_more_guesses(defence, legacy, db):
     assert statuses.count(401) == 6 + 5
     assert set(statuses[11:]) == {429}
     assert legacy.post("register", other, **from_ip("198.51.100.99")).status_code == 429
+
+
+def test_asking_for_options_from_many_places_leaves_the_owner_her_passkey(
+    small_verify_budget, twofa
+):
+    secret = twofa.user()
+    authenticator, added = add_passkey(twofa, secret)
+    assert added.status_code == 200, added.json
+    for n in range(4):  # the password from four networks: each asks until its own budget is out
+        client = from_ip(f"198.51.{n}.1")
+        token = _challenge_from(twofa, client)
+        asked = [twofa.post("2fa/passkey/options", token, **client).status_code for _ in range(5)]
+        assert asked == [200] * 4 + [429]
+    challenge = _challenge_from(twofa, OWNER)  # the owner's passkey login still goes through
+    asked = twofa.post("2fa/passkey/options", challenge, **OWNER)
+    assert asked.status_code == 200, asked.json
+    answer = {"credential": authenticator.get(asked.json["publicKey"])}
+    assert twofa.post("2fa/passkey", challenge, answer, **OWNER).status_code == 200
