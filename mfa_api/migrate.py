@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .db import Database, DatabaseUnavailable, connect
-from .migrate_steps import STEPS, UpgradeRefused
+from .migrate_steps import DROP_UNREADABLE_BACKUP_CODES, STEPS, UpgradeRefused
 from .redis_client import redis_error
 
 log = logging.getLogger(__name__)
@@ -116,15 +116,22 @@ def _foreign_keys_off(db: Database) -> Iterator[None]:
 
 
 @click.command("init-db")
+@click.option(
+    "--drop-unreadable-backup-codes",
+    is_flag=True,
+    help="Drop the backup codes whose copy no configured key opens (the key they were written "
+    "with is lost: they could not be used anyway) instead of stopping the upgrade.",
+)
 @with_appcontext
-def init_db_command() -> None:
+def init_db_command(drop_unreadable_backup_codes: bool) -> None:
     """Create the schema, or upgrade an existing one (an mfa-php database included) in place."""
     try:
         db = connect(current_app.config["DATABASE_URL"])
     except DatabaseUnavailable as exc:  # one line (Unknown database 'x', refused…), no traceback
         raise click.ClickException(f"cannot reach the database: {exc.__cause__}") from exc
     try:
-        applied = upgrade(db, config=current_app.config)
+        config = {**current_app.config, DROP_UNREADABLE_BACKUP_CODES: drop_unreadable_backup_codes}
+        applied = upgrade(db, config=config)
         if "005_revoked_tokens" in applied:
             _carry_revocations_from_redis(db)
     except UpgradeRefused as exc:

@@ -3,12 +3,19 @@ their version's SQL, in its transaction; each is safe to run again."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 
 from cryptography.fernet import Fernet, MultiFernet
 
 from .db import Database
 from .security import crypto, otp
+
+log = logging.getLogger(__name__)
+
+# Set (by `init-db --drop-unreadable-backup-codes`) in the mapping a step is given: codes whose
+# copy no key opens are dropped instead of stopping the upgrade.
+DROP_UNREADABLE_BACKUP_CODES = "drop_unreadable_backup_codes"
 
 
 class UpgradeRefused(RuntimeError):
@@ -18,20 +25,32 @@ class UpgradeRefused(RuntimeError):
 def rehash_backup_codes(db: Database, config: Mapping) -> None:
     """010: backup codes were found by an HMAC keyed from SECRET_KEY (changing it killed them)
     and kept as encrypted copies; recompute each hash, unkeyed, from its copy (011 then drops
-    the copies). A code the old key had already killed comes back."""
-    rows = db.fetch_all("SELECT id, code_encrypted FROM backup_codes", ())
+    the copies). A code the old key had already killed comes back. A copy no key opens stops
+    the upgrade, unless asked to drop such codes (their users make a new set)."""
+    rows = db.fetch_all("SELECT id, user_id, code_encrypted FROM backup_codes", ())
     ring = _backup_copy_ring(config) if rows else None
+    dropped_for = set()
     for row in rows:
         try:
             code = crypto.decrypt(ring, row["code_encrypted"])
         except crypto.UnreadableSecret as exc:
-            raise UpgradeRefused(
-                f"backup_codes id {row['id']}: {exc}; put the key it was written with back in "
-                "ENCRYPTION_KEYS (or SECRET_KEY) and run init-db again"
-            ) from exc
+            if not config.get(DROP_UNREADABLE_BACKUP_CODES):
+                raise UpgradeRefused(
+                    f"backup_codes id {row['id']}: {exc}; put the key it was written with back "
+                    "in ENCRYPTION_KEYS (or SECRET_KEY) and run init-db again, or, if that key "
+                    "is lost, run init-db --drop-unreadable-backup-codes"
+                ) from exc
+            db.execute("DELETE FROM backup_codes WHERE id = ?", (row["id"],))
+            dropped_for.add(row["user_id"])
+            continue
         db.execute(
             "UPDATE backup_codes SET code_hash = ? WHERE id = ?",
             (otp.backup_code_hash(code), row["id"]),
+        )
+    if dropped_for:
+        log.warning(
+            "dropped the backup codes no key opens, of users %s: they make a new set",
+            ", ".join(str(user_id) for user_id in sorted(dropped_for)),
         )
 
 

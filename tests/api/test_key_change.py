@@ -201,3 +201,25 @@ def test_an_unlock_token_mailed_under_the_keyed_hash_still_unlocks(
     )
     unlocked = twofa.post("unlock", body={"token": token})
     assert unlocked.json == {"success": True, "message": "Account unlocked"}
+
+
+def test_codes_whose_key_is_lost_are_dropped_when_asked_and_the_rest_kept(
+    twofa, twofa_app, store_config, db
+):
+    secret = twofa.user()
+    codes, _ = twofa.backup_codes(twofa.access(secret), secret)
+    as_before_the_upgrade(db, twofa_app, codes)
+    lost = db.fetch_one("SELECT MIN(id) AS id FROM backup_codes", ())["id"]
+    stranger = Fernet(Fernet.generate_key())  # one copy written under a key since lost
+    db.execute(
+        "UPDATE backup_codes SET code_encrypted = ? WHERE id = ?",
+        (crypto.encrypt(MultiFernet([stranger]), codes[0]), lost),
+    )
+    runner = create_app(store_config).test_cli_runner()
+    refused = runner.invoke(args=["init-db"])
+    assert refused.exit_code == 1 and "--drop-unreadable-backup-codes" in refused.output
+    done = runner.invoke(args=["init-db", "--drop-unreadable-backup-codes"])
+    assert done.exit_code == 0, done.output
+    assert db.fetch_one("SELECT COUNT(*) AS n FROM backup_codes", ())["n"] == 9
+    recovered = twofa.post("2fa/recover", twofa.challenge(), {"backup_code": codes[1]})
+    assert recovered.json["remainingBackupCodes"] == 8
