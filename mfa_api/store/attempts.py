@@ -176,7 +176,8 @@ def _subject_bounds(subject: str) -> tuple[str, str, str]:
 
 
 def sweep(before: int, lock_after: int) -> None:
-    """Forget a batch of counters untouched since before, unless they hold a lock."""
+    """Forget a batch of counters untouched since before, unless they hold a second factor's
+    lock (a sign-up stop nobody lifted goes: its email's sign-ups reopen after the retention)."""
     get_db().delete_oldest(
         "attempt_counters",
         "updated_at",
@@ -184,6 +185,9 @@ def sweep(before: int, lock_after: int) -> None:
         SWEEP_BATCH,
         # +: not a term for unlock_hash's index (every unlocked counter is NULL there), so that
         # the planner walks updated_at's instead of the whole table
-        extra=f"+unlock_hash IS NULL AND NOT (scope = '{SECOND_FACTOR}' AND failures >= ?)",
+        extra=(
+            f"(+unlock_hash IS NULL OR scope = '{SIGNUP}') "
+            f"AND NOT (scope = '{SECOND_FACTOR}' AND failures >= ?)"
+        ),
         extra_params=(lock_after,),
     )

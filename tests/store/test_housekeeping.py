@@ -34,10 +34,14 @@ def test_sweep_forgets_idle_counters_but_never_a_lock(app):
         assert attempts.advance("second-factor", "locked@x.example", None, 0, 100)
         assert attempts.lock_once("second-factor", "locked@x.example", "h" * 64)
         assert not attempts.lock_once("second-factor", "locked@x.example", "i" * 64)
+        assert attempts.advance("signup", "stopped@x.example", None, 0, 100)
+        assert attempts.lock_once("signup", "stopped@x.example", "j" * 64)
         attempts.sweep(before=500, lock_after=100)
         assert attempts.find("password", "old@x.example") is None
         assert attempts.find("password", "new@x.example") is not None
         assert attempts.find("second-factor", "locked@x.example") is not None
+        # a sign-up stop nobody lifted goes after the retention: the email's sign-ups reopen
+        assert attempts.find("signup", "stopped@x.example") is None
 
 
 def test_a_counter_moves_only_from_the_state_its_caller_saw(app):
