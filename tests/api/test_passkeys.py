@@ -265,6 +265,21 @@ def no_back_off(store_config):
     return store_config
 
 
+def answering(app, pairs):
+    """send() for helpers.together: post one (challenge, assertion) pair of pairs; its status."""
+
+    def send():
+        challenge, answer = pairs.pop()
+        response = app.test_client().post(
+            "/api/auth/2fa/passkey",
+            json={"credential": answer},
+            headers={"Authorization": f"Bearer {challenge}"},
+        )
+        return response.status_code
+
+    return send
+
+
 @pytest.mark.parametrize("counter, accepted", [(1, 0), (2, 1)])
 def test_concurrent_uses_at_one_counter_suspend_it_with_one_notice(
     no_back_off, twofa_app, twofa, db, counter, accepted
@@ -275,16 +290,7 @@ def test_concurrent_uses_at_one_counter_suspend_it_with_one_notice(
     pairs = answers_at_one_counter(twofa, authenticator, counter, 10)
     sent_before = len(twofa.mailbox)
 
-    def send():
-        challenge, answer = pairs.pop()
-        response = twofa_app.test_client().post(
-            "/api/auth/2fa/passkey",
-            json={"credential": answer},
-            headers={"Authorization": f"Bearer {challenge}"},
-        )
-        return response.status_code
-
-    statuses = together(send, 10)
+    statuses = together(answering(twofa_app, pairs), 10)
     assert statuses.count(200) == accepted and statuses.count(401) == 10 - accepted
     assert len(events(db, "passkey_clone_suspected")) == 1
     notices = [m for m in twofa.mailbox[sent_before:] if "did not move forward" in m.text]
@@ -297,16 +303,7 @@ def test_an_authenticator_without_a_counter_is_no_clone(twofa, twofa_app, db):
     authenticator, _ = add_passkey(twofa, secret, authenticator=SoftAuthenticator(counts=False))
     pairs = answers_at_one_counter(twofa, authenticator, 0, 5)
 
-    def send():
-        challenge, answer = pairs.pop()
-        response = twofa_app.test_client().post(
-            "/api/auth/2fa/passkey",
-            json={"credential": answer},
-            headers={"Authorization": f"Bearer {challenge}"},
-        )
-        return response.status_code
-
-    assert together(send, 5) == [200] * 5
+    assert together(answering(twofa_app, pairs), 5) == [200] * 5
     assert passkey_login(twofa, authenticator).status_code == 200
     assert events(db, "passkey_clone_suspected") == []
     assert db.fetch_one("SELECT sign_count, suspended_at FROM passkeys", ()) == {
