@@ -28,7 +28,7 @@ print(json.dumps([before, gc.get_freeze_count()]))
 
 def probe(tmp_path, script: str, **settings):
     config = {
-        "SECRET_KEY": "k" * 24 + "-Lazy-Imports-Probe-42",
+        "SECRET_KEY": "Wq3hV9rXe2LbN7tYc5KpZ1mFs8GdJ4uA6oRiT0yBwQx",  # a generated key's shape
         "DATABASE_URL": f"sqlite:///{tmp_path / 'lazy.db'}",
         "MAIL_SERVER": "127.0.0.1",
         "ALLOW_PLAINTEXT_SECRETS": True,
