@@ -31,7 +31,7 @@ from .proxy import init_proxy
 from .redis_client import init_redis
 
 __all__ = ["ConfigError", "create_app", "create_app_or_exit"]
-__version__ = "0.10.0"
+__version__ = "0.11.0"
 
 
 def create_app_or_exit(config_file: str | os.PathLike | None = None) -> Flask:
