@@ -103,7 +103,19 @@ def create_app(
     limiter.init_app(app)
     init_proxy(app)
 
-    from .api import account, cli, cli_keys, dev, docs, legacy, ops, passkeys, phone, twofa
+    from .api import (
+        account,
+        cli,
+        cli_keys,
+        cli_sweep,
+        dev,
+        docs,
+        legacy,
+        ops,
+        passkeys,
+        phone,
+        twofa,
+    )
 
     app.register_blueprint(legacy.bp, url_prefix=app.config["LEGACY_PREFIX"])
     for face in (twofa, phone, account, passkeys):
@@ -117,4 +129,5 @@ def create_app(
     app.cli.add_command(cli.users)
     app.cli.add_command(cli_keys.gen_key)
     app.cli.add_command(cli_keys.rotate_keys)
+    app.cli.add_command(cli_sweep.sweep)
     return app

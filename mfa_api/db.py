@@ -169,12 +169,12 @@ class Database:
         batch: int,
         extra: str = "1 = 1",
         extra_params: tuple = (),
-    ) -> None:
+    ) -> int:
         """Delete the oldest rows whose time_column is before `before`: about `batch` of them
-        (rows sharing the batch's last time go too).
+        (rows sharing the batch's last time go too); how many went.
 
-        Bounded, so that a sweep piggy-backed on a request never turns into a long one.
-        table, time_column and extra are the caller's constants, never input.
+        Bounded and idempotent, so that `flask sweep` on every host at once only finds less to
+        do. table, time_column and extra are the caller's constants, never input.
         """
         where = f"{time_column} < ? AND {extra}"
         nth = self.fetch_one(
@@ -183,7 +183,7 @@ class Database:
             (before, *extra_params, batch - 1),
         )
         bound = before if nth is None else nth["t"] + 1
-        self.execute(
+        return self.execute(
             f"DELETE FROM {table} WHERE {where} AND {time_column} < ?",  # noqa: S608
             (before, *extra_params, bound),
         )

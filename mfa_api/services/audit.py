@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from ..metrics import SECOND_FACTORS, SECURITY_EVENTS
 from ..store import events
 from ..store.events import Event
@@ -35,7 +33,6 @@ PASSKEY_REMOVED = "passkey_removed"
 PASSKEY_CLONE_SUSPECTED = "passkey_clone_suspected"
 
 MAX_LISTED = 200
-PURGE_EVERY = 64  # events written between two purges of those past the retention
 
 
 def record(ctx: Context, user_id: int | None, event: str, **detail) -> None:
@@ -65,7 +62,7 @@ def _count(event: str, detail: dict) -> None:
 
 
 def _write(ctx: Context, user_id: int | None, event: str, detail: dict | None) -> None:
-    """Append the event as the calling client's; now and then drop a batch past the retention."""
+    """Append the event as the calling client's (`flask sweep` drops it after the retention)."""
     events.record(
         user_id=user_id,
         event=event,
@@ -75,8 +72,6 @@ def _write(ctx: Context, user_id: int | None, event: str, detail: dict | None) -
         at=ctx.now,
         detail=detail,
     )
-    if secrets.randbelow(PURGE_EVERY) == 0:
-        events.purge(ctx.now - ctx.settings.events_retention_seconds)
 
 
 def recent(user_id: int, limit: int, ctx: Context) -> list[Event]:

@@ -19,7 +19,6 @@ from .context import Context
 TOKEN_BYTES = 32
 LABEL_MAX = 200
 UNKNOWN_DEVICE = "unknown device"
-PURGE_ONE_IN = 64  # devices remembered between two purges of expired ones
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,6 @@ def remember(user: User, ctx: Context) -> DeviceGrant:
     devices.forget_dead(user.id, user.token_version, ctx.now)
     devices.add(user.id, _hash(token), user.token_version, label, ctx.now, ttl)
     audit.record(ctx, user.id, audit.DEVICE_REMEMBERED, device=label)
-    if secrets.randbelow(PURGE_ONE_IN) == 0:
-        devices.purge(ctx.now)
     return DeviceGrant(token, ttl)
 
 

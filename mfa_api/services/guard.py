@@ -20,7 +20,6 @@ owner (who has the mailbox) lifts the cap with the token mailed when it is reach
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from ..errors import Locked, TooManyAttempts
@@ -44,7 +43,6 @@ OTHERS_STOPPED = (
     "Too many failed attempts from elsewhere; enter the code on the device that asked for it"
 )
 RACE_ROUNDS = 100  # a reservation lost to a concurrent one is retried; each round one wins
-SWEEP_ONE_IN = 64  # new counters between two sweeps (of those untouched for the retention)
 
 
 @dataclass(frozen=True)
@@ -250,9 +248,6 @@ def _reserve_one(ctx: Context, gate: Gate, *, count: bool) -> _Taken:
             return _Taken(gate, seen, seen.next_attempt_at if seen else 0, failures, False)
         next_at = ctx.now + delay(ctx, gate.backoff_after, failures + 1)
         if attempts.advance(gate.scope, gate.subject, seen, next_at, ctx.now):
-            if seen is None and secrets.randbelow(SWEEP_ONE_IN) == 0:
-                before = ctx.now - ctx.settings.events_retention_seconds
-                attempts.sweep(before, ctx.settings.lock_after)
             return _Taken(gate, seen, next_at, failures + 1, True)
     raise _backed_off(1)
 

@@ -6,8 +6,6 @@ elsewhere (someone who knows only the email) can neither replace nor kill the ow
 
 from __future__ import annotations
 
-import secrets
-
 from ..db import IntegrityError, atomically
 from ..errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 from ..security import addresses, otp
@@ -18,8 +16,7 @@ from .context import Context
 from .login import refuse_common_password
 from .notifications import send_code
 
-SWEEP_ONE_IN = 64  # sign-ups started between two sweeps of long-expired ones
-EXPIRED_KEPT_SECONDS = 86400
+EXPIRED_KEPT_SECONDS = 86400  # an expired sign-up kept this long before `flask sweep` drops it
 _NO_SECRET = otp.new_totp_secret()  # checked when no sign-up is targeted, for equal time
 
 
@@ -63,8 +60,6 @@ def register(
         )
     except IntegrityError as exc:  # the same client's registration raced this one
         raise Conflict("A registration for this email is in progress") from exc
-    if secrets.randbelow(SWEEP_ONE_IN) == 0:
-        pending.sweep_expired(ctx.now - EXPIRED_KEPT_SECONDS)
     return provisioning
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from ..errors import NotFound, Unauthorized
@@ -12,7 +11,6 @@ from ..store.users import User
 from .context import Context
 
 INVALID_TOKEN = "Invalid or expired token"  # noqa: S105 - a message
-PURGE_ONE_IN = 64  # revocations between two purges of expired ones
 
 
 def _issue(user: User, kind: str, ttl: int, ctx: Context, amr: list[str] | None = None) -> str:
@@ -80,7 +78,5 @@ def resolve(token: str, kinds: tuple[str, ...], ctx: Context) -> tuple[User, dic
 
 def revoke(claims: dict, ctx: Context) -> None:
     """Make the token with these claims stop working until it would have expired anyway (in the
-    database: no cache lost can revive it); now and then drop ids past their expiry."""
+    database: no cache lost can revive it); `flask sweep` drops it after that."""
     revoked.add(claims["jti"], claims["exp"])
-    if secrets.randbelow(PURGE_ONE_IN) == 0:
-        revoked.purge(ctx.now)

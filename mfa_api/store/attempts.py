@@ -175,14 +175,15 @@ def _subject_bounds(subject: str) -> tuple[str, str, str]:
     return subject, subject + "|", subject + "}"
 
 
-def sweep(before: int, lock_after: int) -> None:
+def sweep(before: int, lock_after: int, batch: int = SWEEP_BATCH) -> int:
     """Forget a batch of counters untouched since before, unless they hold a second factor's
-    lock (a sign-up stop nobody lifted goes: its email's sign-ups reopen after the retention)."""
-    get_db().delete_oldest(
+    lock (a sign-up stop nobody lifted goes: its email's sign-ups reopen after the retention);
+    how many went."""
+    return get_db().delete_oldest(
         "attempt_counters",
         "updated_at",
         before,
-        SWEEP_BATCH,
+        batch,
         # +: not a term for unlock_hash's index (every unlocked counter is NULL there), so that
         # the planner walks updated_at's instead of the whole table
         extra=(

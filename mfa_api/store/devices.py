@@ -90,6 +90,6 @@ def forget_dead(user_id: int, token_version: int, now: int) -> None:
     )
 
 
-def purge(now: int) -> None:
-    """Drop a batch of expired devices."""
-    get_db().delete_oldest("remembered_devices", "expires_at", now, PURGE_BATCH)
+def purge(now: int, batch: int = PURGE_BATCH) -> int:
+    """Drop a batch of expired devices; how many went."""
+    return get_db().delete_oldest("remembered_devices", "expires_at", now, batch)

@@ -33,15 +33,24 @@ class Ephemeral(Protocol):
     def swap(self, key: str, old: str, new: str) -> bool: ...
 
 
+SWEEP_BATCH = 100
+
+
+def sweep_expired(now: int, batch: int = SWEEP_BATCH) -> int:
+    """Drop a batch of the `ephemeral` table's expired keys; how many went (`flask sweep`: a
+    write never deletes a range, which hosts sharing a Galera cluster would collide on)."""
+    return get_db().delete_oldest("ephemeral", "expires_at", now, batch)
+
+
 class SqlEphemeral:
-    """The `ephemeral` table; expired rows are swept as new ones are written."""
+    """The `ephemeral` table; reads ignore expired rows, `flask sweep` removes them."""
 
     def put(self, key: str, value: str, expires_at: int, now: int) -> None:
         """Set key to value until expires_at (Unix seconds)."""
 
         def replace() -> None:
             db = get_db()
-            db.execute("DELETE FROM ephemeral WHERE k = ? OR expires_at < ?", (key, now))
+            db.execute("DELETE FROM ephemeral WHERE k = ?", (key,))
             db.execute(
                 "INSERT INTO ephemeral (k, v, expires_at) VALUES (?, ?, ?)",
                 (key, value, expires_at),

@@ -61,6 +61,6 @@ def recent(user_id: int, since: int, limit: int) -> list[Event]:
     ]
 
 
-def purge(before: int) -> None:
-    """Delete a batch of the events older than before (the retention)."""
-    get_db().delete_oldest("security_events", "at", before, PURGE_BATCH)
+def purge(before: int, batch: int = PURGE_BATCH) -> int:
+    """Delete a batch of the events older than before (the retention); how many went."""
+    return get_db().delete_oldest("security_events", "at", before, batch)

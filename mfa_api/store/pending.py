@@ -118,6 +118,6 @@ def delete_for_email(email: str) -> None:
     get_db().execute("DELETE FROM waiting_users WHERE email = ?", (email,))
 
 
-def sweep_expired(before: int) -> None:
-    """Drop a batch of the sign-ups whose code expired before `before`."""
-    get_db().delete_oldest("waiting_users", "otp_expires_at", before, SWEEP_BATCH)
+def sweep_expired(before: int, batch: int = SWEEP_BATCH) -> int:
+    """Drop a batch of the sign-ups whose code expired before `before`; how many went."""
+    return get_db().delete_oldest("waiting_users", "otp_expires_at", before, batch)

@@ -25,6 +25,7 @@ def contains(jti: str, now: int) -> bool:
     return row is not None
 
 
-def purge(now: int) -> None:
-    """Drop a batch of ids whose tokens have expired (nothing left to refuse)."""
-    get_db().delete_oldest("revoked_tokens", "expires_at", now, PURGE_BATCH)
+def purge(before: int, batch: int = PURGE_BATCH) -> int:
+    """Drop a batch of ids whose tokens expired before `before` (nothing left to refuse); how
+    many went."""
+    return get_db().delete_oldest("revoked_tokens", "expires_at", before, batch)

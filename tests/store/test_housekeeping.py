@@ -10,17 +10,16 @@ def event(at):
     )
 
 
-def test_purge_drops_a_batch_of_the_oldest_events_before_the_cutoff(app, monkeypatch):
-    monkeypatch.setattr(events, "PURGE_BATCH", 3)
+def test_purge_drops_a_batch_of_the_oldest_events_before_the_cutoff(app):
     with app.app_context():
         for at in (10, 20, 30, 40, 50, 60):
             event(at)
-        events.purge(before=55)
+        events.purge(before=55, batch=3)
         left = [
             r["at"] for r in get_db().fetch_all("SELECT at FROM security_events ORDER BY at", ())
         ]
         assert left == [40, 50, 60]
-        events.purge(before=55)
+        events.purge(before=55, batch=3)
         left = [
             r["at"] for r in get_db().fetch_all("SELECT at FROM security_events ORDER BY at", ())
         ]

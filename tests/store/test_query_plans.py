@@ -8,7 +8,8 @@ import sqlite3
 import pytest
 
 from mfa_api.db import Database
-from mfa_api.store import attempts, devices, events, pending, revoked
+from mfa_api.parts import parts
+from mfa_api.services import housekeeping
 from tests.helpers import (
     PASSWORD,
     LegacyClient,
@@ -112,12 +113,8 @@ def test_no_request_scans_a_growing_table(tmp_path, statements):
         access = twofa.access(secret)
         deleted = twofa.call("DELETE", "account", access, body=twofa.step_up(secret))
         assert deleted.status_code == 200, deleted.json
-    with app.app_context():  # the housekeeping requests run now and then, every one of it
-        attempts.sweep(before=10**10, lock_after=100)
-        pending.sweep_expired(before=10**10)
-        events.purge(before=10**10)
-        revoked.purge(now=10**10)
-        devices.purge(now=10**10)
+    with app.app_context():  # every sweep of `flask sweep`
+        housekeeping.sweep_all(parts().settings, 10**10)
     assert len(statements) > 30
     database_file = config["DATABASE_URL"].removeprefix("sqlite:///")
     found = {sql: plan for sql in statements if (plan := scans(database_file, sql))}
