@@ -49,7 +49,8 @@ def record(
 
 
 def recent(user_id: int, since: int, limit: int) -> list[Event]:
-    """The user's latest events at or after since, newest first."""
+    """The user's latest events at or after since, newest first (by time; the id only orders
+    events of one second, as on a Galera cluster ids interleave)."""
     rows = get_db().fetch_all(
         "SELECT event, at, ip, user_agent, request_id, detail FROM security_events "
         "WHERE user_id = ? AND at >= ? ORDER BY at DESC, id DESC LIMIT ?",

@@ -49,9 +49,9 @@ def add(
 
 
 def of_user(user_id: int) -> list[Passkey]:
-    """The user's credentials, oldest first."""
+    """The user's credentials, oldest first (by time: on a Galera cluster ids interleave)."""
     rows = get_db().fetch_all(
-        f"SELECT {_COLUMNS} FROM passkeys WHERE user_id = ? ORDER BY id",  # noqa: S608
+        f"SELECT {_COLUMNS} FROM passkeys WHERE user_id = ? ORDER BY created_at, id",  # noqa: S608
         (user_id,),
     )
     return [Passkey(**row) for row in rows]
