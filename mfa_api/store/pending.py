@@ -52,8 +52,7 @@ def for_email(email: str) -> list[PendingUser]:
     """Every pending sign-up for this email (one per client that started one), oldest first:
     by when its code expires (set once, at the start), as on a Galera cluster ids interleave."""
     rows = get_db().fetch_all(
-        f"SELECT {_COLUMNS} FROM waiting_users WHERE email = ? "
-        "ORDER BY otp_expires_at, waiting_id",
+        f"SELECT {_COLUMNS} FROM waiting_users WHERE email = ? ORDER BY otp_expires_at, waiting_id",
         (email,),
     )
     return [_pending(row) for row in rows]
