@@ -54,6 +54,9 @@ LEGACY_BCRYPT_COST = 10
 
 # Access token lifetime in seconds.
 JWT_TTL_SECONDS = 3600
+# Seconds a token (access or challenge) is still taken after its expiry, 0 to 60: room for app
+# hosts whose clocks are a little apart (keep them in step with NTP all the same).
+JWT_LEEWAY_SECONDS = 5
 
 # Mail over SMTP. Required outside development; unset in development, mail (one-time codes
 # included) is written to the log.

@@ -42,6 +42,8 @@ DEFAULTS = {
     # passwords take at least as long as a check at it. None: no such hashes.
     "LEGACY_BCRYPT_COST": 10,
     "JWT_TTL_SECONDS": 3600,
+    # Seconds a token is still taken after its expiry: room for app hosts' clocks a little apart.
+    "JWT_LEEWAY_SECONDS": 5,
     "MAIL_SERVER": None,
     "MAIL_USE_TLS": False,
     "MAIL_USE_SSL": False,
@@ -155,6 +157,7 @@ class Settings:
     hasher: Hasher  # new password hashes
     password_check: EqualTime  # checks them all, wrong ones in equal time
     jwt_ttl_seconds: int
+    jwt_leeway_seconds: int  # a token expired by at most this much is still taken (clock skew)
     totp_issuer: str
     legacy_unlock_key: bytes  # unlock tokens mailed before the unkeyed hash (lockout.py)
     backoff_after: int
@@ -352,6 +355,7 @@ def settings_from(config: dict, *, development: bool = False) -> Settings:
         hasher=hasher,
         password_check=EqualTime(hasher, config.get("LEGACY_BCRYPT_COST") or None),
         jwt_ttl_seconds=int(config["JWT_TTL_SECONDS"]),
+        jwt_leeway_seconds=int(config["JWT_LEEWAY_SECONDS"]),
         totp_issuer=str(config["TOTP_ISSUER"]),
         legacy_unlock_key=derive_key(secret, "unlock-token"),
         backoff_after=int(config["BACKOFF_AFTER"]),

@@ -152,6 +152,9 @@ def _invalid(config: dict) -> list[str]:
     base, top = numbers["BACKOFF_BASE_SECONDS"], numbers["BACKOFF_MAX_SECONDS"]
     if base is not None and top is not None and top < base:
         found.append("BACKOFF_MAX_SECONDS must be at least BACKOFF_BASE_SECONDS")
+    leeway = numbers["JWT_LEEWAY_SECONDS"]
+    if leeway is not None and not 0 <= leeway <= MAX_JWT_LEEWAY:
+        found.append(f"JWT_LEEWAY_SECONDS must be between 0 and {MAX_JWT_LEEWAY}")
     lock_after = numbers["LOCK_AFTER"]
     if lock_after is not None and not 1 <= lock_after <= MAX_LOCK_AFTER:
         found.append(f"LOCK_AFTER must be between 1 and {MAX_LOCK_AFTER}")
@@ -320,11 +323,13 @@ _SECONDS_KEYS = (
     "SMS_TIMEOUT_SECONDS",
 )
 MAX_DEADLINE = 25
+MAX_JWT_LEEWAY = 60  # beyond a minute it is no longer skew between clocks kept by NTP
 _NUMBER_KEYS = (
     *_POSITIVE_KEYS,
     "BCRYPT_ROUNDS",
     "BACKOFF_MAX_SECONDS",
     "LOCK_AFTER",
+    "JWT_LEEWAY_SECONDS",
     "PROXY_COUNT",
     "HSTS_SECONDS",
     "MAX_CONTENT_LENGTH",

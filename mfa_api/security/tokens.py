@@ -42,14 +42,16 @@ def issue_token(
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
-def decode_token(token: str, *, key: bytes, kind: str, now: int) -> dict:
-    """The claims of a valid token of `kind`; raises InvalidToken otherwise."""
+def decode_token(token: str, *, key: bytes, kind: str, now: int, leeway: int = 0) -> dict:
+    """The claims of a valid token of `kind`, taken up to `leeway` seconds past its expiry
+    (another host's clock may run ahead); raises InvalidToken otherwise."""
     try:
         claims = jwt.decode(
             token,
             key,
             algorithms=[ALGORITHM],
-            # Expiry is checked below against the `now` passed in, so callers (and tests) own time.
+            # Expiry is checked below against the `now` passed in, so callers (and tests) own time
+            # (PyJWT's own check, and its `leeway`, would read the machine's clock).
             options={
                 "require": ["exp", "iat", "sub", "kind", "ver", "jti"],
                 "verify_exp": False,
@@ -60,16 +62,19 @@ def decode_token(token: str, *, key: bytes, kind: str, now: int) -> dict:
         raise InvalidToken(str(exc)) from exc
     if claims["kind"] != kind:
         raise InvalidToken("wrong kind of token")
-    if not isinstance(claims["exp"], int) or claims["exp"] <= now:
+    if not isinstance(claims["exp"], int) or claims["exp"] <= now - leeway:
         raise InvalidToken("token expired")
     return claims
 
 
-def decode_any(token: str, *, key: bytes, kinds: tuple[str, ...], now: int) -> dict:
-    """The claims of a valid token of any of kinds; raises InvalidToken otherwise."""
+def decode_any(
+    token: str, *, key: bytes, kinds: tuple[str, ...], now: int, leeway: int = 0
+) -> dict:
+    """The claims of a valid token of any of kinds (leeway: as decode_token); raises
+    InvalidToken otherwise."""
     for kind in kinds:
         try:
-            return decode_token(token, key=key, kind=kind, now=now)
+            return decode_token(token, key=key, kind=kind, now=now, leeway=leeway)
         except InvalidToken:
             continue
     raise InvalidToken("no valid token of the kinds " + ", ".join(kinds))

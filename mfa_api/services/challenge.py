@@ -69,7 +69,8 @@ def login(email: str, password: str, ctx: Context, device_token: str | None = No
         access = sessions.grant_access(user, ctx, amr=tokens.REMEMBERED_DEVICE)
         return LoginOutcome(access, None)
     token, claims = sessions.challenge_token(user, ctx)
-    challenges.create(claims["jti"], user.id, claims["exp"])
+    # The row lives as long as the token is taken: its expiry and the leeway for hosts' clocks.
+    challenges.create(claims["jti"], user.id, claims["exp"] + ctx.settings.jwt_leeway_seconds)
     return LoginOutcome(None, token)
 
 

@@ -33,7 +33,7 @@ def sweeps(settings: Settings, now: int) -> list[tuple[str, Callable[[int], int]
     return [
         ("expired sign-ups", lambda n: pending.sweep_expired(now - EXPIRED_KEPT_SECONDS, n)),
         ("idle failure counters", lambda n: attempts.sweep(retained, settings.lock_after, n)),
-        ("expired revocations", lambda n: revoked.purge(now, n)),
+        ("expired revocations", lambda n: revoked.purge(now - settings.jwt_leeway_seconds, n)),
         ("expired remembered devices", lambda n: devices.purge(now, n)),
         ("audit events past the retention", lambda n: events.purge(retained, n)),
         ("expired short-lived keys", lambda n: ephemeral.sweep_expired(now, n)),

@@ -59,9 +59,13 @@ def challenge_token(user: User, ctx: Context) -> tuple[str, dict]:
 
 
 def resolve(token: str, kinds: tuple[str, ...], ctx: Context) -> tuple[User, dict]:
-    """The user and claims of a presented token of one of kinds; 401 if it does not hold."""
+    """The user and claims of a presented token of one of kinds; 401 if it does not hold (a
+    token expired by no more than the leeway still holds: hosts' clocks may be a little apart)."""
+    leeway = ctx.settings.jwt_leeway_seconds
     try:
-        claims = tokens.decode_any(token, key=ctx.settings.jwt_key, kinds=kinds, now=ctx.now)
+        claims = tokens.decode_any(
+            token, key=ctx.settings.jwt_key, kinds=kinds, now=ctx.now, leeway=leeway
+        )
     except tokens.InvalidToken as exc:
         raise Unauthorized(INVALID_TOKEN) from exc
     if not isinstance(claims.get("user_id"), int):
@@ -71,7 +75,7 @@ def resolve(token: str, kinds: tuple[str, ...], ctx: Context) -> tuple[User, dic
         raise NotFound("User not found")
     if user.token_version != claims["ver"]:
         raise Unauthorized(INVALID_TOKEN)
-    if revoked.contains(claims["jti"], ctx.now):
+    if revoked.contains(claims["jti"], ctx.now - leeway):  # refused as long as it is taken
         raise Unauthorized(INVALID_TOKEN)
     return user, claims
 

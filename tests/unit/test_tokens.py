@@ -60,3 +60,20 @@ def test_decode_any_accepts_each_listed_kind_and_only_those():
     assert tokens.decode_any(challenge, key=KEY, kinds=both, now=NOW)["kind"] == "challenge"
     with pytest.raises(tokens.InvalidToken):
         tokens.decode_any(challenge, key=KEY, kinds=(tokens.ACCESS,), now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("late", "taken"),
+    [(-1, True), (0, True), (4, True), (5, False), (6, False)],
+)
+def test_a_token_expired_by_less_than_the_leeway_is_taken(late, taken):
+    token = make(ttl=60)
+    now = NOW + 60 + late  # `late` seconds after its exp (-1: the last second it lives)
+    if taken:
+        assert tokens.decode_token(token, key=KEY, kind=tokens.ACCESS, now=now, leeway=5)
+        assert tokens.decode_any(token, key=KEY, kinds=(tokens.ACCESS,), now=now, leeway=5)
+    else:
+        with pytest.raises(tokens.InvalidToken):
+            tokens.decode_token(token, key=KEY, kind=tokens.ACCESS, now=now, leeway=5)
+        with pytest.raises(tokens.InvalidToken):
+            tokens.decode_any(token, key=KEY, kinds=(tokens.ACCESS,), now=now, leeway=5)
