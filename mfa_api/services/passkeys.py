@@ -1,8 +1,8 @@
 """Passkeys (WebAuthn credentials, through py_webauthn) as a second factor: added behind
 step-up, listed, renamed, removed behind step-up, and used to answer a login challenge.
 
-Each ceremony's challenge is single-use and short-lived in the short-lived store (Redis or the
-`ephemeral` table). A signature counter that does not move forward on a valid signature means
+Each ceremony's challenge is single-use and short-lived, in the SQL `ephemeral` table whatever
+REDIS_URL says (store.ephemeral.single_use: a failover must not bring one back). A signature counter that does not move forward on a valid signature means
 two authenticators may hold one key (WebAuthn §6.1.1): the passkey is suspended for every copy,
 the one whose counter jumped ahead included, recorded and mailed once (a clone warning). The
 way out is to remove it (step-up with another factor) and add a new one; there is no reinstating,
@@ -26,7 +26,7 @@ from ..config import Settings
 from ..db import IntegrityError
 from ..errors import Conflict, InvalidInput, NotFound
 from ..store import passkeys, users
-from ..store.ephemeral import ephemeral
+from ..store.ephemeral import single_use
 from ..store.passkeys import Passkey
 from ..store.users import User
 from . import audit, notifications, step_up
@@ -107,11 +107,11 @@ def _user_handle(user: User) -> bytes:
 
 def _ceremony(key: str, challenge: bytes, ctx: Context) -> None:
     expires_at = ctx.now + ctx.settings.challenge_ttl_seconds
-    ephemeral().put(key, _webauthn().helpers.bytes_to_base64url(challenge), expires_at, ctx.now)
+    single_use().put(key, _webauthn().helpers.bytes_to_base64url(challenge), expires_at, ctx.now)
 
 
 def _take_challenge(key: str, ctx: Context, missing: str) -> bytes:
-    stored = ephemeral().take(key, ctx.now)
+    stored = single_use().take(key, ctx.now)
     if stored is None:
         raise InvalidInput(missing)
     return _webauthn().helpers.base64url_to_bytes(stored)
@@ -153,7 +153,7 @@ def registration_options(user: User, password: str, code: str | None, ctx: Conte
 def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey:
     """Verify the authenticator's answer to the creation options and keep the credential."""
     if not user.twofa_enabled:  # turned off since the options were given
-        ephemeral().delete(f"passkey-add:{user.id}")
+        single_use().delete(f"passkey-add:{user.id}")
         raise InvalidInput(TWOFA_OFF)
     challenge = _take_challenge(
         f"passkey-add:{user.id}", ctx, "No passkey being added; ask for options first"
@@ -239,7 +239,7 @@ def use(user: User, ceremony: str, credential: dict, ctx: Context) -> Assertion:
     record its use; refused when anything is off, suspended when its counter did not move
     forward."""
     outcome = Assertion()
-    stored = ephemeral().take(ceremony, ctx.now)
+    stored = single_use().take(ceremony, ctx.now)
     found = _credential_of(user, credential)
     if stored is None or found is None:
         return outcome

@@ -1,6 +1,9 @@
 """Short-lived keys (pending TOTP secrets, phones being verified): Redis when configured, else
 SQL. Nothing kept through ephemeral() is security-relevant: losing it means redoing a setup or
-a phone's check. (services/totp.py keeps the TOTP steps it spent in the SQL table directly.)
+a phone's check. Single-use state whose loss or resurrection would weaken security (a passkey
+ceremony's challenge: a delete lost in a Redis failover would bring it back, and with it a
+captured assertion of an authenticator that keeps no counter) lives in SQL, through
+single_use(). (services/totp.py keeps the TOTP steps it spent in the SQL table directly.)
 
 Both implementations answer the same calls, so the services never know which one runs.
 """
@@ -160,6 +163,12 @@ return 0
 
 def _glob_escape(text: str) -> str:
     return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+def single_use() -> Ephemeral:
+    """The SQL table, whatever REDIS_URL says: for single-use state that must neither be lost
+    nor come back (a failover can lose a Redis delete; a database commit holds)."""
+    return SqlEphemeral()
 
 
 def ephemeral() -> Ephemeral:

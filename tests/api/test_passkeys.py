@@ -503,3 +503,19 @@ def test_a_passkey_from_another_port_is_refused_saying_so_in_the_log(
             assert answered.startswith(f"Passkey not accepted: {why}")
         else:
             assert answered == "Passkey not accepted"
+
+
+def test_a_ceremonys_challenge_lives_in_sql_not_in_redis(twofa, twofa_app, db):
+    secret = twofa.user()
+    authenticator, _ = add_passkey(twofa, secret)
+    challenge = twofa.challenge()
+    asked = twofa.post("2fa/passkey/options", challenge)
+    stored = db.fetch_all("SELECT k FROM ephemeral WHERE k LIKE 'passkey%'", ())
+    assert len(stored) == 1  # a database commit: no Redis failover loses its delete
+    client = twofa_app.extensions.get("mfa_redis")
+    if client is not None:  # nothing of the ceremony in Redis, which may be wiped meanwhile
+        prefix = twofa_app.config["REDIS_PREFIX"]
+        assert not [k for k in client.scan_iter(f"{prefix}*") if b"passkey" in k]
+    answer = {"credential": authenticator.get(asked.json["publicKey"])}
+    assert twofa.post("2fa/passkey", challenge, answer).status_code == 200
+    assert db.fetch_all("SELECT k FROM ephemeral WHERE k LIKE 'passkey%'", ()) == []  # used up
