@@ -57,6 +57,9 @@ JWT_TTL_SECONDS = 3600
 # Seconds a token (access or challenge) is still taken after its expiry, 0 to 60: room for app
 # hosts whose clocks are a little apart (keep them in step with NTP all the same).
 JWT_LEEWAY_SECONDS = 5
+# /readyz fails (and check-config says so) while this host's clock is off the database's by
+# more than this: hosts decide expiry, TOTP steps and back-off by their own clocks. 0: no check.
+CLOCK_SKEW_MAX_SECONDS = 10
 
 # Mail over SMTP. Required outside development; unset in development, mail (one-time codes
 # included) is written to the log.

@@ -44,6 +44,7 @@ DEFAULTS = {
     "JWT_TTL_SECONDS": 3600,
     # Seconds a token is still taken after its expiry: room for app hosts' clocks a little apart.
     "JWT_LEEWAY_SECONDS": 5,
+    "CLOCK_SKEW_MAX_SECONDS": 10,
     "MAIL_SERVER": None,
     "MAIL_USE_TLS": False,
     "MAIL_USE_SSL": False,
@@ -158,6 +159,7 @@ class Settings:
     password_check: EqualTime  # checks them all, wrong ones in equal time
     jwt_ttl_seconds: int
     jwt_leeway_seconds: int  # a token expired by at most this much is still taken (clock skew)
+    clock_skew_max_seconds: int  # /readyz: this host's clock off the database's by more (0: off)
     totp_issuer: str
     legacy_unlock_key: bytes  # unlock tokens mailed before the unkeyed hash (lockout.py)
     backoff_after: int
@@ -356,6 +358,7 @@ def settings_from(config: dict, *, development: bool = False) -> Settings:
         password_check=EqualTime(hasher, config.get("LEGACY_BCRYPT_COST") or None),
         jwt_ttl_seconds=int(config["JWT_TTL_SECONDS"]),
         jwt_leeway_seconds=int(config["JWT_LEEWAY_SECONDS"]),
+        clock_skew_max_seconds=int(config["CLOCK_SKEW_MAX_SECONDS"]),
         totp_issuer=str(config["TOTP_ISSUER"]),
         legacy_unlock_key=derive_key(secret, "unlock-token"),
         backoff_after=int(config["BACKOFF_AFTER"]),

@@ -8,6 +8,7 @@ import binascii
 import ipaddress
 import re
 import sys
+import time
 from contextlib import closing
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -155,6 +156,9 @@ def _invalid(config: dict) -> list[str]:
     leeway = numbers["JWT_LEEWAY_SECONDS"]
     if leeway is not None and not 0 <= leeway <= MAX_JWT_LEEWAY:
         found.append(f"JWT_LEEWAY_SECONDS must be between 0 and {MAX_JWT_LEEWAY}")
+    skew = numbers["CLOCK_SKEW_MAX_SECONDS"]
+    if skew is not None and not 0 <= skew <= MAX_CLOCK_SKEW:
+        found.append(f"CLOCK_SKEW_MAX_SECONDS must be between 0 (no check) and {MAX_CLOCK_SKEW}")
     lock_after = numbers["LOCK_AFTER"]
     if lock_after is not None and not 1 <= lock_after <= MAX_LOCK_AFTER:
         found.append(f"LOCK_AFTER must be between 1 and {MAX_LOCK_AFTER}")
@@ -324,12 +328,14 @@ _SECONDS_KEYS = (
 )
 MAX_DEADLINE = 25
 MAX_JWT_LEEWAY = 60  # beyond a minute it is no longer skew between clocks kept by NTP
+MAX_CLOCK_SKEW = 3600
 _NUMBER_KEYS = (
     *_POSITIVE_KEYS,
     "BCRYPT_ROUNDS",
     "BACKOFF_MAX_SECONDS",
     "LOCK_AFTER",
     "JWT_LEEWAY_SECONDS",
+    "CLOCK_SKEW_MAX_SECONDS",
     "PROXY_COUNT",
     "HSTS_SECONDS",
     "MAX_CONTENT_LENGTH",
@@ -506,10 +512,9 @@ def reachability(app: Flask) -> list[Problem]:
     def open_db():  # a missing SQLite file is reported, not created
         return closing(connect(url, create=False))
 
-    return [
-        Problem(part.detail, True)
-        for part in unready_parts(open_db, app.extensions.get("mfa_redis"))
-    ]
+    skew = int(app.config["CLOCK_SKEW_MAX_SECONDS"])
+    found = unready_parts(open_db, app.extensions.get("mfa_redis"), time.time, skew)
+    return [Problem(part.detail, True) for part in found]
 
 
 @click.command("check-config")

@@ -270,6 +270,12 @@ class Database:
         )
         return None if found["n"] else "it was dropped (create it, then run init-db)"
 
+    def clock(self) -> float:
+        """The database server's time, in Unix seconds (SQLite's is this host's own)."""
+        if self.dialect == "sqlite":
+            return float(self.fetch_one("SELECT (julianday('now') - 2440587.5) * 86400 AS t")["t"])
+        return float(self.fetch_one("SELECT UNIX_TIMESTAMP(NOW(6)) AS t")["t"])
+
     def close(self) -> None:
         """Close the connection, ignoring a connection already gone."""
         try:

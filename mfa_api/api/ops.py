@@ -14,6 +14,7 @@ from .. import __version__
 from ..db import get_db
 from ..health import unready_parts
 from ..metrics import exposition
+from ..parts import parts
 from .contract import documented
 from .replies import reply
 from .twofa_replies import TwoFaError
@@ -43,7 +44,7 @@ class NotReadyError(TwoFaError):
 
     failing = fields.List(
         fields.String(),
-        metadata={"description": "On /readyz's 503: database, schema and/or redis."},
+        metadata={"description": "On /readyz's 503: database, schema, clock and/or redis."},
     )
 
 
@@ -57,11 +58,18 @@ def healthz():
 @bp.get("/readyz")
 @documented(ReadyReply)
 def readyz():
-    """Readiness: the database answers with the current schema, and Redis when configured.
+    """Readiness: the database answers with the current schema, this host's clock agrees with
+    the database's, and Redis answers when configured.
 
     Otherwise 503, with `failing` naming each part that is not ready.
     """
-    found = unready_parts(lambda: nullcontext(get_db()), current_app.extensions.get("mfa_redis"))
+    made = parts()
+    found = unready_parts(
+        lambda: nullcontext(get_db()),
+        current_app.extensions.get("mfa_redis"),
+        clock=made.clock,
+        max_skew=made.settings.clock_skew_max_seconds,
+    )
     if not found:
         return reply(ReadyReply, {"version": __version__})
     for part in found:

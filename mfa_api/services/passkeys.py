@@ -2,7 +2,8 @@
 step-up, listed, renamed, removed behind step-up, and used to answer a login challenge.
 
 Each ceremony's challenge is single-use and short-lived, in the SQL `ephemeral` table whatever
-REDIS_URL says (store.ephemeral.single_use: a failover must not bring one back). A signature counter that does not move forward on a valid signature means
+REDIS_URL says (store.ephemeral.single_use: a failover must not bring one back). A signature
+counter that does not move forward on a valid signature means
 two authenticators may hold one key (WebAuthn §6.1.1): the passkey is suspended for every copy,
 the one whose counter jumped ahead included, recorded and mailed once (a clone warning). The
 way out is to remove it (step-up with another factor) and add a new one; there is no reinstating,

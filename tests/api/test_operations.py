@@ -1,5 +1,5 @@
-"""For operators: /healthz, /readyz (database, schema, Redis), the request log and its request
-ids, /metrics, `flask version` and `flask limiter`."""
+"""For operators: /healthz, /readyz (database, schema, clock, Redis), the request log and its
+request ids, /metrics, `flask version` and `flask limiter`."""
 
 import json
 import logging
@@ -13,7 +13,7 @@ import pytest
 from mfa_api import __version__, create_app
 from mfa_api.db import connect
 from mfa_api.observe import log_line, request_id_from
-from tests.helpers import PASSWORD, TwoFaClient, make_app, recorded_mail
+from tests.helpers import CLOCK, PASSWORD, TwoFaClient, make_app, recorded_mail
 from tests.services import _server_connection, fresh_redis_prefix
 from tests.smtp import free_port
 
@@ -103,6 +103,23 @@ def test_check_config_names_a_missing_sqlite_file_and_makes_none(tmp_path, app_c
     assert result.exit_code == 1
     assert f"error: the database cannot be reached: no SQLite file at {missing}" in result.output
     assert not missing.exists()
+
+
+def test_readyz_names_a_clock_off_the_databases(app, caplog):
+    client = app.test_client()
+    CLOCK.advance(8)  # within CLOCK_SKEW_MAX_SECONDS (10)
+    assert client.get("/readyz").status_code == 200
+    CLOCK.advance(30)  # a host running 38 s ahead would spend TOTP steps the others expect
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json["failing"] == ["clock"]
+    assert re.search(r"clock is \+3\d\.\d s off the database's", caplog.text)
+
+
+def test_no_clock_check_with_a_max_skew_of_0(app_config):
+    app_config["CLOCK_SKEW_MAX_SECONDS"] = 0
+    CLOCK.advance(3600)
+    assert make_app(app_config).test_client().get("/readyz").status_code == 200
 
 
 def test_readyz_names_redis_when_configured_and_down(app_config):
