@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian's nginx, apache2 and mod_wsgi (and the Python it embeds, with venv), for the tests that
 # boot deploy/ for real (tests/e2e/test_deploy.py), and chromium with its driver for the
-# browser test of /account (tests/e2e/test_account_page.py). Installs only what is missing;
+# browser test of /account (tests/e2e/test_account_page.py), and galera-4 for the Galera node
+# tests (tests/e2e/test_galera.py). Installs only what is missing;
 # needs root (or sudo) for that. Nothing is started or enabled: the tests run private instances.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 /usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+[ -f /usr/lib/galera/libgalera_smm.so ] || missing+=(galera-4)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

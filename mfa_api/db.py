@@ -270,6 +270,25 @@ class Database:
         )
         return None if found["n"] else "it was dropped (create it, then run init-db)"
 
+    def node_problem(self) -> str | None:
+        """Why this Galera node should not be used (not ready, not Synced, not in the primary
+        component), or None (also for a database that is no Galera node)."""
+        if self.dialect == "sqlite":
+            return None
+        rows = self.fetch_all(
+            "SHOW STATUS WHERE Variable_name IN "
+            "('wsrep_ready', 'wsrep_local_state_comment', 'wsrep_cluster_status')"
+        )
+        status = {row["Variable_name"]: row["Value"] for row in rows}
+        if not status or str(self.fetch_one("SELECT @@wsrep_on AS galera")["galera"]) == "0":
+            return None
+        off = [
+            f"{name} is {status.get(name)}"
+            for name, ready in _GALERA_READY.items()
+            if status.get(name) != ready
+        ]
+        return f"this Galera node is not ready ({', '.join(off)})" if off else None
+
     def clock(self) -> float:
         """The database server's time, in Unix seconds (SQLite's is this host's own)."""
         if self.dialect == "sqlite":
@@ -335,7 +354,7 @@ class _MysqlConnection(pymysql.connections.Connection):
 
 def _connect_mysql(url: str, deadlines: Deadlines) -> pymysql.connections.Connection:
     parts = urlsplit(url)
-    return _MysqlConnection(
+    conn = _MysqlConnection(
         host=parts.hostname or "127.0.0.1",
         port=parts.port or 3306,
         unix_socket=dict(parse_qsl(parts.query)).get("unix_socket"),  # then host and port unused
@@ -353,6 +372,29 @@ def _connect_mysql(url: str, deadlines: Deadlines) -> pymysql.connections.Connec
         # the same name, is a match. Single use still holds: its WHERE excludes a used row.
         client_flag=CLIENT.FOUND_ROWS,
     )
+    _read_your_writes_on_galera(conn)
+    return conn
+
+
+_GALERA_READY = {
+    "wsrep_ready": "ON",
+    "wsrep_local_state_comment": "Synced",
+    "wsrep_cluster_status": "Primary",
+}
+
+
+def _read_your_writes_on_galera(conn: pymysql.connections.Connection) -> None:
+    """On a Galera node, make this session's reads wait until the node has applied every
+    write the cluster committed before them (wsrep_sync_wait=1): a logout, a spent code or a
+    sign-up written through another node is seen here, not missed for a replication lag.
+    Elsewhere (MariaDB without Galera, MySQL) nothing changes."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute("SELECT @@wsrep_on AS galera")
+        except pymysql.err.MySQLError:  # MySQL: no such variable, so no Galera
+            return
+        if cur.fetchone()["galera"]:
+            cur.execute("SET SESSION wsrep_sync_wait = 1")
 
 
 def _back_off(attempt: int, conflict: Exception) -> None:

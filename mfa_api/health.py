@@ -42,7 +42,8 @@ def unready_parts(
     try:
         with open_db() as db:
             gone = db.gone()
-            behind = [] if gone else pending(db)
+            node = None if gone else db.node_problem()
+            behind = [] if gone or node else pending(db)
             skew = clock() - db.clock() if clock is not None and max_skew and not gone else 0
         if abs(skew) > max_skew:
             found.append(
@@ -52,6 +53,8 @@ def unready_parts(
                     "CLOCK_SKEW_MAX_SECONDS): check NTP",
                 )
             )
+        if node:
+            found.append(Unready("database", node))
         if gone:
             found.append(Unready("database", f"the database does not exist: {gone}"))
         elif behind:

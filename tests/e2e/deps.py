@@ -33,12 +33,17 @@ def wait_for_port(port: int, seconds: float = 30) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
-class PrivateMariaDB:
-    """A MariaDB server of the test's own: start(), pause(), resume(), kill(), stop()."""
+GALERA_PROVIDER = "/usr/lib/galera/libgalera_smm.so"  # Debian's galera-4
 
-    def __init__(self):
+
+class PrivateMariaDB:
+    """A MariaDB server of the test's own: start(), pause(), resume(), kill(), stop(). With
+    galera, a one-node Galera cluster it bootstraps (wsrep on, as on every node of one)."""
+
+    def __init__(self, *, galera: bool = False):
         self.dir = tempfile.mkdtemp(prefix="mariadb-")
         self.port = free_port()
+        self.galera = galera
         self.process: subprocess.Popen | None = None
         subprocess.run(
             [
@@ -69,12 +74,25 @@ class PrivateMariaDB:
                 "--innodb-buffer-pool-size=16M",
                 "--skip-log-bin",
                 f"--log-error={self.dir}/error.log",
+                *(self._galera_options() if self.galera else ()),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
         return self
+
+    def _galera_options(self) -> list[str]:
+        return [
+            "--wsrep-on=ON",
+            f"--wsrep-provider={GALERA_PROVIDER}",
+            "--wsrep-cluster-address=gcomm://",  # bootstraps a new cluster of this node
+            "--wsrep-node-address=127.0.0.1",
+            f"--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:{free_port()};"
+            "gcache.size=16M",
+            "--binlog-format=ROW",
+            "--innodb-autoinc-lock-mode=2",
+        ]
 
     def url(self, database: str) -> str:
         """The URL of one of its databases (created if missing)."""
