@@ -354,10 +354,12 @@ class _MysqlConnection(pymysql.connections.Connection):
 
 def _connect_mysql(url: str, deadlines: Deadlines) -> pymysql.connections.Connection:
     parts = urlsplit(url)
+    options = dict(parse_qsl(parts.query))
     conn = _MysqlConnection(
         host=parts.hostname or "127.0.0.1",
         port=parts.port or 3306,
-        unix_socket=dict(parse_qsl(parts.query)).get("unix_socket"),  # then host and port unused
+        unix_socket=options.get("unix_socket"),  # then host and port unused
+        **_verified_tls(options),
         user=unquote(parts.username or "root"),
         password=unquote(parts.password or ""),
         database=parts.path.lstrip("/") or None,
@@ -374,6 +376,19 @@ def _connect_mysql(url: str, deadlines: Deadlines) -> pymysql.connections.Connec
     )
     _read_your_writes_on_galera(conn)
     return conn
+
+
+def _verified_tls(options: dict[str, str]) -> dict:
+    """PyMySQL's TLS options for a URL's ?ssl_ca=: TLS required, the server's certificate
+    verified against that CA and, unless ssl_verify_identity=false, its name against the
+    host's. Without ssl_ca, none: TLS where the server offers it, unverified (PyMySQL's own)."""
+    if "ssl_ca" not in options:
+        return {}
+    return {
+        "ssl_ca": options["ssl_ca"],
+        "ssl_verify_cert": True,
+        "ssl_verify_identity": options.get("ssl_verify_identity", "true") == "true",
+    }
 
 
 _GALERA_READY = {
@@ -412,12 +427,16 @@ def like_prefix(prefix: str) -> str:
     return prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
 
 
-MYSQL_URL_OPTIONS = ("unix_socket",)  # what may follow the ? of a mysql:// URL
+# What may follow the ? of a mysql:// URL: the server's unix socket, or verified TLS (the CA
+# that signed the server's certificate; whether its name must match the host, true unless
+# false).
+MYSQL_URL_OPTIONS = ("unix_socket", "ssl_ca", "ssl_verify_identity")
 
 
 def mysql_url_problem(url: str) -> str | None:
     """Why _connect_mysql cannot use this mysql:// URL as meant (it would ignore or misread a
-    part), or None. The form: mysql://user:password@host:port/database[?unix_socket=/path]."""
+    part), or None. The form: mysql://user:password@host:port/database, then optionally
+    ?unix_socket=/path, or ?ssl_ca=/path/ca.pem[&ssl_verify_identity=false]."""
     parts = urlsplit(url)
     if "," in parts.netloc:
         return "names several hosts: PyMySQL connects to one (put a proxy in front of a cluster)"
@@ -433,13 +452,29 @@ def mysql_url_problem(url: str) -> str | None:
         return "has a query that is not name=value pairs"
     for name, value in options:
         if name not in MYSQL_URL_OPTIONS:
-            return f"has an unknown option {name!r} (the only one is ?unix_socket=/path/to/sock)"
-        if not value.startswith("/"):
             return (
-                "must give unix_socket as an absolute path (?unix_socket=/run/mysqld/mysqld.sock)"
+                f"has an unknown option {name!r} (the options are ?unix_socket=/path/to/sock, "
+                "?ssl_ca=/path/to/ca.pem and &ssl_verify_identity=false)"
             )
+        problem = _option_problem(name, value)
+        if problem:
+            return problem
     if len(options) != len(dict(options)):
         return "gives an option twice"
+    if "ssl_verify_identity" in dict(options) and "ssl_ca" not in dict(options):
+        return "gives ssl_verify_identity without ssl_ca (the CA that signed the server's cert)"
+    return None
+
+
+def _option_problem(name: str, value: str) -> str | None:
+    if name == "ssl_verify_identity":
+        return (
+            None if value in ("true", "false") else "must give ssl_verify_identity as true or false"
+        )
+    if not value.startswith("/"):
+        return f"must give {name} as an absolute path (?{name}=/path)"
+    if name == "ssl_ca" and not os.path.isfile(value):
+        return f"names an ssl_ca that is not a file: {value}"
     return None
 
 

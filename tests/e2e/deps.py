@@ -40,10 +40,11 @@ class PrivateMariaDB:
     """A MariaDB server of the test's own: start(), pause(), resume(), kill(), stop(). With
     galera, a one-node Galera cluster it bootstraps (wsrep on, as on every node of one)."""
 
-    def __init__(self, *, galera: bool = False):
+    def __init__(self, *, galera: bool = False, options: tuple[str, ...] = ()):
         self.dir = tempfile.mkdtemp(prefix="mariadb-")
         self.port = free_port()
         self.galera = galera
+        self.options = options  # more of mariadbd's own (TLS certificates, say)
         self.process: subprocess.Popen | None = None
         subprocess.run(
             [
@@ -75,6 +76,7 @@ class PrivateMariaDB:
                 "--skip-log-bin",
                 f"--log-error={self.dir}/error.log",
                 *(self._galera_options() if self.galera else ()),
+                *self.options,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
