@@ -6,7 +6,7 @@ failover the demoted primary keeps accepting writes until the sentinels turn it 
 lost (70-81% of rate-limit hits, measured in issue 22). So a connection asks which primary the
 sentinels name (at most every CHECK_SECONDS per pool) each time the pool hands it out, and leaves
 a primary that is no longer the one; a ReadOnlyError or a refused connection is retried once,
-on the primary found again.
+on the primary found again (redis-py's own retry would reconnect to the same server).
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ class PrimaryConnection(SentinelManagedConnection):
         if self._sock and self.connection_pool.is_master and self._primary_moved():
             self.disconnect()
         return super().connect()
+
+    def send_packed_command(self, command, check_health=True):
+        """Send a command; reconnect through the sentinels (redis-py's own reconnect, on a retry
+        after a ReadOnlyError, would go back to the same server: the demoted primary)."""
+        if not self._sock:
+            self.connect()
+        return super().send_packed_command(command, check_health)
 
     def _primary_moved(self) -> bool:
         proxy = self.connection_pool  # shared by the pool's connections

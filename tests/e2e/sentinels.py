@@ -18,7 +18,7 @@ SERVICE = "mfa"
 
 
 def _redis_server(port: int, directory: Path, *args: str) -> subprocess.Popen:
-    (directory / str(port)).mkdir()  # a replica's full sync writes dump.rdb there
+    (directory / str(port)).mkdir(exist_ok=True)  # a replica's full sync writes dump.rdb there
     process = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
          "--appendonly", "no", "--dir", str(directory / str(port)), *args],
@@ -93,6 +93,13 @@ class PrivateSentinels:
         self.processes[old].kill()
         self.processes[old].wait(10)
         return next(port for port in self.ports if port != old)
+
+    def rejoin(self, port: int) -> None:
+        """Start a killed server again, empty, as the replica of the primary; wait for it."""
+        self.processes[port] = _redis_server(
+            port, self.dir, "--replicaof", "127.0.0.1", str(self.primary())
+        )
+        self.settle()
 
     def stop(self) -> None:
         """Stop every process and forget their files."""

@@ -2,7 +2,9 @@
 of the test's own, and gunicorn (2 workers) given one redis+sentinel:// REDIS_URL. Short-lived
 state and rate limits work; after a SENTINEL FAILOVER, and after the primary is SIGKILLed,
 requests keep working within seconds and the rate-limit hits land on the new primary (a pooled
-connection to the demoted one, which still takes writes for ~10 s, would lose them)."""
+connection to the demoted one, which still takes writes for ~10 s, would lose them). A server
+that answers READONLY is left for the primary, within the request. check-config asks the
+sentinels, and refuses a Sentinel URL that cannot work."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import time
 
 import pytest
 
+from mfa_api import redis_sentinel
+from mfa_api.redis_client import parse_sentinel_url
 from tests.e2e.sentinels import PrivateSentinels
 from tests.e2e.server import BIN, ROOT, Gunicorn, init_db, register_user, service_env, totp
 from tests.services import REQUIRE_SERVICES
@@ -47,6 +51,7 @@ def server(sentinels, tmp_path):
         MAIL_PORT=smtp.port,
         BCRYPT_ROUNDS=4,
         RATELIMIT_LOGIN="1000 per hour",
+        RATELIMIT_PASSWORD_CHECKS="100000 per hour",
         BACKOFF_AFTER=100,
         ACCOUNT_BACKOFF_AFTER=100,
     )
@@ -110,8 +115,21 @@ def test_state_and_limits_follow_the_primary_through_a_failover_and_a_kill(senti
         assert logins(server, 1) == [200]  # counted in each worker's memory meanwhile
         counted = login_hits(sentinels, survivor) == seen + 1
         counted_in_a_row = counted_in_a_row + 1 if counted else 0
-        time.sleep(0.05)
+        time.sleep(0.1)
     assert "Traceback" not in server.output()
+    sentinels.rejoin(sentinels.ports[0] + sentinels.ports[1] - survivor)
+
+
+def test_a_demoted_primary_s_read_only_error_is_retried_on_the_new_one(sentinels, monkeypatch):
+    primary = sentinels.primary()
+    replica = sentinels.ports[0] + sentinels.ports[1] - primary  # read-only, as a demoted one
+    client = redis_sentinel.sentinel_client(parse_sentinel_url(sentinels.url), 0.5)
+    manager = client.connection_pool.sentinel_manager
+    answers = iter([("127.0.0.1", replica)])  # a sentinel that has not heard of a failover
+    real = manager.discover_master
+    monkeypatch.setattr(manager, "discover_master", lambda name: next(answers, None) or real(name))
+    assert client.incr("kept") == 1  # READONLY, then again on the primary the others name
+    assert sentinels.client(primary).get("kept") == "1"
 
 
 def test_check_config_asks_the_sentinels_and_refuses_a_url_that_cannot_work(sentinels, tmp_path):
