@@ -21,6 +21,7 @@ from redis.sentinel import Sentinel, SentinelManagedConnection
 from .redis_client import SentinelUrl
 
 CHECK_SECONDS = 0.25  # how long a pool trusts the primary's address it was last told
+QUIET_SECONDS = 5  # how long it asks no sentinel after none answered (each costs a deadline)
 
 
 class PrimaryConnection(SentinelManagedConnection):
@@ -46,8 +47,9 @@ class PrimaryConnection(SentinelManagedConnection):
             proxy.mfa_checked_at = now
             try:
                 proxy.get_master_address()  # drops idle connections when it changed
-            except redis.ConnectionError:
-                return False  # no sentinel answers: keep the primary we have
+            except redis.ConnectionError:  # no sentinel answers: keep the primary we have,
+                proxy.mfa_checked_at = now + QUIET_SECONDS  # and spare requests their waits
+                return False
         address = proxy.master_address
         return address is not None and (self.host, int(self.port)) != (
             address[0],

@@ -3,7 +3,9 @@ short failure timers (a primary is down after 1 s); CI's shared Redis is never t
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -101,8 +103,19 @@ class PrivateSentinels:
         )
         self.settle()
 
+    def pause_sentinels(self) -> None:
+        """Freeze every sentinel (SIGSTOP): connections open, no answer."""
+        for port in self.sentinel_ports:
+            os.kill(self.processes[port].pid, signal.SIGSTOP)
+
+    def resume_sentinels(self) -> None:
+        """Let the sentinels run again."""
+        for port in self.sentinel_ports:
+            os.kill(self.processes[port].pid, signal.SIGCONT)
+
     def stop(self) -> None:
         """Stop every process and forget their files."""
+        self.resume_sentinels()
         for process in self.processes.values():
             if process.poll() is None:
                 process.kill()

@@ -132,6 +132,23 @@ def test_a_demoted_primary_s_read_only_error_is_retried_on_the_new_one(sentinels
     assert sentinels.client(primary).get("kept") == "1"
 
 
+def test_stalled_sentinels_cost_one_request_a_deadline_now_and_then(sentinels):
+    client = redis_sentinel.sentinel_client(parse_sentinel_url(sentinels.url), 0.5)
+    client.set("stalled", "0")  # a connection to the primary
+    sentinels.pause_sentinels()
+    try:
+        waits, end = [], time.monotonic() + 3
+        while time.monotonic() < end:
+            started = time.monotonic()
+            client.incr("stalled")  # the primary answers: only asking the sentinels waits
+            waits.append(time.monotonic() - started)
+            time.sleep(0.05)
+    finally:
+        sentinels.resume_sentinels()
+    assert len([w for w in waits if w > 0.4]) == 1, waits  # then none asked for a while
+    assert client.get("stalled") == str(len(waits))
+
+
 def test_check_config_asks_the_sentinels_and_refuses_a_url_that_cannot_work(sentinels, tmp_path):
     env = service_env(
         DATABASE_URL=f"sqlite:///{tmp_path}/mfa.sqlite3",
