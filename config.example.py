@@ -75,6 +75,8 @@ MAIL_DEFAULT_SENDER = "MFA API <no-reply@example.com>"
 # Without it these live in the database (and rate limits in each worker's memory). Nothing
 # security-relevant is kept there: losing it only means starting a setup again.
 # REDIS_URL = "redis://127.0.0.1:6379/0"
+# Or its primary through Sentinel (docs/operations.md, "Redis Sentinel"):
+# REDIS_URL = "redis+sentinel://10.0.0.11:26379,10.0.0.12:26379,10.0.0.13:26379/mymaster/0"
 # REDIS_PREFIX = "mfa:"
 
 # Rate limits (flask-limiter notation). Behind a reverse proxy, trust this many hops of

@@ -24,6 +24,7 @@ from .db import mysql_url_problem
 from .health import unready_parts
 from .metrics import multiprocess_mode
 from .observe import LOG_FORMATS
+from .redis_client import is_sentinel, sentinel_url_problem
 from .security import randomness
 from .security.passwords import SCHEMES
 
@@ -219,11 +220,15 @@ def _bad_limits(config: dict) -> list[str]:
 def _bad_urls(config: dict) -> list[str]:
     found = []
     redis_url = config.get("REDIS_URL")
-    if redis_url and not str(redis_url).startswith(("redis://", "rediss://", "unix://")):
-        found.append("REDIS_URL must start with redis://, rediss:// or unix://")
+    if is_sentinel(redis_url):
+        found += filter(None, [sentinel_url_problem("REDIS_URL", redis_url)])
+    elif redis_url and not str(redis_url).startswith(("redis://", "rediss://", "unix://")):
+        found.append("REDIS_URL must start with redis://, rediss://, unix:// or redis+sentinel://")
     storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
     if storage.split("://", 1)[0] not in STORAGE_SCHEMES or "://" not in storage:
         found.append("RATELIMIT_STORAGE_URI must be a flask-limiter storage (memory://, redis://…)")
+    elif is_sentinel(storage) and storage != redis_url:
+        found += filter(None, [sentinel_url_problem("RATELIMIT_STORAGE_URI", storage)])
     return found
 
 

@@ -1,4 +1,4 @@
-"""The Redis connection, when REDIS_URL is set.
+"""The Redis connection, when REDIS_URL is set: one Redis, or its primary found through Sentinel.
 
 redis-py is imported only then (and where its errors are caught): it costs ~6 MB of memory a
 process, which a service without Redis need not pay in each of its workers.
@@ -6,7 +6,63 @@ process, which a service without Redis need not pay in each of its workers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
 from flask import Flask
+
+SENTINEL_SCHEME = "redis+sentinel"  # limits' own scheme: one URL serves both clients
+
+
+@dataclass(frozen=True)
+class SentinelUrl:
+    """redis+sentinel://[[user]:password@]host:port,host:port,…/service[/db], taken apart."""
+
+    hosts: list[tuple[str, int]]
+    service: str
+    db: int
+    username: str | None
+    password: str | None
+
+    def limiter_uri(self, url: str) -> str:
+        """The URL as limits takes it: without the database (it reads the path as the name)."""
+        head, _, _ = url.partition("://")
+        netloc = urlsplit(url).netloc
+        return f"{head}://{netloc}/{self.service}"
+
+
+def is_sentinel(url: object) -> bool:
+    """Whether url is a Sentinel URL."""
+    return str(url or "").startswith(SENTINEL_SCHEME + "://")
+
+
+def parse_sentinel_url(url: str) -> SentinelUrl:
+    """Take a Sentinel URL apart; ValueError saying what is wrong with it."""
+    parts = urlsplit(url)
+    hosts = []
+    for location in parts.netloc.rpartition("@")[2].split(","):
+        host, colon, port = location.strip().rpartition(":")
+        if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"needs sentinels as host:port, not {location.strip()!r}")
+        hosts.append((host.strip("[]"), int(port)))
+    service, _, db = parts.path.strip("/").partition("/")
+    if not service:
+        raise ValueError("needs the service name after the sentinels (…:26379/mymaster)")
+    if db and not db.isdigit():
+        raise ValueError(f"needs a database number after the service name, not {db!r}")
+    if parts.query or parts.fragment:
+        raise ValueError("takes no query string or fragment")
+    password = unquote(parts.password) if parts.password else None
+    return SentinelUrl(hosts, service, int(db or 0), parts.username or None, password)
+
+
+def sentinel_url_problem(setting: str, url: str) -> str | None:
+    """One line naming the setting when its Sentinel URL cannot work, else None."""
+    try:
+        parse_sentinel_url(url)
+    except ValueError as exc:
+        return f"{setting} {exc}: {SENTINEL_SCHEME}://host:26379,host:26379/service[/db]"
+    return None
 
 
 def init_redis(app: Flask) -> None:
@@ -15,11 +71,24 @@ def init_redis(app: Flask) -> None:
     timeout = float(app.config["REDIS_TIMEOUT_SECONDS"])
     deadlines = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     url = app.config.get("REDIS_URL")
-    if url:
+    if is_sentinel(url) and sentinel_url_problem("REDIS_URL", url):
+        pass  # refused by config_check already (check-config still builds the app)
+    elif is_sentinel(url):
+        from .redis_sentinel import sentinel_client
+
+        app.extensions["mfa_redis"] = sentinel_client(parse_sentinel_url(url), timeout)
+    elif url:
         import redis
 
         app.extensions["mfa_redis"] = redis.Redis.from_url(url, decode_responses=True, **deadlines)
-    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://")):
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI", ""))
+    if is_sentinel(storage) and not sentinel_url_problem("RATELIMIT_STORAGE_URI", storage):
+        from .redis_sentinel import limiter_options
+
+        parsed = parse_sentinel_url(storage)
+        app.config["RATELIMIT_STORAGE_URI"] = parsed.limiter_uri(storage)
+        deadlines = limiter_options(parsed, timeout)
+    if storage.startswith(("redis://", "rediss://", SENTINEL_SCHEME + "://")):
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {
             **deadlines,
             **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),

@@ -272,6 +272,12 @@ def test_the_older_encryption_key_must_be_a_real_secret_too(clean_env):
         ("CORS_ORIGINS", "5", "CORS_ORIGINS must be"),
         ("MAIL_DEFAULT_SENDER", "", "MAIL_DEFAULT_SENDER must be set"),
         ("REDIS_URL", "garbage", "REDIS_URL must start with"),
+        ("REDIS_URL", "redis+sentinel://10.0.0.1/mfa", "REDIS_URL needs sentinels as host:port"),
+        ("REDIS_URL", "redis+sentinel:///mfa", "REDIS_URL needs sentinels as host:port"),
+        ("REDIS_URL", "redis+sentinel://10.0.0.1:26379", "REDIS_URL needs the service name"),
+        ("REDIS_URL", "redis+sentinel://10.0.0.1:99999/mfa", "REDIS_URL needs sentinels"),
+        ("REDIS_URL", "redis+sentinel://h:26379/mfa/x", "REDIS_URL needs a database number"),
+        ("RATELIMIT_STORAGE_URI", "redis+sentinel://h:1,/mfa", "RATELIMIT_STORAGE_URI needs"),
         ("RATELIMIT_STORAGE_URI", "foo://x", "RATELIMIT_STORAGE_URI must be"),
         ("DB_TIMEOUT_SECONDS", "60", "DB_TIMEOUT_SECONDS must be a number of seconds"),
     ],
@@ -281,6 +287,32 @@ def test_settings_that_would_fail_later_are_refused_at_the_start(clean_env, key,
     clean_env.setenv(f"MFA_{key}", value)
     with pytest.raises(ConfigError, match=message):
         create_app()
+
+
+def test_one_sentinel_url_serves_the_client_and_the_limiter_with_the_deadline(clean_env):
+    url = "redis+sentinel://:pw@10.0.0.1:26379,10.0.0.2:26380/mymaster/3"
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    clean_env.setenv("MFA_REDIS_URL", url)
+    clean_env.setenv("MFA_REDIS_TIMEOUT_SECONDS", "0.3")
+    app = create_app()
+    pool = app.extensions["mfa_redis"].connection_pool
+    assert (pool.service_name, pool.is_master) == ("mymaster", True)
+    assert {k: pool.connection_kwargs[k] for k in ("db", "password", "socket_timeout")} == {
+        "db": 3,
+        "password": "pw",
+        "socket_timeout": 0.3,
+    }
+    sentinel = pool.sentinel_manager
+    assert [s.connection_pool.connection_kwargs["port"] for s in sentinel.sentinels] == [
+        26379,
+        26380,
+    ]
+    assert sentinel.sentinel_kwargs["socket_timeout"] == 0.3
+    # limits reads the whole path as the service name: it gets the database as an option
+    assert app.config["RATELIMIT_STORAGE_URI"] == url.removesuffix("/3")
+    options = app.config["RATELIMIT_STORAGE_OPTIONS"]
+    assert (options["db"], options["use_replicas"], options["socket_timeout"]) == (3, False, 0.3)
+    assert options["sentinel_kwargs"]["socket_timeout"] == 0.3
 
 
 def test_false_turns_a_switch_off(clean_env):
