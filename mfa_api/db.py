@@ -93,7 +93,10 @@ class Database:
             if self.dialect == "sqlite":
                 self._conn = _connect_sqlite(url, create)
             else:
-                self._conn = _connect_mysql(url, deadlines or Deadlines())
+                try:
+                    self._conn = _connect_mysql(url, deadlines or Deadlines())
+                except (ssl.SSLError, OSError) as exc:  # ssl_ca unreadable, or no certificate
+                    raise DatabaseUnavailable() from exc
 
     @contextmanager
     def _translated_errors(self) -> Iterator[None]:
@@ -293,7 +296,9 @@ class Database:
         """The database server's time, in Unix seconds (SQLite's is this host's own)."""
         if self.dialect == "sqlite":
             return float(self.fetch_one("SELECT (julianday('now') - 2440587.5) * 86400 AS t")["t"])
-        return float(self.fetch_one("SELECT UNIX_TIMESTAMP(NOW(6)) AS t")["t"])
+        # @@timestamp: Unix seconds as the server counts them, no time zone in between (NOW()
+        # is ambiguous in a daylight-saving zone's repeated hour: an hour off)
+        return float(self.fetch_one("SELECT @@timestamp AS t")["t"])
 
     def close(self) -> None:
         """Close the connection, ignoring a connection already gone."""
@@ -475,6 +480,11 @@ def _option_problem(name: str, value: str) -> str | None:
         return f"must give {name} as an absolute path (?{name}=/path)"
     if name == "ssl_ca" and not os.path.isfile(value):
         return f"names an ssl_ca that is not a file: {value}"
+    if name == "ssl_ca":
+        try:
+            ssl.create_default_context(cafile=value)
+        except (ssl.SSLError, OSError) as exc:
+            return f"names an ssl_ca that holds no CA certificate it can read ({exc})"
     return None
 
 

@@ -44,7 +44,8 @@ def unready_parts(
             gone = db.gone()
             node = None if gone else db.node_problem()
             behind = [] if gone or node else pending(db)
-            skew = clock() - db.clock() if clock is not None and max_skew and not gone else 0
+            asked = clock is not None and max_skew and not gone and not node
+            skew = clock() - db.clock() if asked else 0
         if abs(skew) > max_skew:
             found.append(
                 Unready(

@@ -8,7 +8,6 @@ from flask.cli import with_appcontext
 from ..errors import ApiError
 from ..parts import parts
 from ..services import housekeeping
-from .common import now
 
 
 @click.command("sweep")
@@ -24,11 +23,17 @@ from .common import now
 )
 @with_appcontext
 def sweep(batch: int, max_batches: int) -> None:
-    """Remove what is past its time, in bounded batches (safe on every host at once)."""
+    """Remove what is past its time, in bounded batches (safe on every host at once), by the
+    database's clock: a host whose own clock runs ahead must not sweep early for the others."""
     try:
-        swept = housekeeping.sweep_all(parts().settings, now(), batch, max_batches)
+        swept = housekeeping.sweep_by_the_databases_clock(parts().settings, batch, max_batches)
     except ApiError as exc:
         raise click.ClickException(exc.message) from exc
     for one in swept:
-        more = "" if one.finished else f" (stopped after {max_batches} batches; more left)"
+        if one.failed:
+            more = f" (stopped: {one.failed})"
+        else:
+            more = "" if one.finished else f" (stopped after {max_batches} batches; more left)"
         click.echo(f"{one.what}: {one.removed} removed{more}")
+    if any(one.failed for one in swept):
+        raise click.ClickException("some sweeps stopped; the next run goes on")

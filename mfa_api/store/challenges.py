@@ -59,3 +59,8 @@ def use(jti: str, *, now: int) -> bool:
         (now, jti, now),
     )
     return changed == 1
+
+
+def sweep_expired(before: int, batch: int) -> int:
+    """Drop a batch of challenges that expired before `before` (`flask sweep`); how many went."""
+    return get_db().delete_oldest("auth_challenges", "expires_at", before, batch)

@@ -82,6 +82,7 @@ def test_requests_leave_housekeeping_to_flask_sweep(twofa, monkeypatch):
         "expired sign-ups: 1 removed",
         "idle failure counters: 1 removed",
         "expired revocations: 1 removed",
+        "expired login challenges: 0 removed",
         "expired remembered devices: 1 removed",
         "audit events past the retention: 1 removed",
         "expired short-lived keys: 1 removed",

@@ -38,6 +38,7 @@ ALL = [
     "010_backup_hashes_unkeyed",
     "011_backup_copies_dropped",
     "012_webauthn_handles",
+    "013_challenge_expiry",
 ]
 
 
@@ -169,6 +170,7 @@ def test_the_sqlite_rebuild_keeps_rows_ids_and_foreign_keys(tmp_path):
             "010_backup_hashes_unkeyed",
             "011_backup_copies_dropped",
             "012_webauthn_handles",
+            "013_challenge_expiry",
         ]
         assert db.fetch_one("SELECT id, email FROM users", ()) == {
             "id": 41,
@@ -217,6 +219,7 @@ def test_revocations_kept_in_the_ephemeral_table_move_to_revoked_tokens(conn):
         "010_backup_hashes_unkeyed",
         "011_backup_copies_dropped",
         "012_webauthn_handles",
+        "013_challenge_expiry",
     ]
     assert conn.fetch_all("SELECT jti, expires_at FROM revoked_tokens", ()) == [
         {"jti": "AbC-1", "expires_at": 99}

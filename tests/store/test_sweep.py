@@ -4,11 +4,12 @@ is not stays; the short-lived store's writes delete by key only."""
 from __future__ import annotations
 
 import threading
+import time
 
-from mfa_api.db import get_db
+from mfa_api.db import DatabaseBusy, get_db
 from mfa_api.parts import parts
 from mfa_api.services import housekeeping
-from mfa_api.store import attempts, devices, events, pending, revoked
+from mfa_api.store import attempts, devices, events, pending, revoked, server_clock
 from mfa_api.store.ephemeral import SqlEphemeral
 from tests.helpers import CLOCK, make_app
 
@@ -52,8 +53,9 @@ def past_and_live(now: int, retention: int) -> None:
     signup("new@example.com", now - 60)  # expired, but kept for a day
     assert attempts.advance("password", "old@example.com", None, 0, now - retention - 1)
     assert attempts.advance("password", "new@example.com", None, 0, now - retention + 1)
-    revoked.add("old-jti", now - 6)  # expired, and past JWT_LEEWAY_SECONDS (5)
-    revoked.add("new-jti", now - 1)  # expired, but its token is still taken for 4 s
+    # expired, past JWT_LEEWAY_SECONDS (5) and the margin kept for hosts' clocks (an hour)
+    revoked.add("old-jti", now - 6 - 3600)
+    revoked.add("new-jti", now - 1000)  # expired, but a host whose clock lags may still check it
     devices.add(user, "old-hash", 0, "old", now - 100, 99)
     devices.add(user, "new-hash", 0, "new", now - 100, 200)
     event(user, now - retention - 1)
@@ -72,6 +74,7 @@ def test_a_sweep_removes_what_is_past_its_time_and_keeps_the_rest(app):
             "expired sign-ups": 1,
             "idle failure counters": 1,
             "expired revocations": 1,
+            "expired login challenges": 0,
             "expired remembered devices": 1,
             "audit events past the retention": 1,
             "expired short-lived keys": 1,
@@ -87,7 +90,7 @@ def test_a_sweep_removes_what_is_past_its_time_and_keeps_the_rest(app):
         ):
             assert count(table) == 1, table
         assert [p.email for p in pending.for_email("new@example.com")] == ["new@example.com"]
-        assert revoked.contains("new-jti", now - settings.jwt_leeway_seconds)
+        assert revoked.contains("new-jti", now - 1000 - 1)  # kept, for a host an hour behind
         assert SqlEphemeral().get("new-key", now) == "v"
         assert sum(one.removed for one in housekeeping.sweep_all(settings, now)) == 0
 
@@ -155,3 +158,23 @@ def test_the_short_lived_store_writes_delete_only_their_own_key(app):
         assert count("ephemeral") == 2
         assert housekeeping.sweep_all(parts().settings, now)[-1].removed == 1
         assert count("ephemeral") == 1
+
+
+def test_a_sweep_that_fails_stops_alone_and_the_command_says_so(app, monkeypatch):
+    def busy(before, batch):
+        raise DatabaseBusy()
+
+    monkeypatch.setattr(revoked, "purge", busy)
+    with app.app_context():
+        events.record(
+            user_id=a_user(), event="x", ip="", user_agent="", request_id="", at=1, detail=None
+        )
+    result = app.test_cli_runner().invoke(args=["sweep"])
+    assert result.exit_code == 1
+    assert "expired revocations: 0 removed (stopped: " in result.output
+    assert "audit events past the retention: 1 removed" in result.output  # the others ran
+
+
+def test_the_sweep_goes_by_the_database_servers_clock(app):
+    with app.app_context():
+        assert abs(server_clock.now() - time.time()) < 3  # this machine's MariaDB, or SQLite

@@ -511,6 +511,15 @@ def test_a_database_url_pymysql_cannot_use_is_refused_in_one_line(clean_env, url
     assert why in str(refused.value) and "\n" not in str(refused.value)
 
 
+def test_an_ssl_ca_that_holds_no_certificate_is_refused_in_one_line(clean_env, tmp_path):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    (tmp_path / "ca.pem").write_text("not a certificate\n")
+    clean_env.setenv("MFA_DATABASE_URL", f"mysql://mfa:pw@db/otp?ssl_ca={tmp_path}/ca.pem")
+    with pytest.raises(ConfigError, match="^DATABASE_URL .*holds no CA certificate") as refused:
+        create_app()
+    assert "\n" not in str(refused.value)
+
+
 def test_a_database_url_through_the_unix_socket_is_accepted(clean_env):
     clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
     url = "mysql://mfa:pw@localhost/otp?unix_socket=/run/mysqld/mysqld.sock"

@@ -1,3 +1,3 @@
--- Backup codes stored as hashes only (see sql/sqlite/010_backup_copies_dropped.sql).
+-- Backup codes stored as hashes only (see sql/sqlite/011_backup_copies_dropped.sql).
 
 ALTER TABLE backup_codes DROP COLUMN code_encrypted;

@@ -1,3 +1,3 @@
--- WebAuthn user handles, stored (see sql/sqlite/011_webauthn_handles.sql).
+-- WebAuthn user handles, stored (see sql/sqlite/012_webauthn_handles.sql).
 
 ALTER TABLE users ADD COLUMN webauthn_handle CHAR(64) NULL;
