@@ -8,17 +8,21 @@ alphabet in both cases, and is guessed from a dictionary in far fewer tries than
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from . import passwords
 
 ENGLISH_WORDS = Path(__file__).with_name("english_words.txt")
 MIN_WORD, MAX_WORD = 4, 16
-# Words of 4 letters or more cover at most ~21% of a random key's characters (20,000 of each
-# of token_urlsafe(32), token_urlsafe(48), token_hex(32) measured); the phrases people use for
-# keys, 33% and more.
+# Words of 4 letters or more cover at most ~21% of a random key's characters (35,000 of each
+# of token_urlsafe(32), token_urlsafe(48), token_hex(32) measured, none above 0.21); the
+# phrases people use for keys, 33% and more.
 WORDY = 0.3
-REPEAT = 6  # a run of this many characters seen twice: ~1e-6 for a random key of 64
+# A run of characters seen twice in a random key of n characters: about n**2/2 chances of
+# 1 in alphabet**run each. Runs of 40 bits (10 hex characters, 7 of base64) make that about
+# 1 in a billion for a key of 64; shorter runs refused real keys (hex's 00b00b00b).
+REPEAT_BITS = 40
 
 
 def chosen(secret: str) -> str | None:
@@ -33,9 +37,11 @@ def chosen(secret: str) -> str | None:
 
 
 def _repeats(text: str) -> bool:
+    hexadecimal = all(c in "0123456789abcdef" for c in text)
+    size = math.ceil(REPEAT_BITS / (4 if hexadecimal else 6))
     seen = set()
-    for at in range(len(text) - REPEAT + 1):
-        run = text[at : at + REPEAT]
+    for at in range(len(text) - size + 1):
+        run = text[at : at + size]
         if run in seen:
             return True
         seen.add(run)
