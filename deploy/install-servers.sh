@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Debian's nginx, apache2 and mod_wsgi (and the Python it embeds, with venv), for the tests that
 # boot deploy/ for real (tests/e2e/test_deploy.py), and chromium with its driver for the
-# browser test of /account (tests/e2e/test_account_page.py), galera-4 for the Galera node
-# tests (tests/e2e/test_galera.py), and redis-sentinel for the failover tests
+# browser test of /account (tests/e2e/test_account_page.py), galera-4 and rsync for the Galera
+# tests (tests/e2e/test_galera*.py), and redis-sentinel for the failover tests
 # (tests/e2e/test_redis_sentinel.py). Installs only what is missing;
 # needs root (or sudo) for that. Nothing is started or enabled: the tests run private instances.
 set -euo pipefail
@@ -15,6 +15,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 [ -f /usr/lib/galera/libgalera_smm.so ] || missing+=(galera-4)
+command -v rsync >/dev/null 2>&1 || missing+=(rsync)  # a joining Galera node's state transfer
 command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
