@@ -94,58 +94,64 @@ def notice_email(to: str, event: str) -> Email:
 
 def send_notice(mailer: Mailer, to: str, event: str) -> None:
     """Email a security notice; the action is already done, so a failure is logged, not raised."""
+    failure = "A security notice could not be mailed (the action itself succeeded)"
+    _send_after_the_fact(mailer, notice_email(to, event), failure)
+
+
+def _send_after_the_fact(mailer: Mailer, email: Email, failure: str) -> None:
+    """Send a message about something already done: a failure is logged, never raised."""
     try:
-        mailer.send(notice_email(to, event))
+        mailer.send(email)
     except MailDeliveryError:
-        log.warning("A security notice could not be mailed (the action itself succeeded)")
+        log.warning(failure)
+
+
+def _with_the_token(action: str, token: str, unlock_url: str | None) -> str:
+    """How to use a mailed unlock token: UNLOCK_URL's link, else the API call."""
+    if unlock_url:
+        return f"{action}, open {unlock_url.replace('{token}', token)}"
+    return f'{action}, send {{"token": "{token}"}} to POST /api/auth/unlock'
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{escape(paragraph)}</p>" for paragraph in text.split("\n\n"))
 
 
 def lock_email(to: str, token: str, unlock_url: str | None) -> Email:
     """The one notice of a lock, carrying the token that lifts it."""
-    how = (
-        f"To unlock it, open {unlock_url.replace('{token}', token)}"
-        if unlock_url
-        else f'To unlock it, send {{"token": "{token}"}} to POST /api/auth/unlock'
-    )
+    how = _with_the_token("To unlock it", token, unlock_url)
     text = (
         "Too many wrong codes were entered for your account, so two-step sign-in is locked.\n"
         f"{how}\n(or ask an administrator). The token works once.\n\n"
         "If those codes were not yours, someone may know your password: change it as soon "
         "as you are signed in again."
     )
-    html = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in text.split("\n\n"))
-    return Email(to=to, subject="Your account's two-step sign-in is locked", text=text, html=html)
+    subject = "Your account's two-step sign-in is locked"
+    return Email(to=to, subject=subject, text=text, html=_paragraphs(text))
 
 
 def signup_stop_email(to: str, token: str, unlock_url: str | None) -> Email:
     """The one notice that an email's sign-up codes stopped being tried, with the token that
     lets them be tried again."""
-    how = (
-        f"To let its code be tried again, open {unlock_url.replace('{token}', token)}"
-        if unlock_url
-        else f'To let its code be tried again, send {{"token": "{token}"}} to POST /api/auth/unlock'
-    )
+    how = _with_the_token("To let its code be tried again", token, unlock_url)
     text = (
         "Someone is signing up with this email address and too many wrong codes were entered, "
         "so no more codes are checked for it.\n"
         f"If you are the one signing up: {how}. The token works once.\n\n"
         "If it was not you, ignore this message: nobody can finish the sign-up without you."
     )
-    html = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in text.split("\n\n"))
-    return Email(to=to, subject="Sign-up codes for your address were stopped", text=text, html=html)
+    subject = "Sign-up codes for your address were stopped"
+    return Email(to=to, subject=subject, text=text, html=_paragraphs(text))
 
 
 def send_signup_stop_notice(mailer: Mailer, to: str, token: str, unlock_url: str | None) -> None:
     """Email the sign-up stop notice; the stop stands either way, so a failure is logged."""
-    try:
-        mailer.send(signup_stop_email(to, token, unlock_url))
-    except MailDeliveryError:
-        log.warning("A sign-up stop notice could not be mailed (an administrator can unlock)")
+    email = signup_stop_email(to, token, unlock_url)
+    failure = "A sign-up stop notice could not be mailed (an administrator can unlock)"
+    _send_after_the_fact(mailer, email, failure)
 
 
 def send_lock_notice(mailer: Mailer, to: str, token: str, unlock_url: str | None) -> None:
     """Email the lock notice; the lock stands either way, so a failure is logged, not raised."""
-    try:
-        mailer.send(lock_email(to, token, unlock_url))
-    except MailDeliveryError:
-        log.warning("A lock notice could not be mailed (an administrator can unlock)")
+    failure = "A lock notice could not be mailed (an administrator can unlock)"
+    _send_after_the_fact(mailer, lock_email(to, token, unlock_url), failure)
