@@ -34,6 +34,8 @@ def test_the_binary_search_finds_every_word_and_nothing_else():
         ("ThisIsTheProductionSecretKeyOfAcmeCorpMfaApi", "is made of words"),
         ("MyCompanyMfaServiceSigningKeyNumber42ForTokens", "is made of words"),
         ("Xk2YourLongProductionJwtSigningSecretHere9Qz", "is made of words"),
+        ("ChangeMeToSomethingRandomAndLongPlease12345", "is made of words"),
+        ("Tr0ub4dor&3CorrectHorseBatteryStaple2026xyz", "is made of words"),
         ("Password1Password1Password1Password1Password1", "repeats itself"),
         ("0123456789abcdef" * 4, "repeats itself"),
         ("a" * 45 + "A", "repeats itself"),
@@ -49,3 +51,20 @@ def test_phrases_of_a_keys_shape_are_told_apart(secret, why):
 )
 def test_generated_keys_are_not(make):
     assert [key for key in (make() for _ in range(2000)) if randomness.chosen(key)] == []
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "KoGREEKq4nCUtL6YdbfXGiVeDknOSYkUPxCCdyUZ6MU",  # greek, give, nosy: 30% in words
+        "uPj36yGKgpd-eTDgArbo--Tay74c_GsdNbspoEOwCaw",
+    ],
+)
+def test_a_generated_key_with_a_few_words_in_it_is_not(key):
+    assert randomness.chosen(key) is None
+
+
+def test_words_weigh_by_their_length_and_the_keys():
+    assert randomness.phrase_bits("greek") < randomness.phrase_bits("production")
+    assert randomness.phrase_bits("production" + "9" * 1000) < randomness.phrase_bits("production")
+    assert randomness.phrase_bits("9" * 43) == 0.0
