@@ -2,8 +2,9 @@
 # Debian's nginx, apache2 and mod_wsgi (and the Python it embeds, with venv), for the tests that
 # boot deploy/ for real (tests/e2e/test_deploy.py), and chromium with its driver for the
 # browser test of /account (tests/e2e/test_account_page.py), galera-4 and rsync for the Galera
-# tests (tests/e2e/test_galera*.py), and redis-sentinel for the failover tests
-# (tests/e2e/test_redis_sentinel.py). Installs only what is missing;
+# tests (tests/e2e/test_galera*.py), redis-sentinel for the failover tests
+# (tests/e2e/test_redis_sentinel.py), and haproxy for the cluster run (tests/cluster/).
+# Installs only what is missing;
 # needs root (or sudo) for that. Nothing is started or enabled: the tests run private instances.
 set -euo pipefail
 
@@ -17,6 +18,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -f /usr/lib/galera/libgalera_smm.so ] || missing+=(galera-4)
 command -v rsync >/dev/null 2>&1 || missing+=(rsync)  # a joining Galera node's state transfer
 command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
+[ -x /usr/sbin/haproxy ] || missing+=(haproxy)  # in front of Galera (tests/cluster/)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -32,7 +34,7 @@ else
 fi
 export DEBIAN_FRONTEND=noninteractive
 # policy-rc.d 101: the packages must not start the system's own nginx, apache2 (ports 80) or
-# redis-sentinel (26379).
+# redis-sentinel (26379) or haproxy.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy" >/dev/null
