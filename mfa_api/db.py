@@ -89,6 +89,7 @@ class Database:
         self.broken = False  # set once the server failed us: never reuse this connection
         self.on_unreachable = on_unreachable  # told when MySQL cannot be reached (a breaker)
         self._in_transaction = False
+        self._conn = None  # until connected: a failure before then is an unreachable server
         with self._translated_errors():
             if self.dialect == "sqlite":
                 self._conn = _connect_sqlite(url, create)
@@ -110,13 +111,21 @@ class Database:
                 raise _Conflict(str(exc)) from exc
             self.broken = True
             unreachable = isinstance(exc, pymysql.err.InterfaceError) or code in _MYSQL_UNREACHABLE
-            if self.dialect == "mysql" and unreachable and self.on_unreachable:
+            told = self.dialect == "mysql" and unreachable and self.on_unreachable
+            if told and self._server_unreachable(exc):
                 self.on_unreachable()
             raise DatabaseUnavailable() from exc
         except pymysql.err.ProgrammingError as exc:
             if exc.args and exc.args[0] == _MYSQL_NO_SUCH_TABLE:
                 raise DatabaseUnavailable() from exc
             raise
+
+    def _server_unreachable(self, exc: Exception) -> bool:
+        """Whether exc says the server cannot be reached (no connection made, or a deadline
+        passed), not only that this connection was cut. A cut one (its Galera node killed, a
+        proxy that moved on to another node) fails its own request; the next request's new
+        connection tells whether the database is there, so the breaker waits for that."""
+        return self._conn is None or isinstance(exc.__context__, TimeoutError)
 
     def _run(self, sql: str, params: tuple):
         if self.dialect == "sqlite":

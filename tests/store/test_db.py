@@ -6,9 +6,10 @@ from urllib.parse import urlsplit
 import pymysql
 import pytest
 
-from mfa_api.db import DatabaseBusy, connect, get_db
+from mfa_api.db import Database, DatabaseBusy, DatabaseUnavailable, Deadlines, connect, get_db
 from tests.helpers import make_app
 from tests.services import fresh_mysql_database
+from tests.smtp import free_port
 
 
 def test_literal_percent_signs_survive_the_placeholder_translation(database_url):
@@ -62,6 +63,37 @@ def test_a_connection_the_server_killed_is_replaced_without_an_error(app_config)
         with app.app_context():
             now_id = get_db().fetch_one("SELECT CONNECTION_ID() AS id", ())["id"]
         assert now_id != victim
+
+
+def test_a_connection_cut_under_a_statement_fails_it_without_opening_the_breaker(mysql_url):
+    """A Galera writer killed (or a proxy moving on) cuts every connection to it at once: each
+    cut one fails its own request, and the next connection, not the breaker, says whether the
+    database is there (it is: behind the proxy, another node)."""
+    told = []
+    victim = Database(mysql_url, Deadlines(read_write=10), on_unreachable=lambda: told.append(1))
+    victim_id = victim.fetch_one("SELECT CONNECTION_ID() AS id")["id"]
+    cutter = threading.Timer(0.3, lambda: connect(mysql_url).execute(f"KILL {int(victim_id)}"))
+    cutter.start()
+    with pytest.raises(DatabaseUnavailable):
+        victim.fetch_one("SELECT SLEEP(3) AS slept")
+    cutter.join()
+    assert told == [] and victim.broken
+
+
+def test_a_statement_past_its_deadline_opens_the_breaker(mysql_url):
+    told = []
+    slow = Database(mysql_url, Deadlines(read_write=0.3), on_unreachable=lambda: told.append(1))
+    with pytest.raises(DatabaseUnavailable):
+        slow.fetch_one("SELECT SLEEP(2) AS slept")
+    assert told == [1]
+
+
+def test_a_server_that_cannot_be_reached_opens_the_breaker():
+    told = []
+    url = f"mysql://root@127.0.0.1:{free_port()}/nowhere"
+    with pytest.raises(DatabaseUnavailable):
+        Database(url, Deadlines(connect=1), on_unreachable=lambda: told.append(1))
+    assert told == [1]
 
 
 @pytest.fixture
