@@ -37,6 +37,7 @@ _UNAVAILABLE = (sqlite3.OperationalError, pymysql.err.OperationalError, pymysql.
 _INTEGRITY = (sqlite3.IntegrityError, pymysql.err.IntegrityError)
 # table exists, duplicate column, duplicate key name, no such key to drop (dropped already)
 _MYSQL_ALREADY_DONE = {1050, 1060, 1061, 1091}
+_MYSQL_UNKNOWN_VARIABLE = 1193  # MySQL has no @@wsrep_on
 _MYSQL_NO_SUCH_TABLE = 1146  # init-db was not run: unavailable, as SQLite reports it
 _MYSQL_CONFLICTS = {1213, 1205}  # deadlock, lock wait timeout: rolled back; run it again
 _MYSQL_UNREACHABLE = {2003, 2006, 2013, 2055}  # can't connect, gone, lost (or timed out)
@@ -420,8 +421,10 @@ def _read_your_writes_on_galera(conn: pymysql.connections.Connection) -> None:
     with conn.cursor() as cur:
         try:
             cur.execute("SELECT @@wsrep_on AS galera")
-        except pymysql.err.MySQLError:  # MySQL: no such variable, so no Galera
-            return
+        except pymysql.err.OperationalError as exc:
+            if exc.args and exc.args[0] == _MYSQL_UNKNOWN_VARIABLE:  # MySQL: so no Galera
+                return
+            raise  # any other failure fails the connection, not its reads' guarantee
         if cur.fetchone()["galera"]:
             cur.execute("SET SESSION wsrep_sync_wait = 1")
 

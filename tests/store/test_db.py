@@ -196,3 +196,39 @@ def test_a_mysql_url_may_name_the_servers_unix_socket(mysql_url, app_config):
         db.close()
     app = make_app({**app_config, "DATABASE_URL": url})  # init-db over the socket too
     assert app.test_client().get("/readyz").status_code == 200
+
+
+class _Cursor:
+    """A cursor whose SELECT @@wsrep_on fails as given (MySQL's 1193, or a lost server)."""
+
+    def __init__(self, error: Exception, ran: list):
+        self.error, self.ran = error, ran
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def execute(self, sql):
+        self.ran.append(sql)
+        raise self.error
+
+
+class _Connection:
+    def __init__(self, error: Exception):
+        self.error, self.ran = error, []
+
+    def cursor(self):
+        return _Cursor(self.error, self.ran)
+
+
+def test_mysql_without_wsrep_on_is_no_galera_but_a_lost_server_fails_the_connection():
+    from mfa_api.db import _read_your_writes_on_galera
+
+    mysql = _Connection(pymysql.err.OperationalError(1193, "Unknown system variable 'wsrep_on'"))
+    _read_your_writes_on_galera(mysql)  # no Galera: nothing to set
+    assert mysql.ran == ["SELECT @@wsrep_on AS galera"]
+    lost = _Connection(pymysql.err.OperationalError(2013, "Lost connection"))
+    with pytest.raises(pymysql.err.OperationalError):
+        _read_your_writes_on_galera(lost)  # a Galera node whose reads would not wait
