@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: venv run init-db test lint bench format clean openapi newman postman-deps servers
+.PHONY: venv run init-db test test-cluster lint bench format clean openapi newman postman-deps servers
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,8 @@ postman/node_modules/.installed: postman/package.json postman/package-lock.json
 
 postman-deps: postman/node_modules/.installed
 
-# Debian's nginx, apache2 and mod_wsgi, for the tests that boot deploy/ (installed when missing;
+# Debian's nginx, apache2, mod_wsgi, galera-4, haproxy and redis-sentinel, for the tests that
+# boot deploy/ and the cluster (installed when missing;
 # needs root or sudo then).
 servers:
 	bash deploy/install-servers.sh
@@ -44,6 +45,12 @@ lint: venv
 # MariaDB tests run when MFA_TEST_MYSQL_URL is set (.ci/run sets it); SQLite ones always.
 test: lint postman-deps servers
 	$(BIN)/python -m pytest -q
+
+# The scale-out topology on this machine (docs/scale-out.md): 3 Galera nodes behind HAProxy,
+# Redis with a replica and 3 sentinels, two app hosts, over a minute of load while nodes are
+# killed; prints its figures (also part of `make test`). Needs root, as CI has.
+test-cluster: venv servers
+	$(BIN)/python -m pytest -q -s tests/cluster
 
 # docs/openapi.json, generated from the code (a test checks it is current).
 openapi: venv

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -162,6 +163,16 @@ class Gunicorn(HttpClient):
         """The gunicorn workers that answered requests to path, from the access log."""
         pattern = re.compile(rf"ACCESS pid=<?(\d+)>? \w+ {re.escape(path)} ")
         return set(pattern.findall(self.output()))
+
+
+def unit_command() -> list[str]:
+    """ExecStart of deploy/mfa-api.service, for this checkout and its virtualenv."""
+    unit = (ROOT / "deploy" / "mfa-api.service").read_text()
+    line = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    command = line.removeprefix("ExecStart=")
+    assert "/srv/mfa-api/.venv/bin/" in command and "/srv/mfa-api/deploy/" in command
+    command = command.replace("/srv/mfa-api/.venv/bin/", f"{BIN}/")
+    return shlex.split(command.replace("/srv/mfa-api/", f"{ROOT}/"))
 
 
 def totp(secret: str, steps_ahead: int = 0) -> str:

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import secrets
-import shlex
 import shutil
 import signal
 import socket
@@ -24,7 +23,6 @@ import pytest
 from tests.e2e.server import (
     BIN,
     ENCRYPTION_KEYS,
-    ROOT,
     SECRET_KEY,
     Gunicorn,
     HttpClient,
@@ -32,9 +30,9 @@ from tests.e2e.server import (
     register_user,
     service_env,
     totp,
+    unit_command,
 )
 from tests.e2e.web_servers import (
-    DEPLOY,
     Apache,
     Nginx,
     checkout_copy,
@@ -56,16 +54,6 @@ def smtp():
     sink = SmtpSink().start()
     yield sink
     sink.stop()
-
-
-def unit_command() -> list[str]:
-    """ExecStart of deploy/mfa-api.service, for this checkout and its virtualenv."""
-    unit = (DEPLOY / "mfa-api.service").read_text()
-    line = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
-    command = line.removeprefix("ExecStart=")
-    assert "/srv/mfa-api/.venv/bin/" in command and "/srv/mfa-api/deploy/" in command
-    command = command.replace("/srv/mfa-api/.venv/bin/", f"{BIN}/")
-    return shlex.split(command.replace("/srv/mfa-api/", f"{ROOT}/"))
 
 
 class Secrets(list):
