@@ -1,6 +1,8 @@
 """deploy/cluster/ for real: galera_health.py against Galera nodes of the test's own (one-node
-clusters, Debian's galera-4) and a plain MariaDB: 200 for a Synced node of the primary
-component, 503 naming what is wrong otherwise."""
+clusters, Debian's galera-4) and a plain MariaDB, and HAProxy (Debian's) with
+deploy/cluster/haproxy.cfg, only its addresses and paths replaced, routing through it: one
+writer, away from a node that is not Synced, and staying on the new one when the old comes back
+and across a reload."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import pymysql
 import pytest
 
 from tests.e2e.deps import GALERA_PROVIDER, PrivateMariaDB, StalledSmtp
-from tests.e2e.galera_proxy import CLUSTER, ask, client, health_check
+from tests.e2e.galera_proxy import CLUSTER, HAPROXY, HAProxy, ask, client, health_check
 from tests.e2e.web_servers import rewritten
 from tests.services import REQUIRE_SERVICES
 from tests.smtp import free_port
@@ -39,6 +41,13 @@ def nodes():
         node.stop()
 
 
+@pytest.fixture
+def haproxy_binary():
+    if not HAPROXY.exists():
+        missing("haproxy is not installed")
+    return HAPROXY
+
+
 def eventually(probe, expected, seconds: float = 10):
     """probe() once it returns expected (a node just started takes a moment to be Synced)."""
     deadline = time.monotonic() + seconds
@@ -53,6 +62,16 @@ def set_desync(node: PrivateMariaDB, on: bool) -> None:
     with conn.cursor() as cur:
         cur.execute(f"SET GLOBAL wsrep_desync = {'ON' if on else 'OFF'}")
     conn.close()
+
+
+def test_haproxy_accepts_the_shipped_config(haproxy_binary):
+    done = subprocess.run(
+        [str(haproxy_binary), "-c", "-f", str(CLUSTER / "haproxy.cfg")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_health_check_says_synced_then_names_the_state(nodes):
@@ -119,3 +138,33 @@ def test_the_health_check_refuses_a_mariadb_without_wsrep():
             assert ask(port) == (503, "wsrep off\n")
     finally:
         plain.stop()
+
+
+def test_haproxy_keeps_one_writer_moves_off_a_desynced_node_and_stays_moved(nodes, haproxy_binary):
+    db1, db2 = nodes
+    with health_check(db1.port) as check1, health_check(db2.port) as check2:
+        for port in (check1, check2):
+            assert eventually(lambda port=port: ask(port)[0], 200) == 200
+        dead = (free_port(), free_port())  # db3: down, so it never takes a connection
+        with HAProxy([(db1.port, check1), (db2.port, check2), dead], haproxy_binary) as proxy:
+            assert proxy.node_port() == db1.port  # the active server; db2 is a backup
+            held = pymysql.connect(host="127.0.0.1", port=proxy.port, user="root")
+            set_desync(db1, True)
+            try:
+                assert eventually(proxy.node_port, db2.port, 5) == db2.port
+                with pytest.raises(pymysql.err.OperationalError), held.cursor() as cur:
+                    cur.execute("SELECT 1")  # closed when db1 was marked down
+            finally:
+                set_desync(db1, False)
+            assert eventually(lambda: proxy.server_up("db1"), True) is True
+            assert proxy.node_port() == db2.port  # db1 is back, the writer stays db2
+            proxy.reload()  # the peers section hands the writer over to the new process
+            assert proxy.node_port() == db2.port
+
+            for node in nodes:  # no node healthy: no connection at all
+                set_desync(node, True)
+            try:
+                assert eventually(proxy.node_port, None, 5) is None
+            finally:
+                for node in nodes:
+                    set_desync(node, False)
