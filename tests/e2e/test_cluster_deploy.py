@@ -1,8 +1,8 @@
-"""deploy/cluster/ for real: galera_health.py against Galera nodes of the test's own (one-node
-clusters, Debian's galera-4) and a plain MariaDB, and HAProxy (Debian's) with
-deploy/cluster/haproxy.cfg, only its addresses and paths replaced, routing through it: one
-writer, away from a node that is not Synced, and staying on the new one when the old comes back
-and across a reload."""
+"""deploy/cluster/ for real, with Debian's servers: galera.cnf as mariadbd reads it;
+galera_health.py against Galera nodes of the test's own (one-node clusters) and a plain MariaDB;
+HAProxy with haproxy.cfg (only its addresses and paths replaced) routing through it: one writer,
+away from a node that is not Synced, staying on the new one when the old comes back and across a
+reload."""
 
 from __future__ import annotations
 
@@ -62,6 +62,25 @@ def set_desync(node: PrivateMariaDB, on: bool) -> None:
     with conn.cursor() as cur:
         cur.execute(f"SET GLOBAL wsrep_desync = {'ON' if on else 'OFF'}")
     conn.close()
+
+
+def test_mariadb_takes_the_node_config_and_leaves_sync_wait_to_the_app():
+    if not os.path.exists(GALERA_PROVIDER):
+        missing("galera-4 is not installed")
+    done = subprocess.run(  # an unknown setting would be exit status 7
+        ["/usr/sbin/mariadbd", f"--defaults-file={CLUSTER / 'galera.cnf'}", "--verbose", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = (line.split() for line in done.stdout.splitlines())
+    values = {row[0]: row[1] for row in rows if len(row) == 2}
+    assert values["wsrep-on"] == "TRUE"
+    assert values["wsrep-provider"] == GALERA_PROVIDER
+    assert values["binlog-format"] == "ROW"
+    assert values["innodb-autoinc-lock-mode"] == "2"
+    assert values["wsrep-sync-wait"] == "0"  # mfa_api/db.py sets it per connection
 
 
 def test_haproxy_accepts_the_shipped_config(haproxy_binary):
