@@ -2,19 +2,24 @@
 galera_health.py against Galera nodes of the test's own (one-node clusters) and a plain MariaDB;
 HAProxy with haproxy.cfg (only its addresses and paths replaced) routing through it: one writer,
 away from a node that is not Synced, staying on the new one when the old comes back and across a
-reload."""
+reload; redis.conf and sentinel.conf giving the app a primary it can write."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pymysql
 import pytest
+import redis
 
-from tests.e2e.deps import GALERA_PROVIDER, PrivateMariaDB, StalledSmtp
+from mfa_api import redis_sentinel
+from mfa_api.redis_client import parse_sentinel_url
+from tests.e2e.deps import GALERA_PROVIDER, PrivateMariaDB, StalledSmtp, wait_for_port
 from tests.e2e.galera_proxy import CLUSTER, HAPROXY, HAProxy, ask, client, health_check
 from tests.e2e.web_servers import rewritten
 from tests.services import REQUIRE_SERVICES
@@ -187,3 +192,79 @@ def test_haproxy_keeps_one_writer_moves_off_a_desynced_node_and_stays_moved(node
             finally:
                 for node in nodes:
                     set_desync(node, False)
+
+
+def redis_process(config: Path, port: int, *args: str) -> subprocess.Popen:
+    """redis-server (or redis-sentinel, with --sentinel) with a config file; waits for it."""
+    process = subprocess.Popen(
+        ["redis-server", str(config), "--port", str(port), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port, 10)
+    return process
+
+
+def test_redis_and_sentinel_configs_give_the_app_a_primary_it_can_write(tmp_path):
+    if shutil.which("redis-sentinel") is None:
+        missing("redis-sentinel is not installed")
+    password = "r-secret"
+    primary, replica, sentinel = free_port(), free_port(), free_port()
+    (tmp_path / "redis.conf").write_text(
+        rewritten(
+            CLUSTER / "redis.conf",
+            {
+                "bind 10.0.0.21 127.0.0.1 -::1": "bind 127.0.0.1",
+                "<a long random password>": password,
+            },
+        )
+    )
+    (tmp_path / "sentinel.conf").write_text(
+        rewritten(
+            CLUSTER / "sentinel.conf",
+            {
+                "port 26379": f"port {sentinel}",
+                "bind 10.0.0.21 127.0.0.1": "bind 127.0.0.1",
+                "/run/sentinel/redis-sentinel.pid": str(tmp_path / "sentinel.pid"),
+                "/var/log/redis/redis-sentinel.log": str(tmp_path / "sentinel.log"),
+                "dir /var/lib/redis": f"dir {tmp_path}",
+                "mfa 10.0.0.21 6379": f"mfa 127.0.0.1 {primary}",
+                "<a long random password>": password,
+            },
+        )
+    )
+    # nothing on disk, in the foreground, and the replica's first copy at once (not after 5 s)
+    keep = ["--dir", str(tmp_path), "--save", "", "--daemonize", "no"]
+    keep += ["--repl-diskless-sync-delay", "0"]
+    processes = [redis_process(tmp_path / "redis.conf", primary, *keep)]
+    try:
+        processes.append(
+            redis_process(
+                tmp_path / "redis.conf", replica, *keep, "--replicaof", "127.0.0.1", str(primary)
+            )
+        )
+        processes.append(
+            redis_process(tmp_path / "sentinel.conf", sentinel, "--sentinel", "--daemonize", "no")
+        )
+        url = f"redis+sentinel://:{password}@127.0.0.1:{sentinel}/mfa/0"
+        app_client = redis_sentinel.sentinel_client(parse_sentinel_url(url), 2)
+        # a write needs the replica's acknowledgement (min-replicas-to-write 1): once it follows
+        assert eventually(lambda: _written(app_client), True) is True
+        assert app_client.get("mfa-deploy-test") == "1"
+        follower = redis.Redis(port=replica, password=password)
+        with pytest.raises(redis.exceptions.ReadOnlyError):
+            follower.set("mfa-deploy-test", "2")
+        with socket.create_connection(("127.0.0.1", sentinel), timeout=2) as plain:
+            plain.sendall(b"PING\r\n")  # the sentinel asks for the password too
+            assert plain.recv(100).startswith(b"-NOAUTH")
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait(10)
+
+
+def _written(client) -> bool:
+    try:
+        return bool(client.set("mfa-deploy-test", "1"))
+    except redis.exceptions.ResponseError:  # NOREPLICAS: the replica has not caught up yet
+        return False
