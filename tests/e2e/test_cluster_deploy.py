@@ -2,11 +2,13 @@
 galera_health.py against Galera nodes of the test's own (one-node clusters) and a plain MariaDB;
 HAProxy with haproxy.cfg (only its addresses and paths replaced) routing through it: one writer,
 away from a node that is not Synced, staying on the new one when the old comes back and across a
-reload; redis.conf and sentinel.conf giving the app a primary it can write."""
+reload; redis.conf and sentinel.conf giving the app a primary it can write; mfa-api.env holding
+settings the service accepts."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -16,14 +18,23 @@ from pathlib import Path
 import pymysql
 import pytest
 import redis
+from cryptography.fernet import Fernet
+from dotenv import dotenv_values
+from flask import Flask
 
 from mfa_api import redis_sentinel
+from mfa_api.config import DEFAULTS, load_config
+from mfa_api.config_check import problems
 from mfa_api.redis_client import parse_sentinel_url
 from tests.e2e.deps import GALERA_PROVIDER, PrivateMariaDB, StalledSmtp, wait_for_port
 from tests.e2e.galera_proxy import CLUSTER, HAPROXY, HAProxy, ask, client, health_check
+from tests.e2e.server import ROOT
+from tests.e2e.test_database_tls import make_ca
 from tests.e2e.web_servers import rewritten
 from tests.services import REQUIRE_SERVICES
 from tests.smtp import free_port
+
+KEY = "p5iAC9XH4UBnR_YixjP4YFS-kLj1n13uZJJz8vZaJNc"  # a generated SECRET_KEY, for tests
 
 
 def missing(message: str) -> None:
@@ -192,6 +203,34 @@ def test_haproxy_keeps_one_writer_moves_off_a_desynced_node_and_stays_moved(node
             finally:
                 for node in nodes:
                     set_desync(node, False)
+
+
+def test_the_app_hosts_env_file_holds_settings_the_service_accepts(tmp_path, monkeypatch):
+    filled = rewritten(
+        CLUSTER / "mfa-api.env",
+        {
+            "<python3 -c 'import secrets; print(secrets.token_urlsafe(48))'>": KEY,
+            "<flask --app wsgi gen-key>": Fernet.generate_key().decode(),
+            "<password>": "p-secret",
+            "<redis password>": "r-secret",
+            "<user>": "mailer",
+            "/etc/mfa-api/db-ca.pem": str(tmp_path / "db-ca.pem"),
+        },
+    )
+    make_ca(tmp_path, "db-ca")  # the CA that signed the nodes' certificates
+    (tmp_path / "env").write_text(filled)
+    values = dotenv_values(tmp_path / "env")
+    example = (ROOT / "config.example.py").read_text()  # MAIL_* are flask-mail's, not DEFAULTS
+    known = {*DEFAULTS, *re.findall(r"^#? ?([A-Z_]+) = ", example, flags=re.MULTILINE)}
+    assert set(values) <= {f"MFA_{key}" for key in known}  # no misspelt setting
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    app = Flask(__name__)
+    assert load_config(app, None, tmp_path / "no-config.py") == []
+    assert [p.message for p in problems(dict(app.config), development=False)] == []
+    assert app.config["DB_TIMEOUT_SECONDS"] > 6  # Galera's eviction pause, measured at 5-6 s
+    assert app.config["RATELIMIT_STORAGE_URI"] == app.config["REDIS_URL"]
+    assert parse_sentinel_url(app.config["REDIS_URL"]).service == "mfa"  # sentinel.conf's
 
 
 def redis_process(config: Path, port: int, *args: str) -> subprocess.Popen:
