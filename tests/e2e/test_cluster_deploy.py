@@ -50,11 +50,14 @@ def nodes():
     """Two Galera nodes, each a one-node cluster of its own, on loopback."""
     if not os.path.exists(GALERA_PROVIDER):
         missing("galera-4 is not installed")
-    # one after the other: two mariadb-install-db at once can crash (their temporary tables)
-    started = [PrivateMariaDB(galera=True).start() for _ in range(2)]
-    yield started
-    for node in started:
-        node.stop()
+    started = []
+    try:  # one after the other: two mariadb-install-db at once can crash (temporary tables)
+        for _ in range(2):
+            started.append(PrivateMariaDB(galera=True).start())
+        yield started
+    finally:  # the first too when the second cannot start
+        for node in started:
+            node.stop()
 
 
 @pytest.fixture
