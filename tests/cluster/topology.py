@@ -6,21 +6,17 @@ two app hosts (gunicorn started as deploy/mfa-api.service starts it) sharing all
 from __future__ import annotations
 
 import contextlib
-import re
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pymysql
 
-from tests.e2e.deps import call, wait_for_port
+from tests.e2e.deps import call
 from tests.e2e.galera_cluster import GaleraCluster
+from tests.e2e.galera_proxy import CLUSTER, HAProxy, health_check
 from tests.e2e.sentinels import PrivateSentinels
-from tests.e2e.server import ROOT, Gunicorn, init_db, service_env, unit_command
-from tests.smtp import SmtpSink, free_port
+from tests.e2e.server import Gunicorn, init_db, service_env, unit_command
+from tests.smtp import SmtpSink
 
-CLUSTER = ROOT / "deploy" / "cluster"
 DATABASE = "mfa"
 ORIGIN = "http://localhost:5000"  # the soft authenticator's, and so WEBAUTHN_ORIGINS
 LOCK_AFTER = 20
@@ -33,26 +29,6 @@ LIMITS = (
 )  # fmt: skip
 
 
-def haproxy_config(shipped: str, listen: int, nodes: list[tuple[int, int]]) -> str:
-    """deploy/cluster/haproxy.cfg for loopback: its listener on `listen`, its servers on
-    `nodes` ((MariaDB port, health check port) each, in order); what needs root or a system
-    path (chroot, user, daemon, the admin socket, syslog) left out."""
-    system_only = re.compile(r"^\s*(chroot|user|group|daemon|stats socket|log)\b")
-    lines = [line for line in shipped.splitlines() if not system_only.match(line)]
-    text = "\n".join(lines) + "\n"
-    text = re.sub(r"(\n\s*bind\s+)\S+", rf"\g<1>127.0.0.1:{listen}", text)
-    text = re.sub(r"(\n\s*peer\s+\S+\s+)\S+", rf"\g<1>127.0.0.1:{free_port()}", text)
-    servers = iter(nodes)
-
-    def on_loopback(match: re.Match) -> str:
-        port, health = next(servers)
-        line = re.sub(r"\s\S+:\d+", f" 127.0.0.1:{port}", match.group(0), count=1)
-        line = re.sub(r"\s+port \d+", "", line)
-        return f"{line} port {health}"  # each its own (the shipped file's are all 9200)
-
-    return re.sub(r"(?m)^\s*server\s+\S+\s+\S+:\d+.*$", on_loopback, text)
-
-
 def shipped_settings() -> dict:
     """deploy/cluster/mfa-api.env's settings (without MFA_), but the <placeholders>."""
     settings = {}
@@ -63,52 +39,6 @@ def shipped_settings() -> dict:
     return settings
 
 
-class HAProxy:
-    """HAProxy with the shipped configuration, in front of the nodes; a context manager."""
-
-    def __init__(self, nodes: list[tuple[int, int]]):
-        self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="haproxy-"))
-        self.config = self.dir / "haproxy.cfg"
-        shipped = (CLUSTER / "haproxy.cfg").read_text()
-        self.config.write_text(haproxy_config(shipped, self.port, nodes))
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> HAProxy:
-        self.process = subprocess.Popen(
-            ["/usr/sbin/haproxy", "-db", "-f", str(self.config)],
-            stdout=(self.dir / "out.log").open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_for_port(self.port)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-
-
-class HealthCheck:
-    """deploy/cluster/galera_health.py for one node, run by the system's python3 (as on a
-    database host: no virtualenv there)."""
-
-    def __init__(self, node_port: int):
-        self.port = free_port()
-        client = ["mariadb", "--no-defaults", "-h", "127.0.0.1", "-P", str(node_port), "-u", "root"]
-        self.process = subprocess.Popen(
-            ["/usr/bin/python3", str(CLUSTER / "galera_health.py"),
-             "--listen", f"127.0.0.1:{self.port}", "--", *client],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_for_port(self.port)
-
-    def stop(self) -> None:
-        """Stop answering."""
-        self.process.terminate()
-        self.process.wait(10)
-
-
 class Topology:
     """Everything up (start()), its parts by name, and torn down by stop()."""
 
@@ -116,7 +46,6 @@ class Topology:
         self.galera = GaleraCluster(3)
         self.sentinels = PrivateSentinels()
         self.smtp = SmtpSink()
-        self.checks: list[HealthCheck] = []
         self.haproxy: HAProxy | None = None
         self.hosts: list[Gunicorn] = []
         self._stack = contextlib.ExitStack()
@@ -126,12 +55,8 @@ class Topology:
         self._stack.callback(self.galera.stop)
         self.galera.start()
         self.galera.url(0, DATABASE)
-        self.checks = [HealthCheck(port) for port in self.galera.ports]
-        for check in self.checks:
-            self._stack.callback(check.stop)
-        nodes = [
-            (port, check.port) for port, check in zip(self.galera.ports, self.checks, strict=True)
-        ]
+        checks = [self._stack.enter_context(health_check(port)) for port in self.galera.ports]
+        nodes = list(zip(self.galera.ports, checks, strict=True))
         self.haproxy = self._stack.enter_context(HAProxy(nodes))
         self._stack.callback(self.sentinels.stop)
         self.sentinels.start()
