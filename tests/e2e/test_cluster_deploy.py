@@ -290,7 +290,6 @@ def test_redis_and_sentinel_configs_give_the_app_a_primary_it_can_write(tmp_path
         )
         url = f"redis+sentinel://:{password}@127.0.0.1:{sentinel}/mfa/0"
         app_client = redis_sentinel.sentinel_client(parse_sentinel_url(url), 2)
-        # a write needs the replica's acknowledgement (min-replicas-to-write 1): once it follows
         assert eventually(lambda: _written(app_client), True) is True
         assert app_client.get("mfa-deploy-test") == "1"
         follower = redis.Redis(port=replica, password=password)
