@@ -16,28 +16,43 @@ from pathlib import Path
 from . import passwords
 
 ENGLISH_WORDS = Path(__file__).with_name("english_words.txt")
-MIN_WORD, MAX_WORD = 4, 16
-# Words are weighed, not counted. A word of L letters at one of a key's n places comes from
-# a generator 1 time in 32**L (a letter of base64 read in lower case is 2 of 64; in hex, 1 in
-# 16**L), and from a person taking one of the dictionary's N_L words of that length 1 time in
-# N_L * n. The words that best explain a key add up those odds, in bits. Measured on 80,000
-# keys each of token_urlsafe(32), token_urlsafe(64) and token_hex(32): at most 17.6, 15.6
-# and 4.3 bits (each bit past that halves the chance: ~1 key in 10**9 reaches 32); the
-# phrases in tests/unit/test_randomness.py, 49 to 70. A share of characters in words, this
-# rule until 0.11, refused about 1 generated key in 10,000 (KoGREEKq4nCUtL6Yd…: 30%).
-PHRASE_BITS = 32
+MIN_WORD, MAX_WORD = 2, 16
+# Words are weighed, not counted. A word of L letters at one of a key's n places comes from a
+# generator 1 time in 64**L (base64: each letter and its case; hex, 16**L), and from a person
+# taking one of the dictionary's N_L words of that length, written in lower case, upper case or
+# capitalised, 1 time in 3 * N_L * n (a word straight after another, or after one separator,
+# continues the phrase: its place is known). The words that best explain a key add up those
+# odds, in bits. Measured on 40,000 keys each of token_urlsafe(32) and (64), base64 of 32 and
+# 48 random bytes, token_hex(32) and (64): at most 18.8, 22.4, 21.0, 21.6, 14.2 and 17.0 bits;
+# each bit past that halves the chance, so about 1 key in 10**10 reaches 40. The phrases in
+# tests/unit/test_randomness.py score 70 to 150. (0.11's rule, a share of the key's characters
+# in words of 4 letters or more, refused about 1 generated key in 10,000, KoGREEKq4nCUtL6Yd…,
+# and missed phrases of short words: ThisIsOurMfaApiKeyForProd2026AndItIsSecretOk.)
+PHRASE_BITS = 40
 # A run of characters seen twice in a random key of n characters: about n**2/2 chances of
 # 1 in alphabet**run each. Runs of 40 bits (10 hex characters, 7 of base64) make that about
 # 1 in a billion for a key of 64; shorter runs refused real keys (hex's 00b00b00b).
 REPEAT_BITS = 40
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+SEPARATORS = "-_. "  # what people put between the words of a phrase
+# Short words the two lists leave out (zxcvbn keeps almost none under 4 letters) that people
+# write key phrases with: English's commonest, and what a service's keys are named after.
+SHORT_WORDS = frozenset(
+    (  # noqa: SIM905 - a list of words reads best as words
+        "an as at be by do go he if in is it me my no of ok on or so to up us we "
+        "all and are but can for get has her his its new not now one our out set the too two "
+        "use was who why yes you "
+        "api app jwt key mfa otp pin sso tls dev env ops qa prod prd stg uat ci "
+        "inc llc ltd co corp org net com web www db sql"
+    ).split()
+)
 
 
 def chosen(secret: str) -> str | None:
     """Why secret reads as chosen by a person (it repeats itself, or is made of words), else
     None."""
-    text = secret.strip().lower()
-    if _repeats(text):
+    text = secret.strip()
+    if _repeats(text.lower()):
         return "repeats itself"
     if phrase_bits(text) >= PHRASE_BITS:
         return "is made of words"
@@ -59,38 +74,64 @@ def _repeats(text: str) -> bool:
     return False
 
 
-def phrase_bits(text: str) -> float:
-    """How much likelier text (lower case) is a phrase of dictionary words (English, or common
-    passwords) than a generator's output, in bits, for the words that explain it best."""
+def phrase_bits(secret: str) -> float:
+    """How much likelier secret is a phrase of dictionary words (English, or common passwords)
+    than a generator's output, in bits, for the words that explain it best."""
     english = ENGLISH_WORDS.read_bytes()  # read for the one check, not kept: ~0.4 MB
-    sizes = _words_by_length()
-    letter_bits = 4 if _hexadecimal(text) else 5
+    text = secret.lower()
+    hexadecimal = _hexadecimal(text)
+    letters = "abcdef" if hexadecimal else _LETTERS
+    sizes = _words_by_length(letters)
+    # A generator picks each character: in hex, 1 of 16; in base64, 1 of 64, its case
+    # included. A person picks a word, then writes it in lower case, upper case or capitalised
+    # (1 of 3): a word written otherwise (dOmE) is no word of a phrase.
+    letter_bits, case_bits = (4, 0.0) if hexadecimal else (6, math.log2(3))
     place_bits = math.log2(max(len(text), 1))
-    # best[at]: the most bits the words of text[at:] can give (a word's bits or none).
-    best = [0.0] * (len(text) + 1)
+    # free[at], joined[at]: the most bits the words of text[at:] can give, when no word ends
+    # at `at` (a word there pays for its place) or one does (a next word, straight after it or
+    # after one separator, continues the phrase: its place is known).
+    free = [0.0] * (len(text) + 1)
+    joined = [0.0] * (len(text) + 1)
     for at in range(len(text) - 1, -1, -1):
-        best[at] = best[at + 1]
-        letters = len(text[at : at + MAX_WORD]) - len(text[at : at + MAX_WORD].lstrip(_LETTERS))
-        for size in range(MIN_WORD, letters + 1):
-            if _is_word(english, text[at : at + size]):
-                bits = size * letter_bits - math.log2(sizes[size]) - place_bits
-                best[at] = max(best[at], bits + best[at + size])
-    return best[0]
+        free[at] = free[at + 1]
+        joined[at] = joined[at + 1] if text[at] in SEPARATORS else free[at + 1]
+        run = len(text[at : at + MAX_WORD]) - len(text[at : at + MAX_WORD].lstrip(letters))
+        for size in range(4 if hexadecimal else MIN_WORD, run + 1):  # hexspeak: no short words
+            written = secret[at : at + size]
+            if not hexadecimal and not _written_as_a_word(written):
+                continue
+            if sizes.get(size) and _is_word(english, text[at : at + size]):
+                bits = size * letter_bits - math.log2(sizes[size]) - case_bits
+                bits += joined[at + size]
+                free[at] = max(free[at], bits - place_bits)
+                joined[at] = max(joined[at], bits)
+    return free[0]
+
+
+def _written_as_a_word(letters: str) -> bool:
+    """Lower case, upper case, or a capital then lower case."""
+    return (
+        letters.islower() or letters.isupper() or (letters[0].isupper() and letters[1:].islower())
+    )
 
 
 @functools.cache
-def _words_by_length() -> dict[int, int]:
-    """How many words of each length the dictionary holds (both lists; a word on both is
-    counted twice, which only makes it weigh less)."""
-    lines = (
-        line
+def _words_by_length(letters: str) -> dict[int, int]:
+    """How many words of each length the dictionary holds that are spelt with letters only
+    (both lists; a word on both is counted twice, which only makes it weigh less)."""
+    listed = (
+        line.decode()
         for path in (ENGLISH_WORDS, passwords.COMMON_PASSWORDS)
         for line in path.read_bytes().split(b"\n")
     )
-    return dict(Counter(len(line) for line in lines if line.isalpha()))
+    short = sorted(SHORT_WORDS) if letters == _LETTERS else []  # hex: none (phrase_bits)
+    words = [word for word in listed if len(word) >= 4] + short
+    return dict(Counter(len(word) for word in words if word and not word.strip(letters)))
 
 
 def _is_word(english: bytes, word: str) -> bool:
+    if word in SHORT_WORDS or len(word) < 4:
+        return word in SHORT_WORDS
     return _in_sorted_lines(english, word.encode()) or passwords.is_listed(word)
 
 

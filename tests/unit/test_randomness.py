@@ -35,7 +35,11 @@ def test_the_binary_search_finds_every_word_and_nothing_else():
         ("MyCompanyMfaServiceSigningKeyNumber42ForTokens", "is made of words"),
         ("Xk2YourLongProductionJwtSigningSecretHere9Qz", "is made of words"),
         ("ChangeMeToSomethingRandomAndLongPlease12345", "is made of words"),
-        ("Tr0ub4dor&3CorrectHorseBatteryStaple2026xyz", "is made of words"),
+        ("Tr0ub4dor-3CorrectHorseBatteryStaple2026xyz", "is made of words"),
+        ("ThisIsOurMfaApiKeyForProd2026AndItIsSecretOk", "is made of words"),  # short words
+        ("my-super-secret-production-signing-key-0001", "is made of words"),  # lower case
+        ("the_quick_brown_fox_jumps_over_the_lazy_dog_2026", "is made of words"),
+        ("deadbeefcafebabefacefeed0123456789abcdefbadc0ffee0ddf00d12345678", "is made of words"),
         ("Password1Password1Password1Password1Password1", "repeats itself"),
         ("0123456789abcdef" * 4, "repeats itself"),
         ("a" * 45 + "A", "repeats itself"),
@@ -62,6 +66,11 @@ def test_generated_keys_are_not(make):
 )
 def test_a_generated_key_with_a_few_words_in_it_is_not(key):
     assert randomness.chosen(key) is None
+
+
+def test_a_word_counts_only_as_a_person_writes_it():
+    assert randomness.phrase_bits("SecretProductionServer") > 60
+    assert randomness.phrase_bits("sEcReTpRoDuCtIoNsErVeR") == 0.0  # no one writes words so
 
 
 def test_words_weigh_by_their_length_and_the_keys():
