@@ -23,6 +23,7 @@ AUTH = "/api/auth"
 # A request's answer that is not a failure of the service: 401 wrong or spent, 423 locked,
 # 429 limited, 400 a challenge already answered.
 EXPECTED = {200, 400, 401, 409, 423, 429}
+PACE = 0.5  # seconds a race or a guess waits before the next: spread over the whole run
 
 
 @dataclass
@@ -61,7 +62,10 @@ class Journeys:
         self.done: list[tuple[str, float]] = []  # (journey, when it finished) for each journey
         self.signed_up: list[str] = []  # emails whose verify answered 200
         self.accepted: Counter = Counter()  # (kind, what) -> times accepted
-        self.evaluated: Counter = Counter()  # victim email -> wrong guesses evaluated
+        self.evaluated: Counter = Counter()  # victim email -> wrong guesses answered 401
+        self.proofs: list[tuple[str, float]] = []  # (kind, when its request started): a race
+        # won or a guess evaluated, to show each happened around every kill
+        self.locked: set[str] = set()  # victims whose account locked
         self._numbers = itertools.count()
         self._lock = threading.Lock()
 
@@ -105,9 +109,10 @@ class Journeys:
         with self._lock:
             self.broken.append(what)
 
-    def accept(self, kind: str, what) -> None:
+    def accept(self, kind: str, what, started: float) -> None:
         """Record that a single-use thing was accepted; twice is a broken promise."""
         with self._lock:
+            self.proofs.append((kind, started))
             self.accepted[kind, what] += 1
             if self.accepted[kind, what] == 2:
                 self.broken.append(f"{kind} accepted twice: {what}")
@@ -199,10 +204,12 @@ class Journeys:
         requests = [
             (host, "POST", f"{AUTH}/2fa/verify", {"otp": code}, challenges[host]) for host in (0, 1)
         ]
+        started = time.monotonic()
         for status, _ in self.at_once("totp", requests):
             if status == 200:
-                self.accept("TOTP step", (user.email, step))
+                self.accept("TOTP step", (user.email, step), started)
         self.finished("totp")
+        time.sleep(PACE)
 
     def same_backup_code_on_both(self, users: list[User]) -> None:
         """One backup code sent to both hosts at once, each with its own login."""
@@ -218,10 +225,12 @@ class Journeys:
         body = {"backup_code": code}
         path = f"{AUTH}/2fa/recover"
         requests = [(host, "POST", path, body, challenges[host]) for host in (0, 1)]
+        started = time.monotonic()
         for status, _ in self.at_once("backup", requests):
             if status == 200:
-                self.accept("backup code", code)
+                self.accept("backup code", code, started)
         self.finished("backup")
+        time.sleep(PACE)
 
     def same_assertion_on_both(self, users: list[User]) -> None:
         """One passkey assertion for one challenge posted to both hosts at once."""
@@ -237,9 +246,10 @@ class Journeys:
         assertion = user.authenticator.get(asked["publicKey"])
         body = {"credential": assertion}
         requests = [(h, "POST", f"{AUTH}/2fa/passkey", body, challenge) for h in (0, 1)]
+        started = time.monotonic()
         for status, _ in self.at_once("passkey", requests):
             if status == 200:
-                self.accept("passkey assertion", asked["publicKey"]["challenge"])
+                self.accept("passkey assertion", asked["publicKey"]["challenge"], started)
         self.finished("passkey")
 
     def logout_then_elsewhere(self, users: list[User]) -> None:
@@ -260,20 +270,32 @@ class Journeys:
         self.finished("logout")
 
     def guessing(self, victims: list[User]) -> None:
-        """Wrong TOTP codes for one victim, spread over both hosts, until the account locks."""
-        victim = random.choice(victims)
-        challenge = self._challenge("guess", victim, random.randrange(2))
-        if challenge is None:
+        """Wrong TOTP codes for one victim, spread over both hosts, paced so that guessing goes
+        on through every kill, until each account locks."""
+        free = [victim for victim in victims if victim.email not in self.locked]
+        if not free:
+            time.sleep(0.5)
             return
-        for _ in range(5):
-            host = random.randrange(2)
+        victim = random.choice(free)
+        status, answer = self.send("guess", random.randrange(2), "POST", f"{AUTH}/login",
+                                   self._login(victim))  # fmt: skip
+        if status == 423:
+            self.locked.add(victim.email)
+        challenge = answer.get("challengeToken") if status == 200 else None
+        for _ in range(5 if challenge else 0):
+            started = time.monotonic()
             body = {"otp": _wrong_code(victim.secret)}
-            status, answer = self.send("guess", host, "POST", f"{AUTH}/2fa/verify", body, challenge)
+            path = f"{AUTH}/2fa/verify"
+            status, answer = self.send("guess", random.randrange(2), "POST", path, body, challenge)
             if status == 401 and answer.get("message") == "Invalid code":
                 with self._lock:
                     self.evaluated[victim.email] += 1
+                    self.proofs.append(("wrong guess", started))
+            if status == 423:
+                self.locked.add(victim.email)
             if status != 401:
                 break
+            time.sleep(PACE / 2)
         self.finished("guess")
 
     # -- helpers ---------------------------------------------------------------------------
