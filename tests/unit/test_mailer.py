@@ -1,6 +1,7 @@
 """SMTP delivery keeps each thread's connection for its next message, and replaces one the
 server dropped meanwhile, without a word to the caller."""
 
+import email
 import smtplib
 import socketserver
 import threading
@@ -14,6 +15,7 @@ import pytest
 
 from mfa_api.breaker import Breaker
 from mfa_api.mailer import Email, MailDeliveryError, SmtpMailer, SmtpSettings
+from mfa_api.services.notifications import code_email
 from tests.smtp import SmtpSink
 
 
@@ -124,7 +126,44 @@ def test_a_message_reads_back_whole_under_the_standard_parser(sink):
     assert message.get_content_type() == "multipart/alternative"
     parts = [(part.get_content_type(), part.get_content()) for part in message.iter_parts()]
     assert parts == [("text/plain", text), ("text/html", html)]
+    for part in message.iter_parts():
+        assert part["Content-Transfer-Encoding"] == "base64"
+        assert part.get_content_charset() == "utf-8"
     assert not message.defects and not any(part.defects for part in message.iter_parts())
+
+
+def test_the_code_mail_as_sent_parses_back_with_its_headers_and_text(sink, writes):
+    """The bytes after DATA, read by the standard parser: every header a mail client shows,
+    and the text exactly as the service wrote it."""
+    sent = code_email("ada@example.com", "123456", 600)
+    mailer_for(sink).send(sent)
+    data = next(w for w in writes if w.startswith(b"From: "))
+    message = email.message_from_bytes(data, policy=policy.SMTP)
+    assert [name for name, _ in message.items()] == [
+        "From",
+        "To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "MIME-Version",
+        "Content-Type",
+    ]
+    assert message["From"] == "MFA <mfa@example.com>" and message["To"] == "ada@example.com"
+    assert message["Subject"] == "Your verification code: 123456 (valid for 10 min)"
+    assert message["Message-ID"].endswith("@example.com>")
+    assert message.get_content_type() == "multipart/alternative"
+    plain, html = message.iter_parts()
+    assert plain.get_content() == sent.text and html.get_content() == sent.html
+    assert data.endswith(b"--\r\n.\r\n") and b"\n" not in data.replace(b"\r\n", b"")
+
+
+@pytest.mark.parametrize("header", ["Bcc: eve@example.com", "\r\nBcc: eve@example.com"])
+def test_a_sender_with_a_line_break_sends_nothing(sink, header):
+    """The configured sender is the one header value not checked before the message is built:
+    the email package refuses its line break, where one written by hand would carry it."""
+    with pytest.raises(MailDeliveryError):
+        mailer_for(sink, sender=f"MFA\r\n{header} <mfa@example.com>").send(mail(0))
+    assert sink.inbox == []
 
 
 @pytest.mark.parametrize("subject", ["a\r\nBcc: x@y.z", "code\x1c\x1cBody", "code\x0bBcc: x@y.z"])
