@@ -10,6 +10,7 @@ to atomically(), is run again (a few times, with jitter) before it becomes a 503
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -389,7 +390,12 @@ def _connect_mysql(url: str, deadlines: Deadlines) -> pymysql.connections.Connec
         # the same name, is a match. Single use still holds: its WHERE excludes a used row.
         client_flag=CLIENT.FOUND_ROWS,
     )
-    _read_your_writes_on_galera(conn)
+    try:
+        _read_your_writes_on_galera(conn)
+    except BaseException:
+        with contextlib.suppress(pymysql.err.Error):  # closed already, if the server cut it
+            conn.close()  # not left to the garbage collector: its socket may be open
+        raise
     return conn
 
 
