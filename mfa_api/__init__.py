@@ -99,7 +99,6 @@ def create_app(
     init_parts(app)
     init_redis(app)
     init_migrations(app)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     init_proxy(app)
 

@@ -20,127 +20,15 @@ from flask.helpers import get_debug_flag
 from .security import argon2id
 from .security.crypto import derive_key, fernet_for
 from .security.passwords import EqualTime, Hasher, allow_concurrent_hashes
+from .settings_table import LIBRARY, SETTINGS, SWITCH, of_kind
 
-DEFAULTS = {
-    "SECRET_KEY": None,
-    "DATABASE_URL": None,  # filled in by load_config: SQLite in the instance folder
-    "LEGACY_PREFIX": "/mfa-php/api",
-    "CORS_ORIGINS": "*",
-    "PROXY_COUNT": 0,
-    "TOTP_ISSUER": "MFA API",
-    "OTP_TTL_SECONDS": 300,
-    "MAX_FAILED_ATTEMPTS": 5,
-    # New password hashes: Argon2id at OWASP's parameters, or bcrypt (a PHP reads the hashes).
-    "PASSWORD_HASH": "argon2id",
-    "ARGON2_TIME_COST": 2,
-    "ARGON2_MEMORY_KIB": 19456,
-    "ARGON2_PARALLELISM": 1,
-    "PASSWORD_HASH_CONCURRENCY": 1,  # hashes at once per process (gunicorn runs several)
-    "ARGON2_KEEP_MEMORY": True,  # each process keeps its Argon2id block between hashes
-    "BCRYPT_ROUNDS": 12,
-    # The bcrypt cost of hashes an upgraded mfa-php database holds (PHP's default); wrong
-    # passwords take at least as long as a check at it. None: no such hashes.
-    "LEGACY_BCRYPT_COST": 10,
-    "JWT_TTL_SECONDS": 3600,
-    # Seconds a token is still taken after its expiry: room for app hosts' clocks a little apart.
-    "JWT_LEEWAY_SECONDS": 5,
-    "CLOCK_SKEW_MAX_SECONDS": 10,
-    "MAIL_SERVER": None,
-    "MAIL_USE_TLS": False,
-    "MAIL_USE_SSL": False,
-    "MAIL_DEFAULT_SENDER": "MFA API <no-reply@localhost>",
-    "MAX_CONTENT_LENGTH": 64 * 1024,
-    "CHALLENGE_TTL_SECONDS": 300,
-    "SETUP_TTL_SECONDS": 900,
-    "ENCRYPTION_KEYS": None,  # a key ring: Fernet keys made by `flask gen-key`, newest first
-    "ENCRYPTION_KEY": None,  # the older single key (any string); still read, as the oldest
-    "ALLOW_PLAINTEXT_SECRETS": False,
-    "REJECT_COMMON_PASSWORDS": True,
-    "REJECT_SPECIAL_USE_DOMAINS": False,  # mfa-php took corp.local and example.test addresses
-    "HSTS_SECONDS": 0,
-    "REDIS_URL": None,
-    "REDIS_PREFIX": "mfa:",
-    "RATELIMIT_STORAGE_URI": None,  # memory://, or REDIS_URL when set
-    "RATELIMIT_ENABLED": True,
-    # Redis down: count in each worker's memory meanwhile, rather than fail every login. A
-    # request whose storage call fails while another thread is switching to that fallback is
-    # let through (flask-limiter would otherwise raise: a 500).
-    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-    "RATELIMIT_SWALLOW_ERRORS": True,
-    "RATELIMIT_REGISTER": "5 per 15 minutes",
-    "RATELIMIT_LOGIN": "10 per 5 minutes",
-    "RATELIMIT_VERIFY": "10 per 5 minutes",
-    "RATELIMIT_2FA_GENERATE": "5 per 15 minutes",
-    "RATELIMIT_2FA_VERIFY": "10 per 5 minutes",
-    "RATELIMIT_2FA_RECOVER": "5 per 15 minutes",
-    "RATELIMIT_2FA_RESEND": "3 per 15 minutes",
-    "RATELIMIT_2FA_PHONE": "3 per 15 minutes",
-    "RATELIMIT_STEP_UP": "10 per 15 minutes",
-    "RATELIMIT_UNLOCK": "5 per 15 minutes",
-    "RATELIMIT_PASSWORD_CHECKS": "60 per 5 minutes",
-    # /docs (Swagger UI): None = on in development only; /openapi.json is always served.
-    "DOCS_ENABLED": None,
-    # Account defence: consecutive failures, reset only by a success or an admin.
-    "BACKOFF_AFTER": 5,
-    "BACKOFF_BASE_SECONDS": 1,
-    "BACKOFF_MAX_SECONDS": 900,
-    "ACCOUNT_BACKOFF_AFTER": 20,
-    "LOCK_AFTER": 100,
-    "KNOWN_CLIENT_DAYS": 30,
-    "REMEMBER_DEVICE_DAYS": 30,  # a device remembered after a second step skips it this long
-    # Passkeys (WebAuthn): the relying party's id (the site's domain), the name authenticators
-    # show (None: TOTP_ISSUER), and the origins ceremonies may come from (commas, or a list).
-    "WEBAUTHN_RP_ID": "localhost",
-    "WEBAUTHN_RP_NAME": None,
-    "WEBAUTHN_ORIGINS": None,  # filled in by load_config: http://localhost:<flask run's port>
-    "UNLOCK_URL": None,
-    "EVENTS_RETENTION_DAYS": 90,
-    # Deadlines (seconds) for every call to a dependency, all below gunicorn's 30 s timeout, and
-    # how long a dependency that failed is then skipped (answered 503 at once).
-    "DB_CONNECT_TIMEOUT_SECONDS": 2,
-    "DB_TIMEOUT_SECONDS": 5,
-    "REDIS_TIMEOUT_SECONDS": 0.5,
-    "MAIL_TIMEOUT_SECONDS": 5,
-    "SMS_TIMEOUT_SECONDS": 5,
-    "BREAKER_SECONDS": 5,
-    "SMS_GATEWAY_URL": None,
-    "SMS_ACCOUNT_SID": None,
-    "SMS_AUTH_TOKEN": None,
-    "SMS_FROM": None,
-    # Operations: the request log's format (text or json), and /metrics (Prometheus).
-    "LOG_FORMAT": "text",
-    "METRICS_ENABLED": False,
-    # Development mode (FLASK_DEBUG=1) beyond `flask run` on loopback: under a WSGI server or
-    # on an address others reach. Off: the service refuses to start so.
-    "ALLOW_DEVELOPMENT_MODE": False,
-}
+# The defaults; DATABASE_URL and WEBAUTHN_ORIGINS (None here) are filled in by load_config.
+DEFAULTS = {s.name: s.default for s in SETTINGS if s.default is not LIBRARY}
 
 log = logging.getLogger(__name__)
 
 # Read from MFA_* variables as given: JSON-parsing them would turn a numeric secret into a number.
-STRING_KEYS = (
-    "SECRET_KEY",
-    "WEBAUTHN_RP_ID",
-    "WEBAUTHN_RP_NAME",
-    "WEBAUTHN_ORIGINS",
-    "ENCRYPTION_KEY",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "REDIS_PREFIX",
-    "MAIL_SERVER",
-    "MAIL_USERNAME",
-    "MAIL_PASSWORD",
-    "MAIL_DEFAULT_SENDER",
-    "SMS_GATEWAY_URL",
-    "SMS_ACCOUNT_SID",
-    "SMS_AUTH_TOKEN",
-    "SMS_FROM",
-    "TOTP_ISSUER",
-    "LEGACY_PREFIX",
-    "UNLOCK_URL",
-    "LOG_FORMAT",
-    "PASSWORD_HASH",
-)
+STRING_KEYS = tuple(s.name for s in SETTINGS if s.plain)
 
 
 @dataclass(frozen=True)
@@ -180,19 +68,8 @@ class Settings:
     reject_special_use_domains: bool
 
 
-BOOL_KEYS = (
-    "ALLOW_PLAINTEXT_SECRETS",
-    "REJECT_COMMON_PASSWORDS",
-    "REJECT_SPECIAL_USE_DOMAINS",
-    "ARGON2_KEEP_MEMORY",
-    "RATELIMIT_ENABLED",
-    "MAIL_USE_TLS",
-    "MAIL_USE_SSL",
-    "DOCS_ENABLED",
-    "METRICS_ENABLED",
-    "ALLOW_DEVELOPMENT_MODE",
-)
-OPTIONAL_BOOL_KEYS = ("DOCS_ENABLED",)  # unset (None) means the default behaviour
+BOOL_KEYS = tuple(s.name for s in of_kind(SWITCH))
+OPTIONAL_BOOL_KEYS = tuple(s.name for s in of_kind(SWITCH) if s.default is None)  # None: unset
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
 
 
