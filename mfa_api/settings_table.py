@@ -10,7 +10,8 @@ from typing import Any
 
 from .security.passwords import SCHEMES
 
-# What a value must be (config_check checks each kind the same way).
+# What a value must be (config_check checks each kind the same way). Upper bounds: beyond them a
+# setting is a mistake (and 1e20 seconds overflows a column).
 TEXT = "text"  # a string; its MFA_ variable is taken as given when plain
 WHOLE = "whole"  # a whole number (an int, or a string of digits), within low and high
 SECONDS = "seconds"  # a number of seconds above 0 and at most high
@@ -382,7 +383,7 @@ SETTINGS = (
         default=5,
         kind=WHOLE,
         low=0,
-        high=60,
+        high=60,  # beyond a minute it is no longer skew between clocks kept by NTP
         bounds_message="must be between {low} and {high}",
         section=CODES,
         doc=(
@@ -751,7 +752,7 @@ SETTINGS = (
         default=100,
         kind=WHOLE,
         low=1,
-        high=100,
+        high=100,  # NIST SP 800-63B 5.2.2: at most 100 consecutive failed attempts
         bounds_message="must be between {low} and {high}",
         section=DEFENCE,
         doc="consecutive wrong second factors that lock them (`423`) until unlocked",
