@@ -11,6 +11,7 @@ from flask import Flask
 
 from .breaker import init_breakers
 from .config import (
+    apply_process_wide,
     development,
     docs_enabled,
     instance_folder,
@@ -90,6 +91,7 @@ def create_app(
     for problem in found:
         log.warning("Configuration: %s", problem.message)
     use_throwaway_secret_key(app)
+    apply_process_wide(app.config)
     init_errors(app)
     init_observe(app)
     init_cors(app)

@@ -207,14 +207,19 @@ def webauthn_origins(value: str | list) -> tuple[str, ...]:
     return tuple(o.strip() for o in listed if o.strip())
 
 
+def apply_process_wide(config: dict) -> None:
+    """What the settings decide for the whole process, done once by create_app: how many
+    password hashes run at once, and whether Argon2id's memory block stays between them."""
+    allow_concurrent_hashes(int(config["PASSWORD_HASH_CONCURRENCY"]))
+    argon2id.keep_blocks(bool(config["ARGON2_KEEP_MEMORY"]), int(config["ARGON2_MEMORY_KIB"]))
+
+
 def settings_from(config: dict, *, development: bool = False) -> Settings:
     """Build the services' Settings from a loaded Flask config (development: FLASK_DEBUG=1)."""
     secret = config["SECRET_KEY"]
     ring = [Fernet(key) for key in config.get("ENCRYPTION_KEYS") or []]
     if config.get("ENCRYPTION_KEY"):
         ring.append(fernet_for(config["ENCRYPTION_KEY"]))
-    allow_concurrent_hashes(int(config["PASSWORD_HASH_CONCURRENCY"]))
-    argon2id.keep_blocks(bool(config["ARGON2_KEEP_MEMORY"]), int(config["ARGON2_MEMORY_KIB"]))
     hasher = Hasher(
         scheme=str(config["PASSWORD_HASH"]),
         bcrypt_rounds=int(config["BCRYPT_ROUNDS"]),
