@@ -16,6 +16,7 @@ from .config import (
     docs_enabled,
     instance_folder,
     load_config,
+    typed,
     use_throwaway_secret_key,
 )
 from .config_check import ConfigError, checking_config, init_config_check, problems, refuse_if_fatal
@@ -91,7 +92,8 @@ def create_app(
     for problem in found:
         log.warning("Configuration: %s", problem.message)
     use_throwaway_secret_key(app)
-    apply_process_wide(app.config)
+    app.extensions["mfa_values"] = typed(app.config)
+    apply_process_wide(app.extensions["mfa_values"])
     init_errors(app)
     init_observe(app)
     init_cors(app)
@@ -118,7 +120,7 @@ def create_app(
         twofa,
     )
 
-    app.register_blueprint(legacy.bp, url_prefix=app.config["LEGACY_PREFIX"])
+    app.register_blueprint(legacy.bp, url_prefix=app.extensions["mfa_values"].legacy_prefix)
     for face in (twofa, phone, account, passkeys):
         app.register_blueprint(face.bp, url_prefix="/api/auth")
     if app.extensions["mfa_parts"].keeps_outbox:

@@ -16,9 +16,10 @@ import secrets
 import time
 from datetime import UTC, datetime
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from flask.logging import wsgi_errors_stream
 
+from .config import values
 from .metrics import observe_request
 
 request_log = logging.getLogger("mfa_api.requests")
@@ -75,7 +76,7 @@ def _finish(response: Response) -> Response:
         "ip": request.remote_addr or "-",
         "user_id": user.id if user is not None else None,
     }
-    request_log.info(log_line(fields, current_app.config["LOG_FORMAT"]))
+    request_log.info(log_line(fields, values().log_format))
     return response
 
 
