@@ -26,7 +26,6 @@ request_log = logging.getLogger("mfa_api.requests")
 
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _PLAIN_WORD = re.compile(r"[!#-<>-\[\]-~]+")  # printable ASCII but space, quote, = and backslash
-LOG_FORMATS = ("text", "json")
 
 
 def request_id_from(header: str | None) -> str:
