@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: venv run init-db test test-cluster lint bench format clean openapi newman postman-deps servers
+.PHONY: venv run init-db test test-cluster lint bench format clean openapi settings-docs newman postman-deps servers
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ test-cluster: venv servers
 # docs/openapi.json, generated from the code (a test checks it is current).
 openapi: venv
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi openapi > docs/openapi.json
+
+# config.example.py and the settings tables of docs/api.md, made from mfa_api/settings_table.py
+# (a test checks they are current).
+settings-docs: venv
+	$(BIN)/python -m mfa_api.settings_docs
 
 # The Postman collection against a server already running (make run), e.g. BASE_URL=http://127.0.0.1:5000
 BASE_URL ?= http://$(HOST):$(PORT)

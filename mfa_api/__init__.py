@@ -11,10 +11,12 @@ from flask import Flask
 
 from .breaker import init_breakers
 from .config import (
+    apply_process_wide,
     development,
     docs_enabled,
     instance_folder,
     load_config,
+    typed,
     use_throwaway_secret_key,
 )
 from .config_check import ConfigError, checking_config, init_config_check, problems, refuse_if_fatal
@@ -90,6 +92,8 @@ def create_app(
     for problem in found:
         log.warning("Configuration: %s", problem.message)
     use_throwaway_secret_key(app)
+    app.extensions["mfa_values"] = typed(app.config)
+    apply_process_wide(app.extensions["mfa_values"])
     init_errors(app)
     init_observe(app)
     init_cors(app)
@@ -99,7 +103,6 @@ def create_app(
     init_parts(app)
     init_redis(app)
     init_migrations(app)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     init_proxy(app)
 
@@ -117,7 +120,7 @@ def create_app(
         twofa,
     )
 
-    app.register_blueprint(legacy.bp, url_prefix=app.config["LEGACY_PREFIX"])
+    app.register_blueprint(legacy.bp, url_prefix=app.extensions["mfa_values"].legacy_prefix)
     for face in (twofa, phone, account, passkeys):
         app.register_blueprint(face.bp, url_prefix="/api/auth")
     if app.extensions["mfa_parts"].keeps_outbox:

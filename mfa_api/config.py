@@ -8,139 +8,28 @@ import json
 import logging
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 from cryptography.fernet import Fernet, MultiFernet
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import ScriptInfo
 from flask.helpers import get_debug_flag
 
 from .security import argon2id
 from .security.crypto import derive_key, fernet_for
 from .security.passwords import EqualTime, Hasher, allow_concurrent_hashes
+from .settings_table import ANY, LIBRARY, LIMIT, SECONDS, SETTINGS, SWITCH, TEXT, WHOLE, of_kind
 
-DEFAULTS = {
-    "SECRET_KEY": None,
-    "DATABASE_URL": None,  # filled in by load_config: SQLite in the instance folder
-    "LEGACY_PREFIX": "/mfa-php/api",
-    "CORS_ORIGINS": "*",
-    "PROXY_COUNT": 0,
-    "TOTP_ISSUER": "MFA API",
-    "OTP_TTL_SECONDS": 300,
-    "MAX_FAILED_ATTEMPTS": 5,
-    # New password hashes: Argon2id at OWASP's parameters, or bcrypt (a PHP reads the hashes).
-    "PASSWORD_HASH": "argon2id",
-    "ARGON2_TIME_COST": 2,
-    "ARGON2_MEMORY_KIB": 19456,
-    "ARGON2_PARALLELISM": 1,
-    "PASSWORD_HASH_CONCURRENCY": 1,  # hashes at once per process (gunicorn runs several)
-    "ARGON2_KEEP_MEMORY": True,  # each process keeps its Argon2id block between hashes
-    "BCRYPT_ROUNDS": 12,
-    # The bcrypt cost of hashes an upgraded mfa-php database holds (PHP's default); wrong
-    # passwords take at least as long as a check at it. None: no such hashes.
-    "LEGACY_BCRYPT_COST": 10,
-    "JWT_TTL_SECONDS": 3600,
-    # Seconds a token is still taken after its expiry: room for app hosts' clocks a little apart.
-    "JWT_LEEWAY_SECONDS": 5,
-    "CLOCK_SKEW_MAX_SECONDS": 10,
-    "MAIL_SERVER": None,
-    "MAIL_USE_TLS": False,
-    "MAIL_USE_SSL": False,
-    "MAIL_DEFAULT_SENDER": "MFA API <no-reply@localhost>",
-    "MAX_CONTENT_LENGTH": 64 * 1024,
-    "CHALLENGE_TTL_SECONDS": 300,
-    "SETUP_TTL_SECONDS": 900,
-    "ENCRYPTION_KEYS": None,  # a key ring: Fernet keys made by `flask gen-key`, newest first
-    "ENCRYPTION_KEY": None,  # the older single key (any string); still read, as the oldest
-    "ALLOW_PLAINTEXT_SECRETS": False,
-    "REJECT_COMMON_PASSWORDS": True,
-    "REJECT_SPECIAL_USE_DOMAINS": False,  # mfa-php took corp.local and example.test addresses
-    "HSTS_SECONDS": 0,
-    "REDIS_URL": None,
-    "REDIS_PREFIX": "mfa:",
-    "RATELIMIT_STORAGE_URI": None,  # memory://, or REDIS_URL when set
-    "RATELIMIT_ENABLED": True,
-    # Redis down: count in each worker's memory meanwhile, rather than fail every login. A
-    # request whose storage call fails while another thread is switching to that fallback is
-    # let through (flask-limiter would otherwise raise: a 500).
-    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-    "RATELIMIT_SWALLOW_ERRORS": True,
-    "RATELIMIT_REGISTER": "5 per 15 minutes",
-    "RATELIMIT_LOGIN": "10 per 5 minutes",
-    "RATELIMIT_VERIFY": "10 per 5 minutes",
-    "RATELIMIT_2FA_GENERATE": "5 per 15 minutes",
-    "RATELIMIT_2FA_VERIFY": "10 per 5 minutes",
-    "RATELIMIT_2FA_RECOVER": "5 per 15 minutes",
-    "RATELIMIT_2FA_RESEND": "3 per 15 minutes",
-    "RATELIMIT_2FA_PHONE": "3 per 15 minutes",
-    "RATELIMIT_STEP_UP": "10 per 15 minutes",
-    "RATELIMIT_UNLOCK": "5 per 15 minutes",
-    "RATELIMIT_PASSWORD_CHECKS": "60 per 5 minutes",
-    # /docs (Swagger UI): None = on in development only; /openapi.json is always served.
-    "DOCS_ENABLED": None,
-    # Account defence: consecutive failures, reset only by a success or an admin.
-    "BACKOFF_AFTER": 5,
-    "BACKOFF_BASE_SECONDS": 1,
-    "BACKOFF_MAX_SECONDS": 900,
-    "ACCOUNT_BACKOFF_AFTER": 20,
-    "LOCK_AFTER": 100,
-    "KNOWN_CLIENT_DAYS": 30,
-    "REMEMBER_DEVICE_DAYS": 30,  # a device remembered after a second step skips it this long
-    # Passkeys (WebAuthn): the relying party's id (the site's domain), the name authenticators
-    # show (None: TOTP_ISSUER), and the origins ceremonies may come from (commas, or a list).
-    "WEBAUTHN_RP_ID": "localhost",
-    "WEBAUTHN_RP_NAME": None,
-    "WEBAUTHN_ORIGINS": None,  # filled in by load_config: http://localhost:<flask run's port>
-    "UNLOCK_URL": None,
-    "EVENTS_RETENTION_DAYS": 90,
-    # Deadlines (seconds) for every call to a dependency, all below gunicorn's 30 s timeout, and
-    # how long a dependency that failed is then skipped (answered 503 at once).
-    "DB_CONNECT_TIMEOUT_SECONDS": 2,
-    "DB_TIMEOUT_SECONDS": 5,
-    "REDIS_TIMEOUT_SECONDS": 0.5,
-    "MAIL_TIMEOUT_SECONDS": 5,
-    "SMS_TIMEOUT_SECONDS": 5,
-    "BREAKER_SECONDS": 5,
-    "SMS_GATEWAY_URL": None,
-    "SMS_ACCOUNT_SID": None,
-    "SMS_AUTH_TOKEN": None,
-    "SMS_FROM": None,
-    # Operations: the request log's format (text or json), and /metrics (Prometheus).
-    "LOG_FORMAT": "text",
-    "METRICS_ENABLED": False,
-    # Development mode (FLASK_DEBUG=1) beyond `flask run` on loopback: under a WSGI server or
-    # on an address others reach. Off: the service refuses to start so.
-    "ALLOW_DEVELOPMENT_MODE": False,
-}
+# The defaults; DATABASE_URL and WEBAUTHN_ORIGINS (None here) are filled in by load_config.
+DEFAULTS = {s.name: s.default for s in SETTINGS if s.default is not LIBRARY}
 
 log = logging.getLogger(__name__)
 
 # Read from MFA_* variables as given: JSON-parsing them would turn a numeric secret into a number.
-STRING_KEYS = (
-    "SECRET_KEY",
-    "WEBAUTHN_RP_ID",
-    "WEBAUTHN_RP_NAME",
-    "WEBAUTHN_ORIGINS",
-    "ENCRYPTION_KEY",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "REDIS_PREFIX",
-    "MAIL_SERVER",
-    "MAIL_USERNAME",
-    "MAIL_PASSWORD",
-    "MAIL_DEFAULT_SENDER",
-    "SMS_GATEWAY_URL",
-    "SMS_ACCOUNT_SID",
-    "SMS_AUTH_TOKEN",
-    "SMS_FROM",
-    "TOTP_ISSUER",
-    "LEGACY_PREFIX",
-    "UNLOCK_URL",
-    "LOG_FORMAT",
-    "PASSWORD_HASH",
-)
+STRING_KEYS = tuple(s.name for s in SETTINGS if s.plain)
 
 
 @dataclass(frozen=True)
@@ -180,20 +69,35 @@ class Settings:
     reject_special_use_domains: bool
 
 
-BOOL_KEYS = (
-    "ALLOW_PLAINTEXT_SECRETS",
-    "REJECT_COMMON_PASSWORDS",
-    "REJECT_SPECIAL_USE_DOMAINS",
-    "ARGON2_KEEP_MEMORY",
-    "RATELIMIT_ENABLED",
-    "MAIL_USE_TLS",
-    "MAIL_USE_SSL",
-    "DOCS_ENABLED",
-    "METRICS_ENABLED",
-    "ALLOW_DEVELOPMENT_MODE",
-)
-OPTIONAL_BOOL_KEYS = ("DOCS_ENABLED",)  # unset (None) means the default behaviour
+BOOL_KEYS = tuple(s.name for s in of_kind(SWITCH))
+OPTIONAL_BOOL_KEYS = tuple(s.name for s in of_kind(SWITCH) if s.default is None)  # None: unset
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
+
+_TYPES = {WHOLE: int, SECONDS: float, SWITCH: bool | None, TEXT: str | None, LIMIT: str, ANY: Any}
+# Every setting of the table, typed by its kind, under its name in lower case (hsts_seconds).
+Values = make_dataclass("Values", [(s.name.lower(), _TYPES[s.kind]) for s in SETTINGS], frozen=True)
+
+
+def typed(config: dict) -> Values:
+    """The settings of a config that passed config_check, each of its kind's type."""
+    cast = {WHOLE: int, SECONDS: float, SWITCH: bool, TEXT: str, LIMIT: str}
+    return Values(
+        **{
+            s.name.lower(): value if value is None or s.kind not in cast else cast[s.kind](value)
+            for s, value in ((s, config.get(s.name)) for s in SETTINGS)
+        }
+    )
+
+
+def values() -> Values:
+    """The current app's settings, typed: made once by create_app (how request code reads
+    them, rather than current_app.config)."""
+    return current_app.extensions["mfa_values"]
+
+
+def value(name: str) -> Any:
+    """One setting of the current app by its name in the table (RATELIMIT_LOGIN), typed."""
+    return getattr(values(), name.lower())
 
 
 def config_file_path(default: str | os.PathLike | None = None) -> str:
@@ -330,51 +234,56 @@ def webauthn_origins(value: str | list) -> tuple[str, ...]:
     return tuple(o.strip() for o in listed if o.strip())
 
 
-def settings_from(config: dict, *, development: bool = False) -> Settings:
-    """Build the services' Settings from a loaded Flask config (development: FLASK_DEBUG=1)."""
-    secret = config["SECRET_KEY"]
-    ring = [Fernet(key) for key in config.get("ENCRYPTION_KEYS") or []]
-    if config.get("ENCRYPTION_KEY"):
-        ring.append(fernet_for(config["ENCRYPTION_KEY"]))
-    allow_concurrent_hashes(int(config["PASSWORD_HASH_CONCURRENCY"]))
-    argon2id.keep_blocks(bool(config["ARGON2_KEEP_MEMORY"]), int(config["ARGON2_MEMORY_KIB"]))
+def apply_process_wide(config: Values) -> None:
+    """What the settings decide for the whole process, done once by create_app: how many
+    password hashes run at once, and whether Argon2id's memory block stays between them."""
+    allow_concurrent_hashes(config.password_hash_concurrency)
+    argon2id.keep_blocks(config.argon2_keep_memory, config.argon2_memory_kib)
+
+
+def settings_from(config: Values, *, development: bool = False) -> Settings:
+    """Build the services' Settings from the typed settings (development: FLASK_DEBUG=1)."""
+    secret = config.secret_key
+    ring = [Fernet(key) for key in config.encryption_keys or []]
+    if config.encryption_key:
+        ring.append(fernet_for(config.encryption_key))
     hasher = Hasher(
-        scheme=str(config["PASSWORD_HASH"]),
-        bcrypt_rounds=int(config["BCRYPT_ROUNDS"]),
-        argon2_time_cost=int(config["ARGON2_TIME_COST"]),
-        argon2_memory_kib=int(config["ARGON2_MEMORY_KIB"]),
-        argon2_parallelism=int(config["ARGON2_PARALLELISM"]),
+        scheme=config.password_hash,
+        bcrypt_rounds=config.bcrypt_rounds,
+        argon2_time_cost=config.argon2_time_cost,
+        argon2_memory_kib=config.argon2_memory_kib,
+        argon2_parallelism=config.argon2_parallelism,
     )
     return Settings(
         otp_key=derive_key(secret, "email-otp"),
         jwt_key=derive_key(secret, "jwt"),
         secret_cipher=MultiFernet(ring) if ring else None,
         secret_newest=ring[0] if ring else None,
-        otp_ttl_seconds=int(config["OTP_TTL_SECONDS"]),
-        challenge_ttl_seconds=int(config["CHALLENGE_TTL_SECONDS"]),
-        setup_ttl_seconds=int(config["SETUP_TTL_SECONDS"]),
-        max_failed_attempts=int(config["MAX_FAILED_ATTEMPTS"]),
+        otp_ttl_seconds=config.otp_ttl_seconds,
+        challenge_ttl_seconds=config.challenge_ttl_seconds,
+        setup_ttl_seconds=config.setup_ttl_seconds,
+        max_failed_attempts=config.max_failed_attempts,
         hasher=hasher,
-        password_check=EqualTime(hasher, config.get("LEGACY_BCRYPT_COST") or None),
-        jwt_ttl_seconds=int(config["JWT_TTL_SECONDS"]),
-        jwt_leeway_seconds=int(config["JWT_LEEWAY_SECONDS"]),
-        clock_skew_max_seconds=int(config["CLOCK_SKEW_MAX_SECONDS"]),
-        totp_issuer=str(config["TOTP_ISSUER"]),
+        password_check=EqualTime(hasher, config.legacy_bcrypt_cost or None),
+        jwt_ttl_seconds=config.jwt_ttl_seconds,
+        jwt_leeway_seconds=config.jwt_leeway_seconds,
+        clock_skew_max_seconds=config.clock_skew_max_seconds,
+        totp_issuer=config.totp_issuer,
         legacy_unlock_key=derive_key(secret, "unlock-token"),
-        backoff_after=int(config["BACKOFF_AFTER"]),
-        backoff_base_seconds=int(config["BACKOFF_BASE_SECONDS"]),
-        backoff_max_seconds=int(config["BACKOFF_MAX_SECONDS"]),
-        account_backoff_after=int(config["ACCOUNT_BACKOFF_AFTER"]),
-        lock_after=int(config["LOCK_AFTER"]),
-        known_client_seconds=int(config["KNOWN_CLIENT_DAYS"]) * 86400,
+        backoff_after=config.backoff_after,
+        backoff_base_seconds=config.backoff_base_seconds,
+        backoff_max_seconds=config.backoff_max_seconds,
+        account_backoff_after=config.account_backoff_after,
+        lock_after=config.lock_after,
+        known_client_seconds=config.known_client_days * 86400,
         legacy_device_key=derive_key(secret, "remembered-device"),
-        remember_device_seconds=int(config["REMEMBER_DEVICE_DAYS"]) * 86400,
-        webauthn_rp_id=str(config["WEBAUTHN_RP_ID"]),
-        webauthn_rp_name=str(config["WEBAUTHN_RP_NAME"] or config["TOTP_ISSUER"]),
-        webauthn_origins=webauthn_origins(config["WEBAUTHN_ORIGINS"]),
+        remember_device_seconds=config.remember_device_days * 86400,
+        webauthn_rp_id=config.webauthn_rp_id,
+        webauthn_rp_name=str(config.webauthn_rp_name or config.totp_issuer),
+        webauthn_origins=webauthn_origins(config.webauthn_origins),
         explain_refusals=development,
-        unlock_url=config.get("UNLOCK_URL") or None,
-        events_retention_seconds=int(config["EVENTS_RETENTION_DAYS"]) * 86400,
-        reject_common_passwords=bool(config["REJECT_COMMON_PASSWORDS"]),
-        reject_special_use_domains=bool(config["REJECT_SPECIAL_USE_DOMAINS"]),
+        unlock_url=config.unlock_url or None,
+        events_retention_seconds=config.events_retention_days * 86400,
+        reject_common_passwords=config.reject_common_passwords,
+        reject_special_use_domains=config.reject_special_use_domains,
     )

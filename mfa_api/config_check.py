@@ -23,51 +23,15 @@ from .config import BOOL_KEYS, OPTIONAL_BOOL_KEYS, webauthn_origins
 from .db import mysql_url_problem
 from .health import unready_parts
 from .metrics import multiprocess_mode
-from .observe import LOG_FORMATS
 from .redis_client import is_sentinel, sentinel_url_problem
 from .security import randomness
-from .security.passwords import SCHEMES
+from .settings_table import LIMIT, SECONDS, SETTINGS, WHOLE, of_kind
 
 MIN_SECRET_BYTES = 32
-MAX_LOCK_AFTER = 100  # NIST SP 800-63B 5.2.2: at most 100 consecutive failed attempts
 MIN_DISTINCT_CHARACTERS = 10  # 32 bytes of "a" are not a secret
 # Every secret config.example.py ever shipped: a copied example must never sign or encrypt.
 EXAMPLE_SECRET_KEYS = {"change-me-to-a-long-random-string"}
 EXAMPLE_ENCRYPTION_KEYS = {"another-long-random-string"}
-LIMIT_KEYS = (
-    "RATELIMIT_REGISTER",
-    "RATELIMIT_LOGIN",
-    "RATELIMIT_VERIFY",
-    "RATELIMIT_2FA_GENERATE",
-    "RATELIMIT_2FA_VERIFY",
-    "RATELIMIT_2FA_RECOVER",
-    "RATELIMIT_2FA_RESEND",
-    "RATELIMIT_2FA_PHONE",
-    "RATELIMIT_STEP_UP",
-    "RATELIMIT_UNLOCK",
-    "RATELIMIT_PASSWORD_CHECKS",
-)
-# Upper bounds: beyond them a setting is a mistake (and 1e20 seconds overflows a column).
-MAXIMA = {
-    "OTP_TTL_SECONDS": 86400,
-    "CHALLENGE_TTL_SECONDS": 86400,
-    "SETUP_TTL_SECONDS": 86400,
-    "JWT_TTL_SECONDS": 30 * 86400,
-    "MAX_FAILED_ATTEMPTS": 100,
-    "BACKOFF_AFTER": 100,
-    "ACCOUNT_BACKOFF_AFTER": 10000,
-    "BACKOFF_BASE_SECONDS": 86400,
-    "BACKOFF_MAX_SECONDS": 86400,
-    "EVENTS_RETENTION_DAYS": 3650,
-    "KNOWN_CLIENT_DAYS": 3650,
-    "REMEMBER_DEVICE_DAYS": 365,
-    "HSTS_SECONDS": 2 * 365 * 86400,
-    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
-    "ARGON2_TIME_COST": 20,
-    "ARGON2_MEMORY_KIB": 1024 * 1024,  # 1 GiB
-    "ARGON2_PARALLELISM": 16,
-    "PASSWORD_HASH_CONCURRENCY": 256,
-}
 DEBUG_OUTSIDE_DEVELOPMENT = (
     "DEBUG and TESTING must not be set outside development (use FLASK_DEBUG=1)"
 )
@@ -141,56 +105,58 @@ def _invalid(config: dict) -> list[str]:
         found.append("DATABASE_URL must start with sqlite:/// or mysql://")
     elif database_url.startswith("mysql") and mysql_url_problem(database_url):
         found.append(f"DATABASE_URL {mysql_url_problem(database_url)}")
-    numbers = {key: _whole(config, key, found) for key in _NUMBER_KEYS}
-    for key, maximum in MAXIMA.items():
-        if numbers.get(key) is not None and numbers[key] > maximum:
-            found.append(f"{key} must be at most {maximum}")
-    if numbers["BCRYPT_ROUNDS"] is not None and not 4 <= numbers["BCRYPT_ROUNDS"] <= 31:
-        found.append("BCRYPT_ROUNDS must be between 4 and 31")
-    found += _bad_password_hash(config, numbers)
-    for key in _POSITIVE_KEYS:
-        if numbers[key] is not None and numbers[key] <= 0:
-            found.append(f"{key} must be positive")
+    numbers = {s.name: _whole(config, s.name, found) for s in of_kind(WHOLE)}
+    found += _out_of_bounds(numbers)
+    found += _bad_choices(config) + _bad_password_hash(config, numbers)
     base, top = numbers["BACKOFF_BASE_SECONDS"], numbers["BACKOFF_MAX_SECONDS"]
     if base is not None and top is not None and top < base:
         found.append("BACKOFF_MAX_SECONDS must be at least BACKOFF_BASE_SECONDS")
-    leeway = numbers["JWT_LEEWAY_SECONDS"]
-    if leeway is not None and not 0 <= leeway <= MAX_JWT_LEEWAY:
-        found.append(f"JWT_LEEWAY_SECONDS must be between 0 and {MAX_JWT_LEEWAY}")
-    skew = numbers["CLOCK_SKEW_MAX_SECONDS"]
-    if skew is not None and not 0 <= skew <= MAX_CLOCK_SKEW:
-        found.append(f"CLOCK_SKEW_MAX_SECONDS must be between 0 (no check) and {MAX_CLOCK_SKEW}")
-    lock_after = numbers["LOCK_AFTER"]
-    if lock_after is not None and not 1 <= lock_after <= MAX_LOCK_AFTER:
-        found.append(f"LOCK_AFTER must be between 1 and {MAX_LOCK_AFTER}")
     prefix = str(config["LEGACY_PREFIX"])
     if not prefix.startswith("/") or prefix.endswith("/"):
         found.append("LEGACY_PREFIX must start with / and not end with one")
     unlock_url = config.get("UNLOCK_URL")
     if unlock_url and "{token}" not in str(unlock_url):
         found.append("UNLOCK_URL must contain {token}")
-    for key in _SECONDS_KEYS:  # deadlines: below gunicorn's 30 s worker timeout
-        if not _positive_number(config.get(key)) or float(config[key]) > MAX_DEADLINE:
-            found.append(f"{key} must be a number of seconds above 0 and at most {MAX_DEADLINE}")
-    if (
-        not _positive_number(config.get("BREAKER_SECONDS"))
-        or float(config["BREAKER_SECONDS"]) > 3600
-    ):
-        found.append("BREAKER_SECONDS must be a number of seconds above 0 and at most 3600")
+    for s in of_kind(SECONDS):  # deadlines: below gunicorn's 30 s worker timeout
+        if not _positive_number(config.get(s.name)) or float(config[s.name]) > s.high:
+            found.append(f"{s.name} must be a number of seconds above 0 and at most {s.high}")
     found += [
         f"{key} must be true or false"
         for key in BOOL_KEYS
-        if not _bool(config.get(key))
+        if not isinstance(config.get(key), bool)
         and not (key in OPTIONAL_BOOL_KEYS and config.get(key) is None)
     ]
     found += _bad_limits(config) + _bad_urls(config) + _bad_keys(config) + _bad_shapes(config)
     return found
 
 
+def _out_of_bounds(numbers: dict[str, int | None]) -> list[str]:
+    """Whole numbers beyond their settings' bounds: first those above their maximum, then
+    those not positive, then those outside a range of their own."""
+    given = [(s, numbers[s.name]) for s in of_kind(WHOLE) if numbers[s.name] is not None]
+    plain = [(s, n) for s, n in given if s.bounds_message is None]
+    found = [
+        f"{s.name} must be at most {s.high}" for s, n in plain if s.high is not None and n > s.high
+    ]
+    found += [f"{s.name} must be positive" for s, n in plain if s.low == 1 and n <= 0]
+    return found + [
+        f"{s.name} " + s.bounds_message.format(low=s.low, high=s.high)
+        for s, n in given
+        if s.bounds_message is not None and not s.low <= n <= s.high
+    ]
+
+
+def _bad_choices(config: dict) -> list[str]:
+    """Settings that must be one of a few names (PASSWORD_HASH, LOG_FORMAT) and are not."""
+    return [
+        f"{s.name} must be one of: {', '.join(s.choices)}"
+        for s in SETTINGS
+        if s.choices and config.get(s.name) not in s.choices
+    ]
+
+
 def _bad_password_hash(config: dict, numbers: dict) -> list[str]:
     found = []
-    if config.get("PASSWORD_HASH") not in SCHEMES:
-        found.append(f"PASSWORD_HASH must be one of: {', '.join(SCHEMES)}")
     memory, lanes = numbers["ARGON2_MEMORY_KIB"], numbers["ARGON2_PARALLELISM"]
     if memory is not None and lanes is not None and memory < 8 * lanes:
         found.append("ARGON2_MEMORY_KIB must be at least 8 times ARGON2_PARALLELISM")
@@ -202,13 +168,9 @@ def _bad_password_hash(config: dict, numbers: dict) -> list[str]:
     return found
 
 
-def _bool(value) -> bool:
-    return isinstance(value, bool)
-
-
 def _bad_limits(config: dict) -> list[str]:
     found = []
-    for key in LIMIT_KEYS:
+    for key in (s.name for s in of_kind(LIMIT)):
         try:
             if not parse_many(str(config.get(key))):
                 raise ValueError("no limit")
@@ -243,8 +205,6 @@ def _bad_shapes(config: dict) -> list[str]:
     found += _bad_webauthn(config)
     if config.get("MAIL_SERVER") and not str(config.get("MAIL_DEFAULT_SENDER") or "").strip():
         found.append("MAIL_DEFAULT_SENDER must be set when MAIL_SERVER is")
-    if config.get("LOG_FORMAT") not in LOG_FORMATS:
-        found.append(f"LOG_FORMAT must be one of: {', '.join(LOG_FORMATS)}")
     return found
 
 
@@ -305,46 +265,6 @@ def _positive_number(value) -> bool:
         return not isinstance(value, bool) and float(value) > 0
     except (TypeError, ValueError):
         return False
-
-
-_POSITIVE_KEYS = (
-    "OTP_TTL_SECONDS",
-    "MAX_FAILED_ATTEMPTS",
-    "JWT_TTL_SECONDS",
-    "CHALLENGE_TTL_SECONDS",
-    "SETUP_TTL_SECONDS",
-    "BACKOFF_AFTER",
-    "BACKOFF_BASE_SECONDS",
-    "ACCOUNT_BACKOFF_AFTER",
-    "EVENTS_RETENTION_DAYS",
-    "KNOWN_CLIENT_DAYS",
-    "REMEMBER_DEVICE_DAYS",
-    "ARGON2_TIME_COST",
-    "ARGON2_MEMORY_KIB",
-    "ARGON2_PARALLELISM",
-    "PASSWORD_HASH_CONCURRENCY",
-)
-_SECONDS_KEYS = (
-    "DB_CONNECT_TIMEOUT_SECONDS",
-    "DB_TIMEOUT_SECONDS",
-    "REDIS_TIMEOUT_SECONDS",
-    "MAIL_TIMEOUT_SECONDS",
-    "SMS_TIMEOUT_SECONDS",
-)
-MAX_DEADLINE = 25
-MAX_JWT_LEEWAY = 60  # beyond a minute it is no longer skew between clocks kept by NTP
-MAX_CLOCK_SKEW = 3600
-_NUMBER_KEYS = (
-    *_POSITIVE_KEYS,
-    "BCRYPT_ROUNDS",
-    "BACKOFF_MAX_SECONDS",
-    "LOCK_AFTER",
-    "JWT_LEEWAY_SECONDS",
-    "CLOCK_SKEW_MAX_SECONDS",
-    "PROXY_COUNT",
-    "HSTS_SECONDS",
-    "MAX_CONTENT_LENGTH",
-)
 
 
 def _whole(config: dict, key: str, found: list[str]) -> int | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
+
+from .config import values
 
 ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"  # PATCH: renaming a passkey
 # X-Password: the former backup-code listing read it; still allowed, so that the preflight of
@@ -15,7 +17,7 @@ EXPOSED_HEADERS = (
 
 
 def _allowed_origin() -> str | None:
-    origins = current_app.config["CORS_ORIGINS"]
+    origins = values().cors_origins
     if origins == "*" or origins == ["*"]:
         return "*"
     if isinstance(origins, str):

@@ -26,10 +26,11 @@ from typing import TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pymysql
-from flask import Flask, current_app, g
+from flask import Flask, g
 from pymysql.constants import CLIENT
 
 from .breaker import breaker
+from .config import values
 from .errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -526,10 +527,9 @@ def _checkout(url: str) -> Database:
             db.on_unreachable = tell  # this app's breaker (tests switch apps)
             return db
         db.close()
-    config = current_app.config
+    config = values()
     deadlines = Deadlines(
-        connect=float(config["DB_CONNECT_TIMEOUT_SECONDS"]),
-        read_write=float(config["DB_TIMEOUT_SECONDS"]),
+        connect=config.db_connect_timeout_seconds, read_write=config.db_timeout_seconds
     )
     return Database(url, deadlines, on_unreachable=tell, create=False)
 
@@ -549,7 +549,7 @@ def get_db() -> Database:
     if "db" not in g:
         if breaker("database").is_open():
             raise DatabaseUnavailable()
-        g.db = _checkout(current_app.config["DATABASE_URL"])
+        g.db = _checkout(values().database_url)
     return g.db
 
 

@@ -9,6 +9,8 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from .config import values
+
 log = logging.getLogger(__name__)
 
 ErrorShape = Callable[[str, dict | None], dict]
@@ -166,7 +168,7 @@ def too_large_message(limit: int) -> str:
 def _handle_http_exception(exc: HTTPException):
     status = exc.code or 500
     if status == 413:
-        message = too_large_message(int(current_app.config["MAX_CONTENT_LENGTH"]))
+        message = too_large_message(values().max_content_length)
     else:
         message = HTTP_MESSAGES.get(status) or exc.name
     headers = {k: v for k, v in exc.get_headers() if k.lower() in ("allow", "retry-after")}

@@ -7,7 +7,9 @@ overridden for a JSON API, while it does not set Cache-Control at all.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response
+
+from .config import values
 
 FIXED = {
     # Responses carry codes, secrets, QR codes and tokens: no cache (browser or proxy) keeps them.
@@ -23,7 +25,7 @@ FIXED = {
 def _protect(response: Response) -> Response:
     for name, value in FIXED.items():
         response.headers.setdefault(name, value)
-    hsts = int(current_app.config["HSTS_SECONDS"])
+    hsts = values().hsts_seconds
     if hsts > 0:
         response.headers["Strict-Transport-Security"] = f"max-age={hsts}; includeSubDomains"
     return response

@@ -16,16 +16,16 @@ import secrets
 import time
 from datetime import UTC, datetime
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from flask.logging import wsgi_errors_stream
 
+from .config import values
 from .metrics import observe_request
 
 request_log = logging.getLogger("mfa_api.requests")
 
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _PLAIN_WORD = re.compile(r"[!#-<>-\[\]-~]+")  # printable ASCII but space, quote, = and backslash
-LOG_FORMATS = ("text", "json")
 
 
 def request_id_from(header: str | None) -> str:
@@ -75,7 +75,7 @@ def _finish(response: Response) -> Response:
         "ip": request.remote_addr or "-",
         "user_id": user.id if user is not None else None,
     }
-    request_log.info(log_line(fields, current_app.config["LOG_FORMAT"]))
+    request_log.info(log_line(fields, values().log_format))
     return response
 
 

@@ -45,7 +45,7 @@ def init_parts(app: Flask) -> None:
     """Build the parts from the loaded configuration."""
     breakers = app.extensions["mfa_breakers"]
     app.extensions["mfa_parts"] = Parts(
-        settings=settings_from(app.config, development=get_debug_flag()),
+        settings=settings_from(app.extensions["mfa_values"], development=get_debug_flag()),
         clock=time.time,
         mailer=make_mailer(app.config, breakers["mail"]),
         sms=make_sms_gateway(app.config, breakers["sms"]),

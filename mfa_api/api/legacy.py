@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, g, request
 
+from ..config import value, values
 from ..errors import EndpointNotFound, MethodNotAllowed, legacy_shape, use_error_shape
 from ..extensions import limiter
 from ..schemas import LegacyLoginSchema, LegacyRegisterSchema, LegacyVerifySchema, load
@@ -92,11 +93,11 @@ def _name_the_route() -> None:
     limit, so that a 429 is counted under it too)."""
     endpoint = requested_endpoint()
     if endpoint in ENDPOINTS:
-        g.route = f"{current_app.config['LEGACY_PREFIX']}/{endpoint}"
+        g.route = f"{values().legacy_prefix}/{endpoint}"
 
 
 def _limit() -> str:
-    return current_app.config[LIMITS.get(requested_endpoint(), "RATELIMIT_VERIFY")]
+    return value(LIMITS.get(requested_endpoint(), "RATELIMIT_VERIFY"))
 
 
 def _limit_key() -> str:

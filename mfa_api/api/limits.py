@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
+from ..config import value, values
 from ..errors import ApiError
 from ..extensions import limiter
 from ..schemas import MAX_EMAIL_LENGTH, canonical_email
@@ -32,8 +33,8 @@ def configured(key: str, times: int = 1) -> Callable[[], str]:
     """The limit named by a config key (times over), read at request time (so tests and
     operators set it)."""
     if times == 1:
-        return lambda: current_app.config[key]
-    return lambda: scaled(current_app.config[key], times)
+        return lambda: value(key)
+    return lambda: scaled(value(key), times)
 
 
 def scaled(limit: str, times: int) -> str:
@@ -105,7 +106,7 @@ def scoped(key: str) -> str:
 
     (Flask-Limiter's own RATELIMIT_KEY_PREFIX sticks to the first app it was bound to.)
     """
-    return current_app.config["REDIS_PREFIX"] + key
+    return values().redis_prefix + key
 
 
 def client_ip() -> str:

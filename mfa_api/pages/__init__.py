@@ -4,7 +4,9 @@ Content-Security-Policy and with no third-party asset."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, current_app, render_template
+from flask import Blueprint, Flask, Response, render_template
+
+from ..config import values
 
 bp = Blueprint(
     "pages",
@@ -27,8 +29,8 @@ def account() -> Response:
     """The self-service page."""
     page = render_template(
         "account.html",
-        issuer=current_app.config["TOTP_ISSUER"],
-        legacy_prefix=current_app.config["LEGACY_PREFIX"].rstrip("/"),
+        issuer=values().totp_issuer,
+        legacy_prefix=values().legacy_prefix.rstrip("/"),
     )
     return Response(page, mimetype="text/html")
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from flask import current_app
 
 from ..breaker import breaker
+from ..config import values
 from ..db import atomically, get_db, like_prefix
 from ..errors import ServiceUnavailable
 from ..redis_client import redis_error
@@ -176,4 +177,4 @@ def ephemeral() -> Ephemeral:
     client = current_app.extensions.get("mfa_redis")
     if client is None:
         return SqlEphemeral()
-    return RedisEphemeral(client, current_app.config["REDIS_PREFIX"])
+    return RedisEphemeral(client, values().redis_prefix)
