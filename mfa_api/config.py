@@ -107,6 +107,12 @@ DEFAULTS = {
     "SMS_ACCOUNT_SID": None,
     "SMS_AUTH_TOKEN": None,
     "SMS_FROM": None,
+    # Webhooks (`flask webhooks`): each post's deadline, whether receivers at loopback, private
+    # or link-local addresses are allowed (server-side request forgery), and how long delivered
+    # and failed deliveries are kept (`flask sweep` removes them after).
+    "WEBHOOKS_TIMEOUT_SECONDS": 10,
+    "WEBHOOKS_ALLOW_PRIVATE": False,
+    "WEBHOOKS_RETENTION_DAYS": 30,
     # Operations: the request log's format (text or json), and /metrics (Prometheus).
     "LOG_FORMAT": "text",
     "METRICS_ENABLED": False,
@@ -178,6 +184,9 @@ class Settings:
     events_retention_seconds: int
     reject_common_passwords: bool
     reject_special_use_domains: bool
+    webhooks_timeout_seconds: float  # one post's deadline, the whole exchange
+    webhooks_allow_private: bool  # receivers at loopback, private or link-local addresses
+    webhooks_retention_seconds: int  # delivered and failed deliveries kept this long
 
 
 BOOL_KEYS = (
@@ -191,6 +200,7 @@ BOOL_KEYS = (
     "DOCS_ENABLED",
     "METRICS_ENABLED",
     "ALLOW_DEVELOPMENT_MODE",
+    "WEBHOOKS_ALLOW_PRIVATE",
 )
 OPTIONAL_BOOL_KEYS = ("DOCS_ENABLED",)  # unset (None) means the default behaviour
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
@@ -377,4 +387,7 @@ def settings_from(config: dict, *, development: bool = False) -> Settings:
         events_retention_seconds=int(config["EVENTS_RETENTION_DAYS"]) * 86400,
         reject_common_passwords=bool(config["REJECT_COMMON_PASSWORDS"]),
         reject_special_use_domains=bool(config["REJECT_SPECIAL_USE_DOMAINS"]),
+        webhooks_timeout_seconds=float(config["WEBHOOKS_TIMEOUT_SECONDS"]),
+        webhooks_allow_private=bool(config["WEBHOOKS_ALLOW_PRIVATE"]),
+        webhooks_retention_seconds=int(config["WEBHOOKS_RETENTION_DAYS"]) * 86400,
     )

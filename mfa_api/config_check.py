@@ -59,6 +59,7 @@ MAXIMA = {
     "BACKOFF_BASE_SECONDS": 86400,
     "BACKOFF_MAX_SECONDS": 86400,
     "EVENTS_RETENTION_DAYS": 3650,
+    "WEBHOOKS_RETENTION_DAYS": 3650,
     "KNOWN_CLIENT_DAYS": 3650,
     "REMEMBER_DEVICE_DAYS": 365,
     "HSTS_SECONDS": 2 * 365 * 86400,
@@ -317,6 +318,7 @@ _POSITIVE_KEYS = (
     "BACKOFF_BASE_SECONDS",
     "ACCOUNT_BACKOFF_AFTER",
     "EVENTS_RETENTION_DAYS",
+    "WEBHOOKS_RETENTION_DAYS",
     "KNOWN_CLIENT_DAYS",
     "REMEMBER_DEVICE_DAYS",
     "ARGON2_TIME_COST",
@@ -330,6 +332,7 @@ _SECONDS_KEYS = (
     "REDIS_TIMEOUT_SECONDS",
     "MAIL_TIMEOUT_SECONDS",
     "SMS_TIMEOUT_SECONDS",
+    "WEBHOOKS_TIMEOUT_SECONDS",  # not under gunicorn, but a sender's lease outlasts it
 )
 MAX_DEADLINE = 25
 MAX_JWT_LEEWAY = 60  # beyond a minute it is no longer skew between clocks kept by NTP
@@ -500,6 +503,11 @@ def _weak(config: dict, *, development: bool) -> list[str]:
         found.append("TOTP secrets are stored in plain text (ALLOW_PLAINTEXT_SECRETS)")
     if not development and config.get("RATELIMIT_ENABLED") is False:
         found.append("rate limits are off (RATELIMIT_ENABLED=false)")
+    if not development and config.get("WEBHOOKS_ALLOW_PRIVATE") is True:
+        found.append(
+            "WEBHOOKS_ALLOW_PRIVATE: webhooks may be sent to loopback, private and link-local "
+            "addresses, so whoever adds an endpoint can reach internal services"
+        )
     if config.get("METRICS_ENABLED") is True and not multiprocess_mode():
         found.append(
             "METRICS_ENABLED without PROMETHEUS_MULTIPROC_DIR: with several worker processes, "
