@@ -109,6 +109,12 @@ class Receiver:
         """Listen on the same port again."""
         self.server = self._serve(self.port)
 
+    def settle(self, timeout: float = 10) -> None:
+        """Wait until no request is being answered (a slow answer the sender gave up on)."""
+        end = time.time() + timeout
+        while any(self._in_flight.values()) and time.time() < end:
+            time.sleep(0.01)
+
     def ids(self) -> list[str]:
         """The webhook-id of each request received, in order."""
         return [r.headers["webhook-id"] for r in self.received]
