@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -224,8 +225,9 @@ def test_two_senders_at_once_post_each_message_once(hooks_app, endpoint, receive
     assert not any(r.overlapped for r in receiver.received)
 
 
-def flask_once(database_url: str, tmp_path: Path) -> subprocess.Popen:
-    """`flask webhooks run --once` in a process of its own (a fresh start of the service)."""
+def flask_once(database_url: str, tmp_path: Path, *instead: str) -> subprocess.Popen:
+    """`flask webhooks run --once` (or with the options instead) in a process of its own (a
+    fresh start of the service)."""
     env = {
         **os.environ,
         "FLASK_DEBUG": "1",
@@ -236,7 +238,8 @@ def flask_once(database_url: str, tmp_path: Path) -> subprocess.Popen:
         "MFA_WEBHOOKS_ALLOW_PRIVATE": "true",
         "MFA_WEBHOOKS_TIMEOUT_SECONDS": "5",
     }
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "webhooks", "run", "--once"]
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "webhooks", "run"]
+    command += instead or ["--once"]
     return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
 
 
@@ -269,3 +272,33 @@ def test_deliveries_outlive_the_process_and_senders_in_processes_share(
     types = [json.loads(r.body)["type"] for r in receiver.received]
     assert types.count("webhook.test") == 10 and "registered" in types
     assert {r["status"] for r in deliveries(hooks_app)} == {"delivered"}
+
+
+def wait_for(check, timeout: float = 20) -> float:
+    """Poll check() until it is true; the seconds it took (fails after timeout)."""
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < timeout, "timed out"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_the_running_sender_delivers_once_the_receiver_is_back_and_stops_on_sigterm(
+    hooks_app, endpoint, receiver, tmp_path
+):
+    """`flask webhooks run` as its systemd unit runs it, by the database's (real) clock."""
+    url = hooks_app.config["DATABASE_URL"]
+    receiver.down()
+    queue_test(hooks_app, endpoint)
+    process = flask_once(url, tmp_path, "--interval", "0.2")
+    try:
+        wait_for(lambda: deliveries(hooks_app)[0]["attempts"] == 1)
+        receiver.up()
+        back = wait_for(lambda: len(receiver.received) == 1)
+        assert back < 5 + 1, back  # the first retry comes 5 s after the failed attempt
+        assert deliveries(hooks_app)[0]["status"] == "delivered"
+        assert receiver.bad == []
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=20)
+    assert process.returncode == 0
