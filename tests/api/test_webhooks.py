@@ -244,3 +244,8 @@ def test_no_payload_of_any_event_carries_a_secret(hooks, twofa_hooks, hooks_app)
         text = json.dumps(one)
         leaked = [n for n in needles if n and n in text]
         assert not leaked, (one["type"], leaked)
+
+
+def test_every_event_the_trail_names_may_be_asked_for():
+    named = {v for k, v in vars(audit).items() if k.isupper() and isinstance(v, str)}
+    assert named == set(audit.EVENTS)
