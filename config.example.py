@@ -133,6 +133,13 @@ MAIL_TIMEOUT_SECONDS = 5
 SMS_TIMEOUT_SECONDS = 5
 BREAKER_SECONDS = 5
 
+# Webhooks (`flask webhooks`, docs/webhooks.md): one post's deadline in seconds (the whole
+# exchange); whether receivers at loopback, private or link-local addresses are allowed (off:
+# an endpoint could reach internal services); how long settled deliveries are kept.
+WEBHOOKS_TIMEOUT_SECONDS = 10
+WEBHOOKS_ALLOW_PRIVATE = False
+WEBHOOKS_RETENTION_DAYS = 30
+
 # Lifetimes of the login challenge and of a pending 2FA setup, in seconds.
 CHALLENGE_TTL_SECONDS = 300
 SETUP_TTL_SECONDS = 900

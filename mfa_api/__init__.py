@@ -111,6 +111,7 @@ def create_app(
         cli,
         cli_keys,
         cli_sweep,
+        cli_webhooks,
         dev,
         docs,
         legacy,
@@ -133,4 +134,5 @@ def create_app(
     app.cli.add_command(cli_keys.gen_key)
     app.cli.add_command(cli_keys.rotate_keys)
     app.cli.add_command(cli_sweep.sweep)
+    app.cli.add_command(cli_webhooks.webhooks)
     return app

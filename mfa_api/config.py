@@ -67,6 +67,9 @@ class Settings:
     events_retention_seconds: int
     reject_common_passwords: bool
     reject_special_use_domains: bool
+    webhooks_timeout_seconds: float  # one post's deadline, the whole exchange
+    webhooks_allow_private: bool  # receivers at loopback, private or link-local addresses
+    webhooks_retention_seconds: int  # delivered and failed deliveries kept this long
 
 
 BOOL_KEYS = tuple(s.name for s in of_kind(SWITCH))
@@ -286,4 +289,7 @@ def settings_from(config: Values, *, development: bool = False) -> Settings:
         events_retention_seconds=config.events_retention_days * 86400,
         reject_common_passwords=config.reject_common_passwords,
         reject_special_use_domains=config.reject_special_use_domains,
+        webhooks_timeout_seconds=float(config.webhooks_timeout_seconds),
+        webhooks_allow_private=config.webhooks_allow_private,
+        webhooks_retention_seconds=config.webhooks_retention_days * 86400,
     )

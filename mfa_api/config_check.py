@@ -420,6 +420,11 @@ def _weak(config: dict, *, development: bool) -> list[str]:
         found.append("TOTP secrets are stored in plain text (ALLOW_PLAINTEXT_SECRETS)")
     if not development and config.get("RATELIMIT_ENABLED") is False:
         found.append("rate limits are off (RATELIMIT_ENABLED=false)")
+    if not development and config.get("WEBHOOKS_ALLOW_PRIVATE") is True:
+        found.append(
+            "WEBHOOKS_ALLOW_PRIVATE: webhooks may be sent to loopback, private and link-local "
+            "addresses, so whoever adds an endpoint can reach internal services"
+        )
     if config.get("METRICS_ENABLED") is True and not multiprocess_mode():
         found.append(
             "METRICS_ENABLED without PROMETHEUS_MULTIPROC_DIR: with several worker processes, "

@@ -68,7 +68,8 @@ DEFENCE = Section("Account defence")
 DEADLINES = Section("Deadlines")
 MAIL = Section("Mail and SMS", limits=False)
 OPERATIONS = Section("Operations")
-SECTIONS = (SECRETS, FACES, CODES, RATES, DEFENCE, DEADLINES, MAIL, OPERATIONS)
+WEBHOOKS = Section("Webhooks")
+SECTIONS = (SECRETS, FACES, CODES, RATES, DEFENCE, DEADLINES, MAIL, OPERATIONS, WEBHOOKS)
 
 SETTINGS = (
     Setting(
@@ -930,6 +931,51 @@ SETTINGS = (
         section=DEADLINES,
         doc="how long a dependency that failed is skipped (`503` at once) before it is tried again",
         example="BREAKER_SECONDS = {default}\n",
+    ),
+    Setting(
+        name="WEBHOOKS_TIMEOUT_SECONDS",
+        default=10,
+        kind=SECONDS,
+        high=25,  # not under gunicorn, but a sender's lease outlasts it
+        section=WEBHOOKS,
+        doc=(
+            "one webhook post, the whole exchange (connect, send, the answer's status); past it"
+            " the attempt failed and is retried"
+        ),
+        example=(
+            "\n"
+            "# Webhooks (`flask webhooks`, docs/webhooks.md): one post's deadline in seconds (the"
+            " whole\n"
+            "# exchange); whether receivers at loopback, private or link-local addresses are"
+            " allowed (off:\n"
+            "# an endpoint could reach internal services); how long settled deliveries are kept.\n"
+            "WEBHOOKS_TIMEOUT_SECONDS = {default}\n"
+        ),
+    ),
+    Setting(
+        name="WEBHOOKS_ALLOW_PRIVATE",
+        default=False,
+        kind=SWITCH,
+        section=WEBHOOKS,
+        doc=(
+            "let webhooks go to loopback, private, link-local and other non-public addresses"
+            " (server-side request forgery; a development or closed network's setting, warned"
+            " about in production)"
+        ),
+        example="WEBHOOKS_ALLOW_PRIVATE = {default}\n",
+    ),
+    Setting(
+        name="WEBHOOKS_RETENTION_DAYS",
+        default=30,
+        kind=WHOLE,
+        low=1,
+        high=3650,
+        section=WEBHOOKS,
+        doc=(
+            "how long delivered and failed webhook deliveries are kept (`flask webhooks list`"
+            " counts them); `flask sweep` removes what is older"
+        ),
+        example="WEBHOOKS_RETENTION_DAYS = {default}\n",
     ),
     Setting(
         name="CHALLENGE_TTL_SECONDS",

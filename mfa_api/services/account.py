@@ -36,7 +36,7 @@ def remove(user: User, ctx: Context, *, by: str) -> None:
     atomically(lambda: users.delete(user.id))
     enrolment.forget_setup(user.id)
     attempts.clear_subject(user.email)  # its counters and its clients'
-    audit.record_deletion(ctx, user.id, by=by)
+    audit.record_deletion(ctx, user.id, by=by, email=user.email)
 
 
 def logout(claims: dict, user: User, ctx: Context) -> None:

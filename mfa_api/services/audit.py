@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from ..db import atomically
 from ..metrics import SECOND_FACTORS, SECURITY_EVENTS
 from ..store import events
 from ..store.events import Event
+from . import webhooks
 from .context import Context
 
 LOGIN_SUCCEEDED = "login_succeeded"
@@ -32,6 +34,33 @@ PASSKEY_ADDED = "passkey_added"
 PASSKEY_REMOVED = "passkey_removed"
 PASSKEY_CLONE_SUSPECTED = "passkey_clone_suspected"
 
+# Every event the trail records (and webhooks may ask for).
+EVENTS = (
+    LOGIN_SUCCEEDED,
+    LOGIN_FAILED,
+    PASSWORD_FAILED,
+    SECOND_FACTOR_SUCCEEDED,
+    SECOND_FACTOR_FAILED,
+    BACKOFF,
+    LOCKED,
+    UNLOCKED,
+    SIGNUPS_STOPPED,
+    REGISTERED,
+    TWOFA_ENABLED,
+    TWOFA_DISABLED,
+    BACKUP_CODES_GENERATED,
+    BACKUP_CODE_USED,
+    PASSWORD_CHANGED,
+    PHONE_VERIFIED,
+    TOKENS_REVOKED,
+    ACCOUNT_DELETED,
+    ADMIN_VIEWED,
+    DEVICE_REMEMBERED,
+    DEVICE_FORGOTTEN,
+    PASSKEY_ADDED,
+    PASSKEY_REMOVED,
+    PASSKEY_CLONE_SUSPECTED,
+)
 MAX_LISTED = 200
 
 
@@ -42,11 +71,12 @@ def record(ctx: Context, user_id: int | None, event: str, **detail) -> None:
         _write(ctx, user_id, event, detail or None)
 
 
-def record_deletion(ctx: Context, user_id: int, *, by: str) -> None:
+def record_deletion(ctx: Context, user_id: int, *, by: str, email: str | None = None) -> None:
     """Write that an account was deleted: with its trail gone, under no user (the id kept in
-    the detail), so that a later account given the same id never reads it."""
+    the detail), so that a later account given the same id never reads it. (The email, gone
+    with the account, goes to webhooks only.)"""
     _count(ACCOUNT_DELETED, {})
-    _write(ctx, None, ACCOUNT_DELETED, {"user_id": user_id, "by": by})
+    _write(ctx, None, ACCOUNT_DELETED, {"user_id": user_id, "by": by}, email)
 
 
 def _count(event: str, detail: dict) -> None:
@@ -61,17 +91,31 @@ def _count(event: str, detail: dict) -> None:
         SECOND_FACTORS.labels("success").inc()
 
 
-def _write(ctx: Context, user_id: int | None, event: str, detail: dict | None) -> None:
-    """Append the event as the calling client's (`flask sweep` drops it after the retention)."""
-    events.record(
-        user_id=user_id,
-        event=event,
-        ip=ctx.client.ip,
-        user_agent=ctx.client.user_agent,
-        request_id=ctx.client.request_id,
-        at=ctx.now,
-        detail=detail,
-    )
+def _write(
+    ctx: Context, user_id: int | None, event: str, detail: dict | None, email: str | None = None
+) -> None:
+    """Append the event as the calling client's (`flask sweep` drops it after the retention),
+    and, in the same transaction, a webhook delivery for each endpoint that asked for it."""
+
+    def append() -> None:
+        events.record(
+            user_id=user_id,
+            event=event,
+            ip=ctx.client.ip,
+            user_agent=ctx.client.user_agent,
+            request_id=ctx.client.request_id,
+            at=ctx.now,
+            detail=detail,
+        )
+        if endpoints:
+            who = user_id if user_id is not None else (detail or {}).get("user_id")
+            webhooks.enqueue(ctx, endpoints, event, who, detail, email)
+
+    endpoints = webhooks.subscribers(event)
+    if endpoints:
+        atomically(append)
+    else:
+        append()
 
 
 def recent(user_id: int, limit: int, ctx: Context) -> list[Event]:

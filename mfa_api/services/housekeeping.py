@@ -21,6 +21,7 @@ from ..store import (
     pending,
     revoked,
     server_clock,
+    webhooks,
 )
 from .registration import EXPIRED_KEPT_SECONDS
 
@@ -45,6 +46,7 @@ class Swept:
 def sweeps(settings: Settings, now: int) -> list[tuple[str, Callable[[int], int]]]:
     """Each sweep's name and one bounded batch of it (batch size in, rows removed out)."""
     retained = now - settings.events_retention_seconds
+    delivered_before = now - settings.webhooks_retention_seconds
     return [
         ("expired sign-ups", lambda n: pending.sweep_expired(now - EXPIRED_KEPT_SECONDS, n)),
         ("idle failure counters", lambda n: attempts.sweep(retained, settings.lock_after, n)),
@@ -52,6 +54,7 @@ def sweeps(settings: Settings, now: int) -> list[tuple[str, Callable[[int], int]
         ("expired login challenges", lambda n: challenges.sweep_expired(now - CHALLENGE_MARGIN, n)),
         ("expired remembered devices", lambda n: devices.purge(now, n)),
         ("audit events past the retention", lambda n: events.purge(retained, n)),
+        ("settled webhook deliveries", lambda n: webhooks.purge(delivered_before, n)),
         ("expired short-lived keys", lambda n: ephemeral.sweep_expired(now, n)),
     ]
 

@@ -9,7 +9,8 @@ from ..db import get_db
 
 @dataclass(frozen=True)
 class SealedColumn:
-    """A table's column of sealed values (TOTP seeds), and the key that orders its rows."""
+    """A table's column of sealed values (TOTP seeds, webhook secrets), and the key that
+    orders its rows."""
 
     table: str
     key: str
@@ -19,6 +20,7 @@ class SealedColumn:
 SEALED_COLUMNS = (
     SealedColumn("users", "id", "auth_code"),
     SealedColumn("waiting_users", "waiting_id", "auth_code"),
+    SealedColumn("webhook_endpoints", "id", "secret"),
 )
 
 

@@ -85,6 +85,7 @@ def test_requests_leave_housekeeping_to_flask_sweep(twofa, monkeypatch):
         "expired login challenges: 0 removed",
         "expired remembered devices: 1 removed",
         "audit events past the retention: 1 removed",
+        "settled webhook deliveries: 0 removed",
         "expired short-lived keys: 1 removed",
     ]
     with twofa.app.app_context():

@@ -9,7 +9,7 @@ import time
 from mfa_api.db import DatabaseBusy, get_db
 from mfa_api.parts import parts
 from mfa_api.services import housekeeping
-from mfa_api.store import attempts, devices, events, pending, revoked, server_clock
+from mfa_api.store import attempts, devices, events, pending, revoked, server_clock, webhooks
 from mfa_api.store.ephemeral import SqlEphemeral
 from tests.helpers import CLOCK, make_app
 
@@ -62,6 +62,18 @@ def past_and_live(now: int, retention: int) -> None:
     event(user, now - retention + 1)
     SqlEphemeral().put("old-key", "v", now - 1, now - 10)
     SqlEphemeral().put("new-key", "v", now + 60, now)
+    deliveries(now)
+
+
+def deliveries(now: int) -> None:
+    """Webhook deliveries: delivered past the retention (30 days), delivered within it, and one
+    still pending however old (a pending one is never swept: it fails first, after a day)."""
+    endpoint = webhooks.add_endpoint("https://example.com/hook", "*", "s", now)
+    for settled_at in (now - 31 * DAY, now - DAY):
+        delivery = webhooks.add_delivery(endpoint, "msg_1", "registered", "{}", settled_at)
+        assert webhooks.claim(delivery, "lease", settled_at, settled_at + 40)
+        assert webhooks.delivered(delivery, "lease", settled_at)
+    webhooks.add_delivery(endpoint, "msg_2", "registered", "{}", now - 40 * DAY)
 
 
 def test_a_sweep_removes_what_is_past_its_time_and_keeps_the_rest(app):
@@ -78,8 +90,10 @@ def test_a_sweep_removes_what_is_past_its_time_and_keeps_the_rest(app):
             "expired remembered devices": 1,
             "audit events past the retention": 1,
             "expired short-lived keys": 1,
+            "settled webhook deliveries": 1,
         }
         assert all(one.finished for one in swept)
+        assert count("webhook_deliveries") == 2
         for table in (
             "waiting_users",
             "attempt_counters",

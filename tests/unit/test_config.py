@@ -571,3 +571,21 @@ def test_a_switch_takes_1_and_0_from_the_environment_as_the_docs_say(clean_env, 
     clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
     clean_env.setenv("MFA_RATELIMIT_ENABLED", given)
     assert create_app().config["RATELIMIT_ENABLED"] is read
+
+
+def test_webhook_settings_are_checked_and_private_receivers_warned_about(clean_env, caplog):
+    clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
+    settings = create_app().extensions["mfa_parts"].settings
+    assert settings.webhooks_timeout_seconds == 10 and not settings.webhooks_allow_private
+    assert settings.webhooks_retention_seconds == 30 * 86400
+    assert "WEBHOOKS_ALLOW_PRIVATE" not in caplog.text
+    clean_env.setenv("MFA_WEBHOOKS_ALLOW_PRIVATE", "true")
+    assert create_app().extensions["mfa_parts"].settings.webhooks_allow_private
+    assert "WEBHOOKS_ALLOW_PRIVATE: webhooks may be sent to loopback" in caplog.text
+    clean_env.setenv("MFA_WEBHOOKS_TIMEOUT_SECONDS", "60")
+    with pytest.raises(ConfigError, match="WEBHOOKS_TIMEOUT_SECONDS must be a number of sec"):
+        create_app()
+    clean_env.setenv("MFA_WEBHOOKS_TIMEOUT_SECONDS", "2.5")
+    clean_env.setenv("MFA_WEBHOOKS_RETENTION_DAYS", "0")
+    with pytest.raises(ConfigError, match="WEBHOOKS_RETENTION_DAYS must be positive"):
+        create_app()
