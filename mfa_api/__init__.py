@@ -105,7 +105,9 @@ def create_app(
 
     from .api import (
         account,
+        admin,
         cli,
+        cli_api_keys,
         cli_keys,
         cli_sweep,
         dev,
@@ -120,6 +122,7 @@ def create_app(
     app.register_blueprint(legacy.bp, url_prefix=app.config["LEGACY_PREFIX"])
     for face in (twofa, phone, account, passkeys):
         app.register_blueprint(face.bp, url_prefix="/api/auth")
+    app.register_blueprint(admin.bp, url_prefix="/api/admin")
     if app.extensions["mfa_parts"].keeps_outbox:
         app.register_blueprint(dev.bp)
     docs.register_docs(app, page=docs_enabled(app))
@@ -127,6 +130,7 @@ def create_app(
     ops.register_ops(app)
     app.cli.add_command(docs.print_openapi)
     app.cli.add_command(cli.users)
+    app.cli.add_command(cli_api_keys.keys)
     app.cli.add_command(cli_keys.gen_key)
     app.cli.add_command(cli_keys.rotate_keys)
     app.cli.add_command(cli_sweep.sweep)

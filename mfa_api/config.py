@@ -78,6 +78,7 @@ DEFAULTS = {
     "RATELIMIT_STEP_UP": "10 per 15 minutes",
     "RATELIMIT_UNLOCK": "5 per 15 minutes",
     "RATELIMIT_PASSWORD_CHECKS": "60 per 5 minutes",
+    "RATELIMIT_ADMIN": "600 per minute",  # the admin API (/api/admin), per key
     # /docs (Swagger UI): None = on in development only; /openapi.json is always served.
     "DOCS_ENABLED": None,
     # Account defence: consecutive failures, reset only by a success or an admin.
@@ -95,6 +96,9 @@ DEFAULTS = {
     "WEBAUTHN_ORIGINS": None,  # filled in by load_config: http://localhost:<flask run's port>
     "UNLOCK_URL": None,
     "EVENTS_RETENTION_DAYS": 90,
+    # GET /api/admin/events leaves out events younger than this: one carries the time its
+    # request started and commits up to a request's life later (gunicorn's 30 s timeout).
+    "ADMIN_EVENTS_LAG_SECONDS": 30,
     # Deadlines (seconds) for every call to a dependency, all below gunicorn's 30 s timeout, and
     # how long a dependency that failed is then skipped (answered 503 at once).
     "DB_CONNECT_TIMEOUT_SECONDS": 2,
@@ -176,6 +180,7 @@ class Settings:
     explain_refusals: bool  # development: a refused passkey's answer says why (its origin)
     unlock_url: str | None
     events_retention_seconds: int
+    admin_events_lag_seconds: int  # the admin API's event feed stays this far behind now
     reject_common_passwords: bool
     reject_special_use_domains: bool
 
@@ -375,6 +380,7 @@ def settings_from(config: dict, *, development: bool = False) -> Settings:
         explain_refusals=development,
         unlock_url=config.get("UNLOCK_URL") or None,
         events_retention_seconds=int(config["EVENTS_RETENTION_DAYS"]) * 86400,
+        admin_events_lag_seconds=int(config["ADMIN_EVENTS_LAG_SECONDS"]),
         reject_common_passwords=bool(config["REJECT_COMMON_PASSWORDS"]),
         reject_special_use_domains=bool(config["REJECT_SPECIAL_USE_DOMAINS"]),
     )

@@ -46,6 +46,7 @@ LIMIT_KEYS = (
     "RATELIMIT_STEP_UP",
     "RATELIMIT_UNLOCK",
     "RATELIMIT_PASSWORD_CHECKS",
+    "RATELIMIT_ADMIN",
 )
 # Upper bounds: beyond them a setting is a mistake (and 1e20 seconds overflows a column).
 MAXIMA = {
@@ -59,6 +60,7 @@ MAXIMA = {
     "BACKOFF_BASE_SECONDS": 86400,
     "BACKOFF_MAX_SECONDS": 86400,
     "EVENTS_RETENTION_DAYS": 3650,
+    "ADMIN_EVENTS_LAG_SECONDS": 3600,
     "KNOWN_CLIENT_DAYS": 3650,
     "REMEMBER_DEVICE_DAYS": 365,
     "HSTS_SECONDS": 2 * 365 * 86400,
@@ -160,6 +162,9 @@ def _invalid(config: dict) -> list[str]:
     skew = numbers["CLOCK_SKEW_MAX_SECONDS"]
     if skew is not None and not 0 <= skew <= MAX_CLOCK_SKEW:
         found.append(f"CLOCK_SKEW_MAX_SECONDS must be between 0 (no check) and {MAX_CLOCK_SKEW}")
+    lag = numbers["ADMIN_EVENTS_LAG_SECONDS"]
+    if lag is not None and lag < 0:
+        found.append("ADMIN_EVENTS_LAG_SECONDS must not be negative")
     lock_after = numbers["LOCK_AFTER"]
     if lock_after is not None and not 1 <= lock_after <= MAX_LOCK_AFTER:
         found.append(f"LOCK_AFTER must be between 1 and {MAX_LOCK_AFTER}")
@@ -341,6 +346,7 @@ _NUMBER_KEYS = (
     "LOCK_AFTER",
     "JWT_LEEWAY_SECONDS",
     "CLOCK_SKEW_MAX_SECONDS",
+    "ADMIN_EVENTS_LAG_SECONDS",
     "PROXY_COUNT",
     "HSTS_SECONDS",
     "MAX_CONTENT_LENGTH",

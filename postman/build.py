@@ -883,6 +883,40 @@ operations = [
 ]
 
 
+ADMIN = "{{baseUrl}}/api/admin"
+# Without {{adminKey}} (the CI run has none, and no key exists) the admin face is off: 404, or
+# 401 where some other key exists. With one (`flask api-keys create ... --scopes
+# users:read,users:write,events:read`), each request checks its real answer.
+WITHOUT_ADMIN_KEY = r"""
+if (!pm.variables.get('adminKey')) {
+  pm.test('no adminKey: the admin face is off (404) or refuses (401)', function () {
+    pm.expect(pm.response.code).to.be.oneOf([401, 404]);
+    pm.expect(pm.response.json().success).to.eql(false);
+  });
+  return;
+}
+"""
+
+
+def admin(name, method, path, tests):
+    """A request to the admin face with {{adminKey}}; without one, it expects 404 or 401."""
+    item = request(name, method, f"{ADMIN}/{path}", None, WITHOUT_ADMIN_KEY + tests)
+    return with_auth(item, "adminKey")
+
+
+admin_api = [
+    admin(
+        "an account: names, 2FA, factors counted",
+        "GET",
+        "users/{{emailA}}",
+        ok(
+            "pm.test('the account', function () { pm.expect(body.user.email).to.eql(pm.collectionVariables.get('emailA')); "
+            "pm.expect(body.user.backupCodesLeft).to.be.a('number'); });\n"
+        ),
+    ),
+]
+
+
 def folder(name, items, description):
     return {"name": name, "description": description, "item": items}
 
@@ -944,13 +978,20 @@ collection = {
         folder("8. deleting an account", deletion, "User B goes."),
         folder("9. the contract", contract, "/openapi.json, /docs and the outbox itself."),
         folder("10. operations", operations, "Liveness and readiness, for load balancers."),
+        folder(
+            "11. admin API",
+            admin_api,
+            "The admin face, with the key in the environment variable adminKey (flask api-keys "
+            "create); without it every request expects the face's 404 (no key exists) or 401.",
+        ),
     ],
 }
 environment = {
     "id": "8d3c2a55-6d66-4170-8c6f-63616c000001",
     "name": "mfa-api local",
     "values": [
-        {"key": "baseUrl", "value": "http://127.0.0.1:5000", "type": "default", "enabled": True}
+        {"key": "baseUrl", "value": "http://127.0.0.1:5000", "type": "default", "enabled": True},
+        {"key": "adminKey", "value": "", "type": "secret", "enabled": True},
     ],
     "_postman_variable_scope": "environment",
 }
