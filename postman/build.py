@@ -914,6 +914,38 @@ admin_api = [
             "pm.expect(body.user.backupCodesLeft).to.be.a('number'); });\n"
         ),
     ),
+    admin(
+        "an account's events, newest first",
+        "GET",
+        "users/{{emailA}}/events?limit=5",
+        ok("pm.test('events', function () { pm.expect(body.events.length).to.be.above(0); });\n"),
+    ),
+    admin(
+        "every account's events, oldest first (keep nextCursor)",
+        "GET",
+        "events?since=2020-01-01T00:00:00Z&limit=10",
+        ok(
+            "pm.test('a page and a cursor', function () { pm.expect(body.events).to.be.an('array'); "
+            "pm.expect(body.nextCursor).to.be.a('string'); });\n"
+            "pm.collectionVariables.set('adminCursor', body.nextCursor);\n"
+        ),
+    ),
+    admin(
+        "the next page, from the cursor",
+        "GET",
+        "events?cursor={{adminCursor}}&limit=10",
+        ok("pm.test('a cursor', function () { pm.expect(body.nextCursor).to.be.a('string'); });\n"),
+    ),
+    admin("unlock an account (the owner is mailed)", "POST", "users/{{emailA}}/unlock", ok()),
+    admin("revoke every token of an account", "POST", "users/{{emailA}}/revoke-tokens", ok()),
+    admin("turn 2FA off for an account", "POST", "users/{{emailA}}/reset-2fa", ok()),
+    admin("delete an account", "DELETE", "users/{{emailA}}", ok()),
+    admin(
+        "the account is gone (404)",
+        "GET",
+        "users/{{emailA}}",
+        error(404, "No user with the email"),
+    ),
 ]
 
 
@@ -982,7 +1014,8 @@ collection = {
             "11. admin API",
             admin_api,
             "The admin face, with the key in the environment variable adminKey (flask api-keys "
-            "create); without it every request expects the face's 404 (no key exists) or 401.",
+            "create --scopes users:read,users:write,events:read); it ends by deleting user A. "
+            "Without a key every request expects the face's 404 (no key exists) or 401.",
         ),
     ],
 }

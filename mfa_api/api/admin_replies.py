@@ -12,7 +12,7 @@ from .replies import Reply, UnixTime
 from .twofa_replies import EventFields
 
 
-class Rfc3339(fields.Field):
+class Rfc3339(fields.String):
     """A time with its offset (RFC 3339: 2026-12-07T21:00:00Z), loaded as Unix seconds."""
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -28,7 +28,10 @@ class Rfc3339(fields.Field):
 class FeedQuerySchema(BodySchema):
     since = Rfc3339(
         load_default=None,
-        metadata={"description": "Events at or after this time (RFC 3339); without a cursor."},
+        metadata={
+            "format": "date-time",
+            "description": "Events at or after this time (RFC 3339); without a cursor.",
+        },
     )
     cursor = fields.String(
         load_default=None,

@@ -52,18 +52,21 @@ def account(email: str, ctx: Context) -> Account:
     )
 
 
-def feed(since: int | None, cursor: str | None, limit: int, lag: int, ctx: Context) -> Page:
+def unlock(email: str, ctx: Context) -> None:
+    """The CLI's unlock (the owner is mailed), for an existing account only (else NotFound)."""
+    admin.user_by_email(email)
+    admin.unlock(email, ctx)
+
+
+def feed(since: int | None, cursor: str | None, limit: int, ctx: Context) -> Page:
     """Every account's events after the cursor (else from since, else from the retention's
-    start), oldest first, leaving out the last `lag` seconds: an event carries its request's
-    start time and commits later, so a younger one could still be joined by an older one."""
-    if cursor is not None:
-        at, event_id = decode_cursor(cursor)
-    else:
-        at, event_id = (
-            (since if since is not None else ctx.now - ctx.settings.events_retention_seconds) - 1,
-            _LAST,
-        )
-    found = event_feed.after(at, event_id, ctx.now - lag, max(1, min(limit, MAX_PAGE)))
+    start), oldest first, leaving out the youngest (ADMIN_EVENTS_LAG_SECONDS): an event
+    carries its request's start time and commits later, so an older one may still come."""
+    if since is None:
+        since = ctx.now - ctx.settings.events_retention_seconds
+    at, event_id = decode_cursor(cursor) if cursor is not None else (since - 1, _LAST)
+    until = ctx.now - ctx.settings.admin_events_lag_seconds
+    found = event_feed.after(at, event_id, until, max(1, min(limit, MAX_PAGE)))
     if found:
         at, event_id = found[-1].at, found[-1].id
     return Page(found, encode_cursor(at, event_id))
