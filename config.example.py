@@ -93,6 +93,7 @@ RATELIMIT_2FA_PHONE = "3 per 15 minutes"  # codes texted to a phone being verifi
 RATELIMIT_STEP_UP = "10 per 15 minutes"  # one budget per user and client for every re-check
 RATELIMIT_UNLOCK = "5 per 15 minutes"  # POST /api/auth/unlock, per client IP
 RATELIMIT_PASSWORD_CHECKS = "60 per 5 minutes"  # passwords checked per client IP, any email
+RATELIMIT_ADMIN = "600 per minute"  # the admin API (/api/admin), per key
 PROXY_COUNT = 0
 
 # Account defence: consecutive failures per account, reset only by a success or an admin.
@@ -123,6 +124,9 @@ REMEMBER_DEVICE_DAYS = 30
 
 # How long the audit trail (GET /api/auth/events, `flask users events`) keeps an event.
 EVENTS_RETENTION_DAYS = 90
+# GET /api/admin/events leaves out events younger than this (an event is stamped when its
+# request starts and commits later: a feed up to now could skip it).
+ADMIN_EVENTS_LAG_SECONDS = 30
 
 # Deadlines (seconds) for each call to a dependency, all below gunicorn's 30 s timeout; a
 # dependency that failed is skipped (503 at once) for BREAKER_SECONDS, then tried again.

@@ -103,12 +103,18 @@ def create_app(
     init_parts(app)
     init_redis(app)
     init_migrations(app)
+    # flask-limiter merges each app's RATELIMIT_STORAGE_OPTIONS into what the one Limiter kept
+    # from the apps before: a second app in the process (a test, check-config) would get a
+    # Sentinel's options for a plain Redis, fail to make its storage and count in memory.
+    limiter._storage_options = {}  # noqa: SLF001 - no public way to start afresh
     limiter.init_app(app)
     init_proxy(app)
 
     from .api import (
         account,
+        admin,
         cli,
+        cli_api_keys,
         cli_keys,
         cli_sweep,
         cli_webhooks,
@@ -124,6 +130,7 @@ def create_app(
     app.register_blueprint(legacy.bp, url_prefix=app.extensions["mfa_values"].legacy_prefix)
     for face in (twofa, phone, account, passkeys):
         app.register_blueprint(face.bp, url_prefix="/api/auth")
+    app.register_blueprint(admin.bp, url_prefix="/api/admin")
     if app.extensions["mfa_parts"].keeps_outbox:
         app.register_blueprint(dev.bp)
     docs.register_docs(app, page=docs_enabled(app))
@@ -131,6 +138,7 @@ def create_app(
     ops.register_ops(app)
     app.cli.add_command(docs.print_openapi)
     app.cli.add_command(cli.users)
+    app.cli.add_command(cli_api_keys.keys)
     app.cli.add_command(cli_keys.gen_key)
     app.cli.add_command(cli_keys.rotate_keys)
     app.cli.add_command(cli_sweep.sweep)

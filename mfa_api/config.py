@@ -65,6 +65,7 @@ class Settings:
     explain_refusals: bool  # development: a refused passkey's answer says why (its origin)
     unlock_url: str | None
     events_retention_seconds: int
+    admin_events_lag_seconds: int  # the admin API's event feed stays this far behind now
     reject_common_passwords: bool
     reject_special_use_domains: bool
     webhooks_timeout_seconds: float  # one post's deadline, the whole exchange
@@ -287,6 +288,7 @@ def settings_from(config: Values, *, development: bool = False) -> Settings:
         explain_refusals=development,
         unlock_url=config.unlock_url or None,
         events_retention_seconds=config.events_retention_days * 86400,
+        admin_events_lag_seconds=config.admin_events_lag_seconds,
         reject_common_passwords=config.reject_common_passwords,
         reject_special_use_domains=config.reject_special_use_domains,
         webhooks_timeout_seconds=float(config.webhooks_timeout_seconds),

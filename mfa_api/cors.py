@@ -15,8 +15,14 @@ EXPOSED_HEADERS = (
     "Retry-After, X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 )
 
+# The admin API is for servers (a back office, a SIEM), never a browser's page: no origin is
+# allowed there, whatever CORS_ORIGINS says, so its preflights fail in the browser.
+NO_CORS_PREFIX = "/api/admin"
+
 
 def _allowed_origin() -> str | None:
+    if request.path == NO_CORS_PREFIX or request.path.startswith(NO_CORS_PREFIX + "/"):
+        return None
     origins = values().cors_origins
     if origins == "*" or origins == ["*"]:
         return "*"

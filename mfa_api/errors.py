@@ -17,6 +17,7 @@ ErrorShape = Callable[[str, dict | None], dict]
 
 HTTP_MESSAGES = {
     400: "Bad request",
+    403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
     414: "Request URI too long",  # as the proxies in deploy/ say it, before a limit of theirs
@@ -52,6 +53,11 @@ class InvalidInput(ApiError):
 class Unauthorized(ApiError):
     status = 401
     message = "Unauthorized"
+
+
+class Forbidden(ApiError):
+    status = 403
+    message = "Forbidden"
 
 
 class NotFound(ApiError):

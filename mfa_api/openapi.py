@@ -34,11 +34,17 @@ TOKEN_SCHEMES = {
         "A challenge token: from /api/auth/login when 2FA is on; good only for the second step.",
     ),
 }
+ADMIN_SCHEME = (
+    "adminKey",
+    "An admin API key (`mfa_ak_<id>_<secret>`, from `flask api-keys create`), as a bearer "
+    "token; each route needs one scope of the key's.",
+)
 ERROR_DESCRIPTIONS = {
     400: "The body (or query) is not what the operation takes (`errors` names the fields), or the "
     "account's state forbids it (2FA already on, or not on; no pending setup).",
     401: "Wrong credentials or code, or a missing, expired or revoked token.",
-    404: "No such user (or pending sign-up).",
+    403: "The admin API key lacks the scope the route needs.",
+    404: "No such user (or pending sign-up); on /api/admin, also: no API key was ever created.",
     409: "Conflicts with another account or sign-up (email or proven phone taken).",
     413: "The body is larger than `MAX_CONTENT_LENGTH` (64 KiB by default).",
     423: "The second factor is locked after too many failures; unlock by mail or an admin.",
@@ -52,12 +58,15 @@ FACES = {
     "account": ("account", TwoFaError),
     "dev": ("development", TwoFaError),
     "ops": ("operations", NotReadyError),
+    "admin": ("admin", TwoFaError),
 }
 INFO = """Two-factor authentication as a service, and a drop-in replacement for mfa-php.
 
 Two faces share the same users and tokens: the **mfa-php face** (`/register`, `/login`,
 `/verify` under `LEGACY_PREFIX`, also reachable as `index.php?path=`) and the **2FA face**
-under `/api/auth`. Every response carries `X-Request-Id` and `Cache-Control: no-store`.
+under `/api/auth`. The **admin face**, under `/api/admin`, answers an application's back office
+with a scoped API key (`adminKey`); it is off (404) until `flask api-keys create` has run. Every
+response carries `X-Request-Id` and `Cache-Control: no-store`.
 Docs: `docs/api.md` in the repository."""
 
 
@@ -77,6 +86,9 @@ def build(app: Flask) -> dict:
             scheme,
             {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": description},
         )
+    spec.components.security_scheme(
+        ADMIN_SCHEME[0], {"type": "http", "scheme": "bearer", "description": ADMIN_SCHEME[1]}
+    )
     _add_headers(spec)
     seen: set[str] = set()
     for path, method, blueprint, view, extra in sorted(_operations(app), key=lambda o: o[:2]):
@@ -193,6 +205,11 @@ def _operation(view: Callable, blueprint: str, extra: list[dict]) -> dict:
         operation["description"] = description.strip()
     kinds = getattr(view, "token_kinds", ())
     operation["security"] = [{TOKEN_SCHEMES[kind][0]: []} for kind in kinds]
+    scopes = getattr(view, "admin_scopes", ())
+    if scopes:
+        operation["security"] = [{ADMIN_SCHEME[0]: list(scopes)}]
+        scope_line = "Scope: " + ", ".join(f"`{s}`" for s in scopes) + "."
+        operation["description"] = (scope_line + "\n\n" + operation.get("description", "")).strip()
     if contract.body is not None:
         body = contract.body
         schema = {"oneOf": list(body)} if isinstance(body, tuple) else body
@@ -226,6 +243,8 @@ def _responses(contract: Contract, view: Callable, error_schema: type[Schema]) -
         statuses |= {413}
     if getattr(view, "token_kinds", ()):
         statuses |= {401, 404}
+    if getattr(view, "admin_scopes", ()):
+        statuses |= {401, 403, 404}
     if getattr(view, "rate_limits", ()) or 423 in statuses:
         statuses |= {429}
     if error_schema is LegacyError:

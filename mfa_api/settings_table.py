@@ -653,6 +653,14 @@ SETTINGS = (
         ),
     ),
     Setting(
+        name="RATELIMIT_ADMIN",
+        default="600 per minute",
+        kind=LIMIT,
+        section=RATES,
+        doc="the admin API (`/api/admin`): one budget per key, shared by its every route",
+        example="RATELIMIT_ADMIN = {default}  # the admin API (/api/admin), per key\n",
+    ),
+    Setting(
         name="RATELIMIT_HEADERS_ENABLED",
         default=True,
         section=RATES,
@@ -869,6 +877,26 @@ SETTINGS = (
             "# How long the audit trail (GET /api/auth/events, `flask users events`) keeps an"
             " event.\n"
             "EVENTS_RETENTION_DAYS = {default}\n"
+        ),
+    ),
+    Setting(
+        name="ADMIN_EVENTS_LAG_SECONDS",
+        default=30,
+        kind=WHOLE,
+        low=0,
+        high=3600,
+        bounds_message="must be between {low} and {high}",
+        section=DEFENCE,
+        doc=(
+            "`GET /api/admin/events` leaves out events younger than this: an event carries the"
+            " time its request started and commits up to a request's life later (gunicorn's 30 s"
+            " timeout), so a feed that went up to now could skip it"
+        ),
+        example=(
+            "# GET /api/admin/events leaves out events younger than this (an event is stamped"
+            " when its\n"
+            "# request starts and commits later: a feed up to now could skip it).\n"
+            "ADMIN_EVENTS_LAG_SECONDS = {default}\n"
         ),
     ),
     Setting(

@@ -883,6 +883,72 @@ operations = [
 ]
 
 
+ADMIN = "{{baseUrl}}/api/admin"
+# Without {{adminKey}} (the CI run has none, and no key exists) the admin face is off: 404, or
+# 401 where some other key exists. With one (`flask api-keys create ... --scopes
+# users:read,users:write,events:read`), each request checks its real answer.
+WITHOUT_ADMIN_KEY = r"""
+if (!pm.variables.get('adminKey')) {
+  pm.test('no adminKey: the admin face is off (404) or refuses (401)', function () {
+    pm.expect(pm.response.code).to.be.oneOf([401, 404]);
+    pm.expect(pm.response.json().success).to.eql(false);
+  });
+  return;
+}
+"""
+
+
+def admin(name, method, path, tests):
+    """A request to the admin face with {{adminKey}}; without one, it expects 404 or 401."""
+    item = request(name, method, f"{ADMIN}/{path}", None, WITHOUT_ADMIN_KEY + tests)
+    return with_auth(item, "adminKey")
+
+
+admin_api = [
+    admin(
+        "an account: names, 2FA, factors counted",
+        "GET",
+        "users/{{emailA}}",
+        ok(
+            "pm.test('the account', function () { pm.expect(body.user.email).to.eql(pm.collectionVariables.get('emailA')); "
+            "pm.expect(body.user.backupCodesLeft).to.be.a('number'); });\n"
+        ),
+    ),
+    admin(
+        "an account's events, newest first",
+        "GET",
+        "users/{{emailA}}/events?limit=5",
+        ok("pm.test('events', function () { pm.expect(body.events.length).to.be.above(0); });\n"),
+    ),
+    admin(
+        "every account's events, oldest first (keep nextCursor)",
+        "GET",
+        "events?since=2020-01-01T00:00:00Z&limit=10",
+        ok(
+            "pm.test('a page and a cursor', function () { pm.expect(body.events).to.be.an('array'); "
+            "pm.expect(body.nextCursor).to.be.a('string'); });\n"
+            "pm.collectionVariables.set('adminCursor', body.nextCursor);\n"
+        ),
+    ),
+    admin(
+        "the next page, from the cursor",
+        "GET",
+        "events?cursor={{adminCursor}}&limit=10",
+        ok("pm.test('a cursor', function () { pm.expect(body.nextCursor).to.be.a('string'); });\n"),
+    ),
+    admin("unlock an account (the owner is mailed)", "POST", "users/{{emailA}}/unlock", ok()),
+    admin("revoke every token of an account", "POST", "users/{{emailA}}/revoke-tokens", ok()),
+    admin("turn 2FA off for an account", "POST", "users/{{emailA}}/reset-2fa", ok()),
+    admin("delete an account", "DELETE", "users/{{emailA}}", ok()),
+    admin(
+        "the account is gone (404)",
+        "GET",
+        "users/{{emailA}}",
+        error(404, "No user with the email"),
+    ),
+]
+
+
 def folder(name, items, description):
     return {"name": name, "description": description, "item": items}
 
@@ -944,13 +1010,21 @@ collection = {
         folder("8. deleting an account", deletion, "User B goes."),
         folder("9. the contract", contract, "/openapi.json, /docs and the outbox itself."),
         folder("10. operations", operations, "Liveness and readiness, for load balancers."),
+        folder(
+            "11. admin API",
+            admin_api,
+            "The admin face, with the key in the environment variable adminKey (flask api-keys "
+            "create --scopes users:read,users:write,events:read); it ends by deleting user A. "
+            "Without a key every request expects the face's 404 (no key exists) or 401.",
+        ),
     ],
 }
 environment = {
     "id": "8d3c2a55-6d66-4170-8c6f-63616c000001",
     "name": "mfa-api local",
     "values": [
-        {"key": "baseUrl", "value": "http://127.0.0.1:5000", "type": "default", "enabled": True}
+        {"key": "baseUrl", "value": "http://127.0.0.1:5000", "type": "default", "enabled": True},
+        {"key": "adminKey", "value": "", "type": "secret", "enabled": True},
     ],
     "_postman_variable_scope": "environment",
 }

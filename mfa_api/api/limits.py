@@ -189,3 +189,12 @@ def step_up_limit(view: Callable) -> Callable:
         lambda inner: _step_up_ceiling(_step_up_own(inner)),
     )
     return limited(password_limit(view))
+
+
+def per_admin_key(key_func: Callable[[], str]):
+    """A decorator: RATELIMIT_ADMIN, one budget per admin API key (key_func: the checked key,
+    else the client IP) shared by every route of the admin face."""
+    decorator = limiter.shared_limit(
+        configured("RATELIMIT_ADMIN"), scope="admin", key_func=key_func
+    )
+    return _limited("RATELIMIT_ADMIN", "API key, shared by every admin route", decorator)

@@ -33,6 +33,7 @@ DEVICE_FORGOTTEN = "device_forgotten"
 PASSKEY_ADDED = "passkey_added"
 PASSKEY_REMOVED = "passkey_removed"
 PASSKEY_CLONE_SUSPECTED = "passkey_clone_suspected"
+ADMIN_API_CALL = "admin_api_call"  # under no user: the key's id and name, the route, the status
 
 # Every event the trail records (and webhooks may ask for).
 EVENTS = (
@@ -77,6 +78,12 @@ def record_deletion(ctx: Context, user_id: int, *, by: str, email: str | None = 
     with the account, goes to webhooks only.)"""
     _count(ACCOUNT_DELETED, {})
     _write(ctx, None, ACCOUNT_DELETED, {"user_id": user_id, "by": by}, email)
+
+
+def record_unowned(ctx: Context, event: str, **detail) -> None:
+    """Count and write an event that is no account's own (an admin API call)."""
+    _count(event, detail)
+    _write(ctx, None, event, detail or None)
 
 
 def _count(event: str, detail: dict) -> None:

@@ -121,6 +121,14 @@ def test_with_redis_the_counts_live_in_redis(app_config):
         assert keys, "no rate-limit counter under this app's prefix"
 
 
+def test_an_app_after_one_on_sentinels_still_counts_in_its_own_redis(app_config):
+    """flask-limiter keeps storage options from app to app: the first app's Sentinel options
+    made the next app's plain Redis storage fail, and its limits count in memory."""
+    sentinels = "redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster/3"
+    make_app({**app_config, "REDIS_URL": sentinels, "RATELIMIT_ENABLED": True})
+    test_with_redis_the_counts_live_in_redis(app_config)
+
+
 @pytest.fixture
 def tight_step_up(limits_on):
     limits_on["RATELIMIT_STEP_UP"] = "3 per minute"

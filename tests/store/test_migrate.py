@@ -40,6 +40,7 @@ ALL = [
     "012_webauthn_handles",
     "013_challenge_expiry",
     "014_webhooks",
+    "015_api_keys",
 ]
 
 
@@ -173,6 +174,7 @@ def test_the_sqlite_rebuild_keeps_rows_ids_and_foreign_keys(tmp_path):
             "012_webauthn_handles",
             "013_challenge_expiry",
             "014_webhooks",
+            "015_api_keys",
         ]
         assert db.fetch_one("SELECT id, email FROM users", ()) == {
             "id": 41,
@@ -223,6 +225,7 @@ def test_revocations_kept_in_the_ephemeral_table_move_to_revoked_tokens(conn):
         "012_webauthn_handles",
         "013_challenge_expiry",
         "014_webhooks",
+        "015_api_keys",
     ]
     assert conn.fetch_all("SELECT jti, expires_at FROM revoked_tokens", ()) == [
         {"jti": "AbC-1", "expires_at": 99}
