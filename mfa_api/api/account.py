@@ -14,7 +14,8 @@ from ..schemas import (
     load,
 )
 from ..security.tokens import ACCESS
-from ..services import account, audit, devices, lockout, passkeys
+from ..services import account, audit, devices, lockout
+from ..services import passkey_management as passkeys
 from .common import context, json_body
 from .contract import documented
 from .guards import token_required
