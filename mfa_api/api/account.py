@@ -14,8 +14,9 @@ from ..schemas import (
     load,
 )
 from ..security.tokens import ACCESS
-from ..services import account, audit, devices, lockout
+from ..services import account, audit, devices
 from ..services import passkey_management as passkeys
+from ..services.defence import lockout
 from .common import context, json_body
 from .contract import documented
 from .guards import token_required

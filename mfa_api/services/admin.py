@@ -11,8 +11,9 @@ from ..store import attempts, backup_codes, users
 from ..store.attempts import Counter
 from ..store.events import Event
 from ..store.users import User
-from . import account, audit, enrolment, lockout, phone
+from . import account, audit, enrolment, phone
 from .context import Context
+from .defence import lockout
 
 
 @dataclass(frozen=True)

@@ -11,19 +11,10 @@ from ..errors import InvalidInput, Unauthorized
 from ..security import tokens
 from ..store import challenges, users
 from ..store.users import User
-from . import (
-    audit,
-    backup,
-    codes,
-    devices,
-    guard,
-    lockout,
-    notifications,
-    passkeys,
-    sessions,
-    totp,
-)
+from . import audit, backup, codes, devices, notifications, passkeys, sessions, totp
 from .context import Context
+from .defence import counters, guarded, lockout
+from .defence.guarded import Unevaluated, Wrong
 from .devices import DeviceGrant
 from .login import authenticate
 from .sessions import AccessGrant
@@ -85,13 +76,13 @@ def _open_challenge(claims: dict, ctx: Context) -> None:
         raise Unauthorized(CHALLENGE_DEAD)
 
 
-def _begin_try(user: User, claims: dict, ctx: Context) -> guard.Attempt:
+def _begin_try(user: User, claims: dict, ctx: Context) -> counters.Attempt:
     """Reserve a try on the account and on the challenge before any code is checked."""
     _open_challenge(claims, ctx)
-    attempt = guard.second_factor_attempt(ctx, user.email)
+    attempt = counters.second_factor_attempt(ctx, user.email)
     max_tries = ctx.settings.max_failed_attempts
     if not challenges.reserve_try(claims["jti"], now=ctx.now, max_failures=max_tries):
-        guard.release(attempt)
+        counters.release(attempt)
         raise Unauthorized(CHALLENGE_DEAD)
     return attempt
 
@@ -121,16 +112,21 @@ def _conclude(
 ) -> str:
     """Check a second step with its try reserved; the factor that answered (the account's
     counters cleared), else 401 (counted) saying why (refusal)."""
-    attempt = _begin_try(user, claims, ctx)
-    try:
-        factor = _answer(claims, ctx, use_factor)
-    except _ChallengeClosed:
-        guard.release(attempt)
-        raise Unauthorized(CHALLENGE_DEAD) from None
-    if factor is None:
-        guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="login")
-        raise Unauthorized(refusal())
-    guard.succeeded(ctx, attempt)
+
+    def evaluate() -> str | Wrong:
+        try:
+            factor = _answer(claims, ctx, use_factor)
+        except _ChallengeClosed:
+            raise Unevaluated(Unauthorized(CHALLENGE_DEAD)) from None
+        return factor or Wrong(user.id, refusal)
+
+    factor = guarded.check(
+        ctx,
+        lambda: _begin_try(user, claims, ctx),
+        evaluate,
+        audit.SECOND_FACTOR_FAILED,
+        during="login",
+    )
     audit.record(ctx, user.id, audit.LOGIN_SUCCEEDED, factor=factor)
     return factor
 

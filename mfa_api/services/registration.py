@@ -11,8 +11,10 @@ from ..errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthor
 from ..security import addresses, otp
 from ..store import pending, users
 from ..store.pending import PendingUser
-from . import audit, codes, guard, totp
+from . import audit, codes, totp
 from .context import Context
+from .defence import counters, guarded
+from .defence.guarded import Unevaluated, Wrong
 from .login import refuse_common_password
 from .notifications import send_code
 
@@ -38,7 +40,7 @@ def register(
     refuse_common_password(password, "password", ctx)
     if users.email_or_phone_taken(email, phone):
         raise Conflict("User already exists")
-    guard.ensure_signups_open(ctx, email)
+    counters.ensure_signups_open(ctx, email)
     secret = otp.new_totp_secret()
     code = codes.issue_code(ctx)
     password_hash = ctx.settings.hasher.hash(password)
@@ -91,28 +93,32 @@ def verify_registration(*, email: str, email_otp: str, auth_code: str | None, ct
     if auth_code is None:
         raise InvalidInput(codes.CODES_REQUIRED)
     own_code = target is not None and codes.holder_asked(ctx, target)
-    attempt = guard.signup_attempt(ctx, email, holder=own_code)
-    max_tries = ctx.settings.max_failed_attempts
-    if own_code and not pending.reserve_code_try(target.id, target.otp_hash, max_tries):
-        guard.release(attempt)
-        raise TooManyAttempts(guard.CODE_WORN_OUT)
-    matched, step = codes.matches(
-        ctx,
-        target.otp_hash if target else "",
-        email_otp=email_otp,
-        totp_secret=_secret_of(target, ctx),
-        auth_code=auth_code,
-        last_step=None,
-    )
-    if not matched:
-        guard.failed(ctx, attempt, None, audit.SECOND_FACTOR_FAILED)
-        raise Unauthorized(codes.INVALID_CODES)
-    try:
-        user_id = _create_user(target, step, ctx)
-    except Unauthorized:
-        guard.release(attempt)  # right codes, but a concurrent request used them first
-        raise
-    guard.succeeded(ctx, attempt)
+
+    def reserve() -> counters.Attempt:
+        attempt = counters.signup_attempt(ctx, email, holder=own_code)
+        max_tries = ctx.settings.max_failed_attempts
+        if own_code and not pending.reserve_code_try(target.id, target.otp_hash, max_tries):
+            counters.release(attempt)
+            raise TooManyAttempts(counters.CODE_WORN_OUT)
+        return attempt
+
+    def evaluate() -> int | Wrong:
+        matched, step = codes.matches(
+            ctx,
+            target.otp_hash if target else "",
+            email_otp=email_otp,
+            totp_secret=_secret_of(target, ctx),
+            auth_code=auth_code,
+            last_step=None,
+        )
+        if not matched:
+            return Wrong(None, codes.INVALID_CODES)
+        try:
+            return _create_user(target, step, ctx)
+        except Unauthorized as used:  # right codes, but a concurrent request used them first
+            raise Unevaluated(used) from None
+
+    user_id = guarded.check(ctx, reserve, evaluate, audit.SECOND_FACTOR_FAILED)
     audit.record(ctx, user_id, audit.REGISTERED)
 
 

@@ -7,8 +7,10 @@ from collections.abc import Callable
 from ..errors import Unauthorized
 from ..security import otp
 from ..store.users import User
-from . import audit, backup, guard, passkeys, totp
+from . import audit, backup, passkeys, totp
 from .context import Context
+from .defence import counters, guarded
+from .defence.guarded import Wrong
 from .login import check_password
 
 CODE_REQUIRED = "2FA code required"
@@ -40,12 +42,18 @@ def _passkey_ceremony(user: User) -> str:
 def second_factor(user: User, code: SecondFactor, ctx: Context, during: str = "step_up") -> None:
     """Check a TOTP (its step used up), use up a backup code, or check a passkey's assertion;
     counted on the account."""
-    attempt = guard.second_factor_attempt(ctx, user.email)
-    factor, refusal = _use(user, code, ctx)
-    if factor is None:
-        guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during=during)
-        raise Unauthorized(refusal())
-    guard.succeeded(ctx, attempt)
+
+    def evaluate() -> str | Wrong:
+        factor, refusal = _use(user, code, ctx)
+        return factor or Wrong(user.id, refusal)
+
+    factor = guarded.check(
+        ctx,
+        lambda: counters.second_factor_attempt(ctx, user.email),
+        evaluate,
+        audit.SECOND_FACTOR_FAILED,
+        during=during,
+    )
     audit.record(ctx, user.id, audit.SECOND_FACTOR_SUCCEEDED, during=during, factor=factor)
     if factor == "backup_code":
         ctx.tally.backup_code_used = True  # the answer says how many remain (backup.left)
