@@ -14,9 +14,9 @@ from ..schemas import (
     load,
 )
 from ..security.tokens import ACCESS
-from ..services import account, audit, devices
-from ..services import passkey_management as passkeys
+from ..services import audit, devices
 from ..services.defence import lockout
+from ..services.flows import account, passkeys
 from .common import context, json_body
 from .contract import documented
 from .guards import token_required

@@ -1,6 +1,6 @@
 """Passkeys (WebAuthn credentials, through py_webauthn) as a second factor: the ceremonies'
 challenges, and an assertion checked to answer a login challenge or a step-up. (Adding, listing,
-renaming and removing them: passkey_management.py.)
+renaming and removing them: flows/passkeys.py.)
 
 Each ceremony's challenge is single-use and short-lived, in the SQL `ephemeral` table whatever
 REDIS_URL says (store.ephemeral.single_use: a failover must not bring one back). A signature
@@ -160,7 +160,7 @@ def use(user: User, ceremony: str, credential: dict, ctx: Context) -> Assertion:
     if stored is None or found is None:
         return outcome
     settings = ctx.settings
-    lib = webauthn_lib()  # its names looked up outside the try, as in passkey_management.add()
+    lib = webauthn_lib()  # its names looked up outside the try, as in flows/passkeys.add()
     verify_authentication, from_base64url = (
         lib.verify_authentication_response,
         lib.helpers.base64url_to_bytes,

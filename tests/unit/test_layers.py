@@ -119,3 +119,28 @@ def test_no_import_runs_up_the_layers():
         if LAYERS[_layer(target)] > LAYERS[_layer(source)]
     ]
     assert upward == []
+
+
+def _tier(module: str) -> str | None:
+    """A module's tier inside services/ (flows, factors, defence, or the shared pieces beside
+    them), or None outside services/."""
+    inner = module.split(".")[1:]
+    if not inner or inner[0] != "services":
+        return None
+    if len(inner) > 1 and inner[1] in ("flows", "factors", "defence"):
+        return inner[1]
+    return "shared"
+
+
+def test_the_domain_tiers_import_downward_only():
+    """Only a flow uses a flow; the defence uses neither a flow nor a factor."""
+    forbidden = {"flows": set(), "factors": {"flows"}, "defence": {"flows", "factors"}}
+    forbidden["shared"] = {"flows"}
+    wrong = [
+        f"{source} ({_tier(source)}) -> {target} ({_tier(target)})"
+        for source, targets in import_graph().items()
+        if _tier(source) is not None
+        for target in targets
+        if _tier(target) in forbidden[_tier(source)]
+    ]
+    assert wrong == []

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 
-from ..db import IntegrityError
-from ..errors import Conflict, InvalidInput
-from ..store import users
-from ..store.ephemeral import ephemeral
-from ..store.users import User
-from . import audit, codes, notifications, step_up
-from .context import Context
-from .defence import counters, guarded
-from .defence.guarded import Unevaluated, Wrong
+from ...db import IntegrityError
+from ...errors import Conflict, InvalidInput
+from ...store import users
+from ...store.ephemeral import ephemeral
+from ...store.users import User
+from .. import audit, codes, notifications
+from ..context import Context
+from ..defence import counters, guarded
+from ..defence.guarded import Unevaluated, Wrong
+from . import step_up
 
 PHONE_TAKEN = "This phone number is verified on another account"
 NO_VERIFICATION = "No phone verification in progress; request a code first"

@@ -7,18 +7,19 @@ import json
 import logging
 from dataclasses import dataclass
 
-from ..db import atomically
-from ..errors import InvalidInput, ServiceUnavailable, Unauthorized
-from ..security import otp
-from ..store import users
-from ..store.ephemeral import ephemeral
-from ..store.users import User
-from . import audit, backup, notifications, sessions, step_up, totp
-from .context import Context
-from .defence import counters, guarded
-from .defence.guarded import Wrong
+from ...db import atomically
+from ...errors import InvalidInput, ServiceUnavailable, Unauthorized
+from ...security import otp
+from ...store import users
+from ...store.ephemeral import ephemeral
+from ...store.users import User
+from .. import audit, backup, notifications, sessions, totp
+from ..context import Context
+from ..defence import counters, guarded
+from ..defence.guarded import Wrong
+from ..sessions import AccessGrant
+from . import step_up
 from .login import check_password
-from .sessions import AccessGrant
 
 log = logging.getLogger(__name__)
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from ..errors import InvalidInput, NotFound
-from ..security import passwords
-from ..store import users
-from ..store.users import User
-from . import audit, codes, sessions, totp
-from .context import Context
-from .defence import counters, guarded, lockout
-from .defence.guarded import Wrong
-from .notifications import send_code
+from ...errors import InvalidInput, NotFound
+from ...security import passwords
+from ...store import users
+from ...store.users import User
+from .. import audit, codes, sessions, totp
+from ..context import Context
+from ..defence import counters, guarded, lockout
+from ..defence.guarded import Wrong
+from ..notifications import send_code
 
 INVALID_CREDENTIALS = "Invalid credentials"
 INVALID_PASSWORD = "Invalid password"  # noqa: S105 - a message

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..errors import Unauthorized
-from ..security import otp
-from ..store.users import User
-from . import audit, backup, passkeys, totp
-from .context import Context
-from .defence import counters, guarded
-from .defence.guarded import Wrong
+from ...errors import Unauthorized
+from ...security import otp
+from ...store.users import User
+from .. import audit, backup, passkeys, totp
+from ..context import Context
+from ..defence import counters, guarded
+from ..defence.guarded import Wrong
 from .login import check_password
 
 CODE_REQUIRED = "2FA code required"

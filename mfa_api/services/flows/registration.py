@@ -6,17 +6,17 @@ elsewhere (someone who knows only the email) can neither replace nor kill the ow
 
 from __future__ import annotations
 
-from ..db import IntegrityError, atomically
-from ..errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
-from ..security import addresses, otp
-from ..store import pending, users
-from ..store.pending import PendingUser
-from . import audit, codes, totp
-from .context import Context
-from .defence import counters, guarded
-from .defence.guarded import Unevaluated, Wrong
+from ...db import IntegrityError, atomically
+from ...errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+from ...security import addresses, otp
+from ...store import pending, users
+from ...store.pending import PendingUser
+from .. import audit, codes, totp
+from ..context import Context
+from ..defence import counters, guarded
+from ..defence.guarded import Unevaluated, Wrong
+from ..notifications import send_code
 from .login import refuse_common_password
-from .notifications import send_code
 
 EXPIRED_KEPT_SECONDS = 86400  # an expired sign-up kept this long before `flask sweep` drops it
 _NO_SECRET = otp.new_totp_secret()  # checked when no sign-up is targeted, for equal time

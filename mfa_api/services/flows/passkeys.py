@@ -1,19 +1,20 @@
 """Managing passkeys: added behind step-up (2FA on), listed, renamed, removed behind step-up.
 
-The ceremonies themselves, and the check of an assertion, are passkeys.py's.
+The ceremonies themselves, and the check of an assertion, are services/passkeys.py's.
 """
 
 from __future__ import annotations
 
-from ..db import IntegrityError
-from ..errors import Conflict, InvalidInput, NotFound
-from ..store import passkeys as passkey_rows
-from ..store.ephemeral import single_use
-from ..store.passkeys import Passkey
-from ..store.users import User
-from . import audit, notifications, step_up
-from . import passkeys as ceremony
-from .context import Context
+from ...db import IntegrityError
+from ...errors import Conflict, InvalidInput, NotFound
+from ...store import passkeys as passkey_rows
+from ...store.ephemeral import single_use
+from ...store.passkeys import Passkey
+from ...store.users import User
+from .. import audit, notifications
+from .. import passkeys as ceremony
+from ..context import Context
+from . import step_up
 
 MAX_PER_USER = 10
 NAME_MAX = 64

@@ -6,18 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..db import atomically
-from ..errors import InvalidInput, Unauthorized
-from ..security import tokens
-from ..store import challenges, users
-from ..store.users import User
-from . import audit, backup, codes, devices, notifications, passkeys, sessions, totp
-from .context import Context
-from .defence import counters, guarded, lockout
-from .defence.guarded import Unevaluated, Wrong
-from .devices import DeviceGrant
+from ...db import atomically
+from ...errors import InvalidInput, Unauthorized
+from ...security import tokens
+from ...store import challenges, users
+from ...store.users import User
+from .. import audit, backup, codes, devices, notifications, passkeys, sessions, totp
+from ..context import Context
+from ..defence import counters, guarded, lockout
+from ..defence.guarded import Unevaluated, Wrong
+from ..devices import DeviceGrant
+from ..sessions import AccessGrant
 from .login import authenticate
-from .sessions import AccessGrant
 
 CHALLENGE_DEAD = "Challenge expired or used; log in again"
 NO_VERIFIED_PHONE = "No verified phone number on this account (add one with /api/auth/2fa/phone)"
