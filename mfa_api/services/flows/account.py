@@ -6,8 +6,9 @@ from __future__ import annotations
 from ...db import atomically
 from ...store import attempts, users
 from ...store.users import User
-from .. import audit, devices, notifications, sessions
+from .. import audit, notifications, sessions
 from ..context import Context
+from ..factors import devices
 from ..sessions import AccessGrant
 from . import enrolment, step_up
 from .login import refuse_common_password

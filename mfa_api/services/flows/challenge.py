@@ -11,11 +11,12 @@ from ...errors import InvalidInput, Unauthorized
 from ...security import tokens
 from ...store import challenges, users
 from ...store.users import User
-from .. import audit, backup, codes, devices, notifications, passkeys, sessions, totp
+from .. import audit, notifications, sessions
 from ..context import Context
 from ..defence import counters, guarded, lockout
 from ..defence.guarded import Unevaluated, Wrong
-from ..devices import DeviceGrant
+from ..factors import backup, codes, devices, passkeys, totp
+from ..factors.devices import DeviceGrant
 from ..sessions import AccessGrant
 from .login import authenticate
 

@@ -13,10 +13,11 @@ from ...security import otp
 from ...store import users
 from ...store.ephemeral import ephemeral
 from ...store.users import User
-from .. import audit, backup, notifications, sessions, totp
+from .. import audit, notifications, sessions
 from ..context import Context
 from ..defence import counters, guarded
 from ..defence.guarded import Wrong
+from ..factors import backup, totp
 from ..sessions import AccessGrant
 from . import step_up
 from .login import check_password

@@ -6,10 +6,11 @@ from ...errors import InvalidInput, NotFound
 from ...security import passwords
 from ...store import users
 from ...store.users import User
-from .. import audit, codes, sessions, totp
+from .. import audit, sessions
 from ..context import Context
 from ..defence import counters, guarded, lockout
 from ..defence.guarded import Wrong
+from ..factors import codes, totp
 from ..notifications import send_code
 
 INVALID_CREDENTIALS = "Invalid credentials"

@@ -1,6 +1,6 @@
 """Managing passkeys: added behind step-up (2FA on), listed, renamed, removed behind step-up.
 
-The ceremonies themselves, and the check of an assertion, are services/passkeys.py's.
+The ceremonies themselves, and the check of an assertion, are factors/passkeys.py's.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from ...store.ephemeral import single_use
 from ...store.passkeys import Passkey
 from ...store.users import User
 from .. import audit, notifications
-from .. import passkeys as ceremony
 from ..context import Context
+from ..factors import passkeys as ceremony
 from . import step_up
 
 MAX_PER_USER = 10

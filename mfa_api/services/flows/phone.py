@@ -9,10 +9,11 @@ from ...errors import Conflict, InvalidInput
 from ...store import users
 from ...store.ephemeral import ephemeral
 from ...store.users import User
-from .. import audit, codes, notifications
+from .. import audit, notifications
 from ..context import Context
 from ..defence import counters, guarded
 from ..defence.guarded import Unevaluated, Wrong
+from ..factors import codes
 from . import step_up
 
 PHONE_TAKEN = "This phone number is verified on another account"

@@ -11,10 +11,11 @@ from ...errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unautho
 from ...security import addresses, otp
 from ...store import pending, users
 from ...store.pending import PendingUser
-from .. import audit, codes, totp
+from .. import audit
 from ..context import Context
 from ..defence import counters, guarded
 from ..defence.guarded import Unevaluated, Wrong
+from ..factors import codes, totp
 from ..notifications import send_code
 from .login import refuse_common_password
 

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from ...errors import Unauthorized
 from ...security import otp
 from ...store.users import User
-from .. import audit, backup, passkeys, totp
+from .. import audit
 from ..context import Context
 from ..defence import counters, guarded
 from ..defence.guarded import Wrong
+from ..factors import backup, passkeys, totp
 from .login import check_password
 
 CODE_REQUIRED = "2FA code required"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import Settings
-from ..security import crypto, otp, qr
-from ..store import users
-from ..store.ephemeral import SqlEphemeral
-from ..store.users import User
-from .context import Context
-from .sealing import open_sealed
+from ...config import Settings
+from ...security import crypto, otp, qr
+from ...store import users
+from ...store.ephemeral import SqlEphemeral
+from ...store.users import User
+from ..context import Context
+from ..sealing import open_sealed
 
 INVALID_CODE = "Invalid code"
 ALREADY_USED = "This code was already used; wait for the next one"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..errors import ApiError, TooManyAttempts, Unauthorized
-from ..security import crypto, otp
-from .context import Context
-from .defence import counters
+from ...errors import ApiError, TooManyAttempts, Unauthorized
+from ...security import crypto, otp
+from ..context import Context
+from ..defence import counters
 
 INVALID_CODES = "Invalid OTP or authentication code"
 CODES_REQUIRED = "Email, OTP and authentication code are required"

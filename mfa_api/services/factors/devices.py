@@ -8,13 +8,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from ..errors import NotFound
-from ..security import crypto
-from ..store import devices as device_rows
-from ..store.devices import Device
-from ..store.users import User
-from . import audit
-from .context import Context
+from ...errors import NotFound
+from ...security import crypto
+from ...store import devices as device_rows
+from ...store.devices import Device
+from ...store.users import User
+from .. import audit
+from ..context import Context
 
 TOKEN_BYTES = 32
 LABEL_MAX = 200

@@ -24,20 +24,20 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from ..config import Settings
-from ..errors import InvalidInput
-from ..store import passkeys as passkey_rows
-from ..store import users
-from ..store.ephemeral import single_use
-from ..store.passkeys import Passkey
-from ..store.users import User
-from . import audit, notifications
-from .context import Context
+from ...config import Settings
+from ...errors import InvalidInput
+from ...store import passkeys as passkey_rows
+from ...store import users
+from ...store.ephemeral import single_use
+from ...store.passkeys import Passkey
+from ...store.users import User
+from .. import audit, notifications
+from ..context import Context
 
 if TYPE_CHECKING:
     from webauthn.helpers.structs import PublicKeyCredentialDescriptor
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("mfa_api.services.passkeys")  # the name its log lines carry
 
 NOT_ACCEPTED = "Passkey not accepted"
 SUSPENDED = (
