@@ -150,12 +150,16 @@ def verify(user: User, claims: dict, code: str, ctx: Context, remember: bool = F
     """Answer a challenge with the current TOTP or the code resent for it; an access token (and
     a device token, when asked to remember the client)."""
 
+    used = totp.Used(False, lambda: totp.INVALID_CODE)
+
     def use_factor() -> str | None:
-        if totp.use_code(user, code, ctx):
+        nonlocal used
+        used = totp.use(user, code, ctx)
+        if used.accepted:
             return "totp"
         return "sent_code" if _resent_code_ok(user, claims, code, ctx) else None
 
-    _conclude(user, claims, ctx, use_factor, lambda: totp.refuse(user, code, ctx))
+    _conclude(user, claims, ctx, use_factor, lambda: used.refusal())
     return _passed(user, ctx, remember)
 
 

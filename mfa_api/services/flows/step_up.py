@@ -67,7 +67,7 @@ def _use(user: User, code: SecondFactor, ctx: Context) -> tuple[str | None, Call
         answered = passkeys.use(user, _passkey_ceremony(user), code, ctx)
         return (None if answered.refusal else "passkey"), lambda: answered.refusal or ""
     if otp.is_six_digits(code):
-        factor = "totp" if totp.use_code(user, code, ctx) else None
-        return factor, lambda: totp.refuse(user, code, ctx)
+        used = totp.use(user, code, ctx)
+        return ("totp" if used.accepted else None), used.refusal
     factor = "backup_code" if backup.use(user, code, ctx) else None
     return factor, lambda: backup.refusal(user, code, ctx, wrong=totp.INVALID_CODE)
