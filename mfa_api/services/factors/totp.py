@@ -56,25 +56,32 @@ def use(user: User, code: str, ctx: Context) -> Used:
     if not user.twofa_enabled or not user.totp_secret:
         return Used(False, lambda: INVALID_CODE)
     secret = reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
-    offsets = otp.totp_offsets(secret, code, ctx.now)
-    current, last = ctx.now // otp.TOTP_PERIOD, user.totp_last_step
-    steps = sorted(current + o for o in offsets if abs(o) <= otp.TOTP_WINDOW)
-    step = next((s for s in steps if last is None or s > last), None)
+    step, nearest = match(secret, code, ctx.now, user.totp_last_step)
     if (
         step is not None
         and _SPENT.get(_spent_key(user, step), ctx.now) is None
         and users.use_totp_step(user.id, step)
     ):
         return Used(True, lambda: "")
-    nearest = offsets[0] if offsets else None
     return Used(False, lambda: _refused(user, nearest, ctx))
+
+
+def match(secret: str, code: str, now: int, last_step: int | None) -> tuple[int | None, int | None]:
+    """In one pass of matching: the step within ±TOTP_WINDOW of now whose code is code and is
+    later than last_step (None if none), and the offset of the nearest step whose code it is
+    (what a refusal is explained by: see told)."""
+    offsets = otp.totp_offsets(secret, code, now)
+    current = now // otp.TOTP_PERIOD
+    steps = sorted(current + o for o in offsets if abs(o) <= otp.TOTP_WINDOW)
+    step = next((s for s in steps if last_step is None or s > last_step), None)
+    return step, (offsets[0] if offsets else None)
 
 
 def _spent_key(user: User, step: int) -> str:
     return f"totp-spent:{user.id}:{step}"
 
 
-def _told(offset: int | None) -> str:
+def told(offset: int | None) -> str:
     """What a user is told of a refused code whose nearest matching step is offset from now:
     already used, the device's clock off by about so many minutes, or just invalid."""
     if offset is None:
@@ -89,11 +96,6 @@ def _told(offset: int | None) -> str:
     )
 
 
-def refusal(secret: str, code: str, now: int) -> str:
-    """Why a TOTP code of this (pending) secret was refused, as the user is told."""
-    return _told(otp.nearest_totp_offset(secret, code, now))
-
-
 def _refused(user: User, offset: int | None, ctx: Context) -> str:
     """Why use refused a code of the user's secret whose nearest matching step is offset from
     now's, as the user is told. A code of a step still to come is spent now, that step alone
@@ -103,7 +105,7 @@ def _refused(user: User, offset: int | None, ctx: Context) -> str:
         step = ctx.now // otp.TOTP_PERIOD + offset
         until = (step + otp.TOTP_WINDOW + 1) * otp.TOTP_PERIOD  # no longer accepted by then
         _SPENT.put(_spent_key(user, step), "1", until, ctx.now)
-    return _told(offset)
+    return told(offset)
 
 
 @dataclass(frozen=True)

@@ -74,10 +74,8 @@ def _pending_step(user: User, record: dict, code: str, ctx: Context) -> int:
     def evaluate() -> int | Wrong:
         where = f"the pending setup of user {user.id}"
         secret = totp.reveal(ctx.settings, record["secret"], where)
-        step = otp.matching_totp_step(secret, code, ctx.now, record.get("confirmed_step"))
-        if step is None:
-            return Wrong(user.id, lambda: totp.refusal(secret, code, ctx.now))
-        return step
+        step, nearest = totp.match(secret, code, ctx.now, record.get("confirmed_step"))
+        return Wrong(user.id, lambda: totp.told(nearest)) if step is None else step
 
     return guarded.check(
         ctx,
