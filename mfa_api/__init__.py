@@ -31,9 +31,9 @@ from .pages import register_pages
 from .parts import init_parts
 from .proxy import init_proxy
 from .redis_client import init_redis
+from .version import __version__
 
-__all__ = ["ConfigError", "create_app", "create_app_or_exit"]
-__version__ = "0.11.0"
+__all__ = ["ConfigError", "__version__", "create_app", "create_app_or_exit"]
 
 
 def create_app_or_exit(config_file: str | os.PathLike | None = None) -> Flask:

@@ -12,13 +12,15 @@ on the primary found again (redis-py's own retry would reconnect to the same ser
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelManagedConnection
 
-from .redis_client import SentinelUrl
+if TYPE_CHECKING:  # redis_client loads this module lazily; it needs nothing of it at run time
+    from .redis_client import SentinelUrl
 
 CHECK_SECONDS = 0.25  # how long a pool trusts the primary's address it was last told
 QUIET_SECONDS = 5  # how long it asks no sentinel after none answered (each costs a deadline)

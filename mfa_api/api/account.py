@@ -14,7 +14,10 @@ from ..schemas import (
     load,
 )
 from ..security.tokens import ACCESS
-from ..services import account, audit, devices, lockout, passkeys
+from ..services import audit
+from ..services.defence import lockout
+from ..services.factors import devices
+from ..services.flows import account, passkeys
 from .common import context, json_body
 from .contract import documented
 from .guards import token_required

@@ -7,7 +7,7 @@ from flask import Blueprint, request
 
 from ..errors import default_shape, use_error_shape
 from ..schemas import EventsQuerySchema, load
-from ..services import admin, admin_api
+from ..services.flows import admin, admin_api
 from .admin_guard import admin_limit, audit_call, scope_required
 from .admin_replies import FeedQuerySchema, FeedReply, UserEventsReply, UserReply
 from .common import context

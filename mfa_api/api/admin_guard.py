@@ -11,8 +11,8 @@ from collections.abc import Callable
 from flask import Response, g, request
 
 from ..errors import ApiError, Forbidden, NotFound, Unauthorized
-from ..services import admin_api, api_keys
-from ..services.api_keys import Refusal
+from ..services.flows import admin_api, api_keys
+from ..services.flows.api_keys import Refusal
 from ..store.api_keys import ApiKey
 from .common import context, now
 from .contract import stamp

@@ -7,7 +7,7 @@ from datetime import datetime
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..schemas import BodySchema
-from ..services.admin_api import MAX_PAGE
+from ..services.flows.admin_api import MAX_PAGE
 from .replies import Reply, UnixTime
 from .twofa_replies import EventFields
 

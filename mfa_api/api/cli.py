@@ -12,8 +12,8 @@ from flask.cli import AppGroup
 
 from ..errors import ApiError
 from ..parts import parts
-from ..services import admin
 from ..services.context import Client, Context
+from ..services.flows import admin
 from .common import now
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ..services import api_keys
+from ..services.flows import api_keys
 from ..store.api_keys import ApiKey
 from .cli import _errors_as_messages, _when
 from .common import now

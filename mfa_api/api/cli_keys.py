@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from ..parts import parts
 from ..security import crypto
-from ..services import keys
+from ..services.flows import keys
 from .common import now
 
 

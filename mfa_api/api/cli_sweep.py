@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from ..errors import ApiError
 from ..parts import parts
-from ..services import housekeeping
+from ..services.flows import housekeeping
 
 
 @click.command("sweep")

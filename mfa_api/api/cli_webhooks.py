@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 
 from ..errors import ApiError
 from ..parts import parts
-from ..services import webhook_endpoints, webhook_sender
+from ..services.flows import webhook_endpoints, webhook_sender
 from ..store import server_clock
 from .cli import _errors_as_messages
 from .common import now

@@ -10,7 +10,7 @@ import click
 import flask_swagger_ui
 from flask import Blueprint, Response, current_app, send_from_directory
 
-from .. import openapi
+from . import openapi
 
 ASSETS = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
 PAGE = """<!DOCTYPE html>

@@ -8,7 +8,7 @@ from ..config import value, values
 from ..errors import EndpointNotFound, MethodNotAllowed, legacy_shape, use_error_shape
 from ..extensions import limiter
 from ..schemas import LegacyLoginSchema, LegacyRegisterSchema, LegacyVerifySchema, load
-from ..services import login, registration
+from ..services.flows import login, registration
 from .common import context, json_body
 from .contract import documented
 from .legacy_replies import (

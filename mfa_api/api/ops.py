@@ -10,11 +10,11 @@ import click
 from flask import Blueprint, Flask, Response, current_app
 from marshmallow import Schema, fields
 
-from .. import __version__
 from ..db import get_db
 from ..health import unready_parts
 from ..metrics import exposition
 from ..parts import parts
+from ..version import __version__
 from .contract import documented
 from .replies import reply
 from .twofa_replies import TwoFaError

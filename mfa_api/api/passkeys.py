@@ -8,7 +8,7 @@ from flask import Blueprint, g
 
 from ..schemas import NewPasskeySchema, PasskeyNameSchema, PasswordWithCodeSchema, load
 from ..security.tokens import ACCESS
-from ..services import passkeys, step_up
+from ..services.flows import passkeys, step_up
 from .common import context, json_body
 from .contract import documented
 from .guards import token_required

@@ -6,7 +6,7 @@ from flask import Blueprint, g
 
 from ..schemas import PhoneSchema, RequiredCodeSchema, load
 from ..security.tokens import ACCESS
-from ..services import phone
+from ..services.flows import phone
 from .common import context, json_body
 from .contract import documented
 from .guards import token_required

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import g
 
 from ..errors import ApiError
-from ..services import backup
+from ..services.factors import backup
 from .common import tally
 from .replies import reply
 from .twofa_replies import BackupCodesLeft

@@ -15,7 +15,8 @@ from ..schemas import (
     load,
 )
 from ..security.tokens import ACCESS, CHALLENGE
-from ..services import backup, challenge, enrolment
+from ..services.factors import backup
+from ..services.flows import challenge, enrolment
 from .common import context, json_body
 from .contract import documented
 from .guards import token_required

@@ -88,6 +88,19 @@ def nearest_totp_offset(secret: str, code: str, now: int, reach: int = DRIFT_REA
     return None
 
 
+def totp_offsets(secret: str, code: str, now: int, reach: int = DRIFT_REACH) -> list[int]:
+    """Every offset from now's step (within ±reach) whose code is `code`, nearest first (0, -1,
+    1, -2, ...): one pass that serves both to accept a code (an offset within ±TOTP_WINDOW) and
+    to explain its refusal (the nearest). A secret that is not valid base32 matches nothing."""
+    try:
+        totp = _TOTP(secret)
+    except ValueError:
+        return []
+    current = now // TOTP_PERIOD
+    offsets = sorted(range(-reach, reach + 1), key=abs)
+    return [o for o in offsets if hmac.compare_digest(totp.generate_otp(current + o), code)]
+
+
 def provisioning_uri(secret: str, account: str, issuer: str) -> str:
     """The otpauth:// URI for authenticator apps, encoded as mfa-php's getQRCodeUrl wrote it."""
     label_issuer = quote(issuer, safe="")

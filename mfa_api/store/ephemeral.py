@@ -3,7 +3,7 @@ SQL. Nothing kept through ephemeral() is security-relevant: losing it means redo
 a phone's check. Single-use state whose loss or resurrection would weaken security (a passkey
 ceremony's challenge: a delete lost in a Redis failover would bring it back, and with it a
 captured assertion of an authenticator that keeps no counter) lives in SQL, through
-single_use(). (services/totp.py keeps the TOTP steps it spent in the SQL table directly.)
+single_use(). (services/factors/totp.py keeps the TOTP steps it spent in the SQL table directly.)
 
 Both implementations answer the same calls, so the services never know which one runs.
 """

@@ -97,7 +97,7 @@ def test_paths_outside_the_faces_get_json_404(legacy):
 
 
 def test_an_unexpected_error_is_a_json_500_without_internals(legacy, monkeypatch, caplog):
-    from mfa_api.services import login
+    from mfa_api.services.flows import login
 
     def explode(**_):
         raise RuntimeError("secret internal detail")

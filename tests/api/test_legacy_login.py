@@ -5,7 +5,7 @@ import pytest
 
 from mfa_api.errors import ServiceUnavailable
 from mfa_api.security import passwords
-from mfa_api.services import login
+from mfa_api.services.flows import login
 from tests.helpers import CLOCK, PASSWORD, totp
 
 INVALID = {"success": False, "error": "Invalid credentials"}

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from mfa_api.errors import ServiceUnavailable
-from mfa_api.services import registration
+from mfa_api.services.flows import registration
 from tests.helpers import CLOCK, PASSWORD, make_app, totp, unseal
 from tests.smtp import SmtpSink, free_port
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
-from mfa_api import openapi
+from mfa_api.api import openapi
 from tests.helpers import make_app
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"

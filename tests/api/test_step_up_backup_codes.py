@@ -3,7 +3,7 @@ warns when few do: on every step-up route, and on an error after the code was us
 
 import pytest
 
-from mfa_api.services.backup import low_warning
+from mfa_api.services.factors.backup import low_warning
 from tests.api.test_twofa_phone import gateway  # noqa: F401 - the fixture, for /2fa/phone
 from tests.helpers import PASSWORD
 

@@ -19,7 +19,7 @@ import standardwebhooks
 
 from mfa_api.db import get_db
 from mfa_api.parts import parts
-from mfa_api.services import webhook_endpoints, webhook_sender
+from mfa_api.services.flows import webhook_endpoints, webhook_sender
 from mfa_api.store import webhooks as store
 from tests.helpers import CLOCK, TEST_KEY, TwoFaClient, make_app, recorded_mail
 from tests.webhook_receiver import Receiver, verify

@@ -9,7 +9,7 @@ import pytest
 
 from mfa_api.db import Database
 from mfa_api.parts import parts
-from mfa_api.services import housekeeping
+from mfa_api.services.flows import housekeeping
 from tests.helpers import (
     PASSWORD,
     LegacyClient,

@@ -1,5 +1,5 @@
-"""`flask sweep` (services/housekeeping.py): what is past its time goes in bounded batches, what
-is not stays; the short-lived store's writes delete by key only."""
+"""`flask sweep` (services/flows/housekeeping.py): what is past its time goes in bounded
+batches, what is not stays; the short-lived store's writes delete by key only."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 from mfa_api.db import DatabaseBusy, get_db
 from mfa_api.parts import parts
-from mfa_api.services import housekeeping
+from mfa_api.services.flows import housekeeping
 from mfa_api.store import attempts, devices, events, pending, revoked, server_clock, webhooks
 from mfa_api.store.ephemeral import SqlEphemeral
 from tests.helpers import CLOCK, make_app

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..config import Settings
-from ..errors import ApiError
-from ..store import (
+from ...config import Settings
+from ...errors import ApiError
+from ...store import (
     attempts,
     challenges,
     devices,

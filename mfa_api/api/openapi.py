@@ -15,14 +15,15 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema, fields
 
-from . import __version__, schemas
-from .api.contract import Contract
-from .api.legacy_replies import EndpointNotFoundError, LegacyError
-from .api.ops import NotReadyError
-from .api.twofa_replies import TwoFaError
-from .config import DEFAULTS
-from .security import addresses
-from .security.passwords import MAX_PASSWORD_BYTES
+from .. import schemas
+from ..config import DEFAULTS
+from ..security import addresses
+from ..security.passwords import MAX_PASSWORD_BYTES
+from ..version import __version__
+from .contract import Contract
+from .legacy_replies import EndpointNotFoundError, LegacyError
+from .ops import NotReadyError
+from .twofa_replies import TwoFaError
 
 TOKEN_SCHEMES = {
     "access": (

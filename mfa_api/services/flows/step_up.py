@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..errors import Unauthorized
-from ..security import otp
-from ..store.users import User
-from . import audit, backup, guard, passkeys, totp
-from .context import Context
+from ...errors import Unauthorized
+from ...security import otp
+from ...store.users import User
+from .. import audit
+from ..context import Context
+from ..defence import counters, guarded
+from ..defence.guarded import Wrong
+from ..factors import backup, passkeys, totp
 from .login import check_password
 
 CODE_REQUIRED = "2FA code required"
@@ -40,12 +43,18 @@ def _passkey_ceremony(user: User) -> str:
 def second_factor(user: User, code: SecondFactor, ctx: Context, during: str = "step_up") -> None:
     """Check a TOTP (its step used up), use up a backup code, or check a passkey's assertion;
     counted on the account."""
-    attempt = guard.second_factor_attempt(ctx, user.email)
-    factor, refusal = _use(user, code, ctx)
-    if factor is None:
-        guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during=during)
-        raise Unauthorized(refusal())
-    guard.succeeded(ctx, attempt)
+
+    def evaluate() -> str | Wrong:
+        factor, refusal = _use(user, code, ctx)
+        return factor or Wrong(user.id, refusal)
+
+    factor = guarded.check(
+        ctx,
+        lambda: counters.second_factor_attempt(ctx, user.email),
+        evaluate,
+        audit.SECOND_FACTOR_FAILED,
+        during=during,
+    )
     audit.record(ctx, user.id, audit.SECOND_FACTOR_SUCCEEDED, during=during, factor=factor)
     if factor == "backup_code":
         ctx.tally.backup_code_used = True  # the answer says how many remain (backup.left)
@@ -58,7 +67,7 @@ def _use(user: User, code: SecondFactor, ctx: Context) -> tuple[str | None, Call
         answered = passkeys.use(user, _passkey_ceremony(user), code, ctx)
         return (None if answered.refusal else "passkey"), lambda: answered.refusal or ""
     if otp.is_six_digits(code):
-        factor = "totp" if totp.use_code(user, code, ctx) else None
-        return factor, lambda: totp.refuse(user, code, ctx)
+        used = totp.use(user, code, ctx)
+        return ("totp" if used.accepted else None), used.refusal
     factor = "backup_code" if backup.use(user, code, ctx) else None
     return factor, lambda: backup.refusal(user, code, ctx, wrong=totp.INVALID_CODE)

@@ -6,27 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..db import atomically
-from ..errors import InvalidInput, Unauthorized
-from ..security import tokens
-from ..store import challenges, users
-from ..store.users import User
-from . import (
-    audit,
-    backup,
-    codes,
-    devices,
-    guard,
-    lockout,
-    notifications,
-    passkeys,
-    sessions,
-    totp,
-)
-from .context import Context
-from .devices import DeviceGrant
+from ...db import atomically
+from ...errors import InvalidInput, Unauthorized
+from ...security import tokens
+from ...store import challenges, users
+from ...store.users import User
+from .. import audit, notifications, sessions
+from ..context import Context
+from ..defence import counters, guarded, lockout
+from ..defence.guarded import Unevaluated, Wrong
+from ..factors import backup, codes, devices, passkeys, totp
+from ..factors.devices import DeviceGrant
+from ..sessions import AccessGrant
 from .login import authenticate
-from .sessions import AccessGrant
 
 CHALLENGE_DEAD = "Challenge expired or used; log in again"
 NO_VERIFIED_PHONE = "No verified phone number on this account (add one with /api/auth/2fa/phone)"
@@ -85,13 +77,13 @@ def _open_challenge(claims: dict, ctx: Context) -> None:
         raise Unauthorized(CHALLENGE_DEAD)
 
 
-def _begin_try(user: User, claims: dict, ctx: Context) -> guard.Attempt:
+def _begin_try(user: User, claims: dict, ctx: Context) -> counters.Attempt:
     """Reserve a try on the account and on the challenge before any code is checked."""
     _open_challenge(claims, ctx)
-    attempt = guard.second_factor_attempt(ctx, user.email)
+    attempt = counters.second_factor_attempt(ctx, user.email)
     max_tries = ctx.settings.max_failed_attempts
     if not challenges.reserve_try(claims["jti"], now=ctx.now, max_failures=max_tries):
-        guard.release(attempt)
+        counters.release(attempt)
         raise Unauthorized(CHALLENGE_DEAD)
     return attempt
 
@@ -121,16 +113,21 @@ def _conclude(
 ) -> str:
     """Check a second step with its try reserved; the factor that answered (the account's
     counters cleared), else 401 (counted) saying why (refusal)."""
-    attempt = _begin_try(user, claims, ctx)
-    try:
-        factor = _answer(claims, ctx, use_factor)
-    except _ChallengeClosed:
-        guard.release(attempt)
-        raise Unauthorized(CHALLENGE_DEAD) from None
-    if factor is None:
-        guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="login")
-        raise Unauthorized(refusal())
-    guard.succeeded(ctx, attempt)
+
+    def evaluate() -> str | Wrong:
+        try:
+            factor = _answer(claims, ctx, use_factor)
+        except _ChallengeClosed:
+            raise Unevaluated(Unauthorized(CHALLENGE_DEAD)) from None
+        return factor or Wrong(user.id, refusal)
+
+    factor = guarded.check(
+        ctx,
+        lambda: _begin_try(user, claims, ctx),
+        evaluate,
+        audit.SECOND_FACTOR_FAILED,
+        during="login",
+    )
     audit.record(ctx, user.id, audit.LOGIN_SUCCEEDED, factor=factor)
     return factor
 
@@ -153,12 +150,16 @@ def verify(user: User, claims: dict, code: str, ctx: Context, remember: bool = F
     """Answer a challenge with the current TOTP or the code resent for it; an access token (and
     a device token, when asked to remember the client)."""
 
+    used = totp.Used(False, lambda: totp.INVALID_CODE)
+
     def use_factor() -> str | None:
-        if totp.use_code(user, code, ctx):
+        nonlocal used
+        used = totp.use(user, code, ctx)
+        if used.accepted:
             return "totp"
         return "sent_code" if _resent_code_ok(user, claims, code, ctx) else None
 
-    _conclude(user, claims, ctx, use_factor, lambda: totp.refuse(user, code, ctx))
+    _conclude(user, claims, ctx, use_factor, lambda: used.refusal())
     return _passed(user, ctx, remember)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import secrets
 
-from ..errors import InvalidInput, Locked
-from ..security import crypto
-from ..store import attempts, users
-from ..store.attempts import CODE_OTHERS, PASSWORD, SECOND_FACTOR, SIGNUP
-from . import audit, notifications
-from .context import Context
+from ...errors import InvalidInput, Locked
+from ...security import crypto
+from ...store import attempts, users
+from ...store.attempts import CODE_OTHERS, PASSWORD, SECOND_FACTOR, SIGNUP
+from .. import audit, notifications
+from ..context import Context
 
 LOCKED = (
     "Too many failed codes: two-step sign-in is locked for this account. Unlock it with the "

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, MultiFernet
 
-from ..config import Settings
-from ..security import crypto
-from ..store import sealed
-from ..store.ephemeral import ephemeral
+from ...config import Settings
+from ...security import crypto
+from ...store import sealed
+from ...store.ephemeral import ephemeral
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
-SETUP_PREFIX = "setup:"  # pending 2FA setups (services.enrolment), each holding a sealed seed
+SETUP_PREFIX = "setup:"  # pending 2FA setups (services.flows.enrolment), each holding a sealed seed
 
 
 @dataclass

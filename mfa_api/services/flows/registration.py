@@ -6,15 +6,18 @@ elsewhere (someone who knows only the email) can neither replace nor kill the ow
 
 from __future__ import annotations
 
-from ..db import IntegrityError, atomically
-from ..errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
-from ..security import addresses, otp
-from ..store import pending, users
-from ..store.pending import PendingUser
-from . import audit, codes, guard, totp
-from .context import Context
+from ...db import IntegrityError, atomically
+from ...errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+from ...security import addresses, otp
+from ...store import pending, users
+from ...store.pending import PendingUser
+from .. import audit
+from ..context import Context
+from ..defence import counters, guarded
+from ..defence.guarded import Unevaluated, Wrong
+from ..factors import codes, totp
+from ..notifications import send_code
 from .login import refuse_common_password
-from .notifications import send_code
 
 EXPIRED_KEPT_SECONDS = 86400  # an expired sign-up kept this long before `flask sweep` drops it
 _NO_SECRET = otp.new_totp_secret()  # checked when no sign-up is targeted, for equal time
@@ -38,7 +41,7 @@ def register(
     refuse_common_password(password, "password", ctx)
     if users.email_or_phone_taken(email, phone):
         raise Conflict("User already exists")
-    guard.ensure_signups_open(ctx, email)
+    counters.ensure_signups_open(ctx, email)
     secret = otp.new_totp_secret()
     code = codes.issue_code(ctx)
     password_hash = ctx.settings.hasher.hash(password)
@@ -91,28 +94,32 @@ def verify_registration(*, email: str, email_otp: str, auth_code: str | None, ct
     if auth_code is None:
         raise InvalidInput(codes.CODES_REQUIRED)
     own_code = target is not None and codes.holder_asked(ctx, target)
-    attempt = guard.signup_attempt(ctx, email, holder=own_code)
-    max_tries = ctx.settings.max_failed_attempts
-    if own_code and not pending.reserve_code_try(target.id, target.otp_hash, max_tries):
-        guard.release(attempt)
-        raise TooManyAttempts(guard.CODE_WORN_OUT)
-    matched, step = codes.matches(
-        ctx,
-        target.otp_hash if target else "",
-        email_otp=email_otp,
-        totp_secret=_secret_of(target, ctx),
-        auth_code=auth_code,
-        last_step=None,
-    )
-    if not matched:
-        guard.failed(ctx, attempt, None, audit.SECOND_FACTOR_FAILED)
-        raise Unauthorized(codes.INVALID_CODES)
-    try:
-        user_id = _create_user(target, step, ctx)
-    except Unauthorized:
-        guard.release(attempt)  # right codes, but a concurrent request used them first
-        raise
-    guard.succeeded(ctx, attempt)
+
+    def reserve() -> counters.Attempt:
+        attempt = counters.signup_attempt(ctx, email, holder=own_code)
+        max_tries = ctx.settings.max_failed_attempts
+        if own_code and not pending.reserve_code_try(target.id, target.otp_hash, max_tries):
+            counters.release(attempt)
+            raise TooManyAttempts(counters.CODE_WORN_OUT)
+        return attempt
+
+    def evaluate() -> int | Wrong:
+        matched, step = codes.matches(
+            ctx,
+            target.otp_hash if target else "",
+            email_otp=email_otp,
+            totp_secret=_secret_of(target, ctx),
+            auth_code=auth_code,
+            last_step=None,
+        )
+        if not matched:
+            return Wrong(None, codes.INVALID_CODES)
+        try:
+            return _create_user(target, step, ctx)
+        except Unauthorized as used:  # right codes, but a concurrent request used them first
+            raise Unevaluated(used) from None
+
+    user_id = guarded.check(ctx, reserve, evaluate, audit.SECOND_FACTOR_FAILED)
     audit.record(ctx, user_id, audit.REGISTERED)
 
 

@@ -11,11 +11,11 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from ..db import IntegrityError
-from ..errors import InvalidInput, NotFound
-from ..security import crypto
-from ..store import api_keys
-from ..store.api_keys import ApiKey
+from ...db import IntegrityError
+from ...errors import InvalidInput, NotFound
+from ...security import crypto
+from ...store import api_keys
+from ...store.api_keys import ApiKey
 
 PREFIX = "mfa_ak_"
 SCOPES = ("users:read", "users:write", "events:read")

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..config import Settings
-from ..errors import InvalidInput, NotFound
-from ..security import crypto, webhook_signing
-from ..store import webhooks as store
-from ..webhook_http import SCHEMES, Refused, checked_address, url_problem
-from . import audit, webhooks
+from ...config import Settings
+from ...errors import InvalidInput, NotFound
+from ...security import crypto, webhook_signing
+from ...store import webhooks as store
+from ...webhook_http import SCHEMES, Refused, checked_address, url_problem
+from .. import audit, webhooks
 
 ALL = "all"
 

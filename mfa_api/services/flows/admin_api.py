@@ -8,13 +8,14 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from ..errors import InvalidInput
-from ..store import devices, event_feed, passkeys
-from ..store.api_keys import ApiKey
-from ..store.event_feed import FeedEvent
-from . import admin, audit
+from ...errors import InvalidInput
+from ...store import devices, event_feed, passkeys
+from ...store.api_keys import ApiKey
+from ...store.event_feed import FeedEvent
+from .. import audit
+from ..context import Context
+from . import admin
 from .admin import Summary
-from .context import Context
 
 MAX_PAGE = 1000
 _LAST = 2**63 - 1  # an id after every id: a cursor that starts at a time

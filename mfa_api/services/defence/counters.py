@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import Locked, TooManyAttempts
-from ..store import attempts
-from ..store.attempts import (
+from ...errors import Locked, TooManyAttempts
+from ...store import attempts
+from ...store.attempts import (
     CODE,
     CODE_CLIENT,
     CODE_OTHERS,
@@ -35,8 +35,9 @@ from ..store.attempts import (
     SIGNUP_CLIENT,
     Counter,
 )
-from . import audit, lockout, notifications
-from .context import Context
+from .. import audit, notifications
+from ..context import Context
+from . import lockout
 
 CODE_WORN_OUT = "Too many failed attempts; request a new code"
 OTHERS_STOPPED = (

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..config import Settings
-from ..security import crypto, otp, qr
-from ..store import users
-from ..store.ephemeral import SqlEphemeral
-from ..store.users import User
-from .context import Context
-from .sealing import open_sealed
+from ...config import Settings
+from ...security import crypto, otp, qr
+from ...store import users
+from ...store.ephemeral import SqlEphemeral
+from ...store.users import User
+from ..context import Context
+from ..sealing import open_sealed
 
 INVALID_CODE = "Invalid code"
 ALREADY_USED = "This code was already used; wait for the next one"
@@ -40,22 +41,47 @@ def reveal(settings: Settings, stored: str, where: str) -> str:
     return open_sealed(settings.secret_cipher, stored, where)
 
 
-def use_code(user: User, code: str, ctx: Context) -> bool:
-    """True when code is the user's current TOTP on a time step not used before (now used)."""
+@dataclass(frozen=True)
+class Used:
+    """What a TOTP code came to: accepted (its step now used up), or refused; refusal() says
+    why, as the user is told (worked out only when asked, after the failure is recorded)."""
+
+    accepted: bool
+    refusal: Callable[[], str]
+
+
+def use(user: User, code: str, ctx: Context) -> Used:
+    """Use up code as the user's current TOTP, on a time step not used before, in one pass:
+    the codes around now are matched once, both to accept it and to explain its refusal."""
     if not user.twofa_enabled or not user.totp_secret:
-        return False
+        return Used(False, lambda: INVALID_CODE)
     secret = reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
-    step = otp.matching_totp_step(secret, code, ctx.now, user.totp_last_step)
-    if step is None or _SPENT.get(_spent_key(user, step), ctx.now) is not None:
-        return False
-    return users.use_totp_step(user.id, step)
+    step, nearest = match(secret, code, ctx.now, user.totp_last_step)
+    if (
+        step is not None
+        and _SPENT.get(_spent_key(user, step), ctx.now) is None
+        and users.use_totp_step(user.id, step)
+    ):
+        return Used(True, lambda: "")
+    return Used(False, lambda: _refused(user, nearest, ctx))
+
+
+def match(secret: str, code: str, now: int, last_step: int | None) -> tuple[int | None, int | None]:
+    """In one pass of matching: the step within ±TOTP_WINDOW of now whose code is code and is
+    later than last_step (None if none), and the offset of the nearest step whose code it is
+    (what a refusal is explained by: see told)."""
+    offsets = otp.totp_offsets(secret, code, now)
+    current = now // otp.TOTP_PERIOD
+    steps = sorted(current + o for o in offsets if abs(o) <= otp.TOTP_WINDOW)
+    step = next((s for s in steps if last_step is None or s > last_step), None)
+    return step, (offsets[0] if offsets else None)
 
 
 def _spent_key(user: User, step: int) -> str:
     return f"totp-spent:{user.id}:{step}"
 
 
-def _told(offset: int | None) -> str:
+def told(offset: int | None) -> str:
     """What a user is told of a refused code whose nearest matching step is offset from now:
     already used, the device's clock off by about so many minutes, or just invalid."""
     if offset is None:
@@ -70,24 +96,16 @@ def _told(offset: int | None) -> str:
     )
 
 
-def refusal(secret: str, code: str, now: int) -> str:
-    """Why a TOTP code of this (pending) secret was refused, as the user is told."""
-    return _told(otp.nearest_totp_offset(secret, code, now))
-
-
-def refuse(user: User, code: str, ctx: Context) -> str:
-    """Why use_code refused this code of the user's secret, as the user is told. A code of a
-    step still to come is spent now, that step alone (the codes before it still work): told
-    roughly when it would work, a guesser who hit it must not be able to wait for it."""
-    if not user.twofa_enabled or not user.totp_secret:
-        return INVALID_CODE
-    secret = reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
-    offset = otp.nearest_totp_offset(secret, code, ctx.now)
+def _refused(user: User, offset: int | None, ctx: Context) -> str:
+    """Why use refused a code of the user's secret whose nearest matching step is offset from
+    now's, as the user is told. A code of a step still to come is spent now, that step alone
+    (the codes before it still work): told roughly when it would work, a guesser who hit it
+    must not be able to wait for it."""
     if offset is not None and offset > otp.TOTP_WINDOW:
         step = ctx.now // otp.TOTP_PERIOD + offset
         until = (step + otp.TOTP_WINDOW + 1) * otp.TOTP_PERIOD  # no longer accepted by then
         _SPENT.put(_spent_key(user, step), "1", until, ctx.now)
-    return _told(offset)
+    return told(offset)
 
 
 @dataclass(frozen=True)

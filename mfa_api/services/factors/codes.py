@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..errors import ApiError, TooManyAttempts, Unauthorized
-from ..security import crypto, otp
-from . import guard
-from .context import Context
+from ...errors import ApiError, TooManyAttempts, Unauthorized
+from ...security import crypto, otp
+from ..context import Context
+from ..defence import counters
 
 INVALID_CODES = "Invalid OTP or authentication code"
 CODES_REQUIRED = "Email, OTP and authentication code are required"
@@ -60,7 +60,7 @@ def refusal(ctx: Context, holder: HoldsCode, purpose: str) -> ApiError | None:
     """Why holder's outstanding code cannot answer purpose now (worn out, missing, issued for
     something else, expired), or None. A refused code is never evaluated."""
     if holder.failed_attempts >= ctx.settings.max_failed_attempts:
-        return TooManyAttempts(guard.CODE_WORN_OUT)
+        return TooManyAttempts(counters.CODE_WORN_OUT)
     if not holder.otp_hash or holder.otp_purpose != purpose:
         return Unauthorized(INVALID_CODES)
     if holder.otp_expires_at is None or holder.otp_expires_at < ctx.now:
@@ -78,7 +78,9 @@ def same_code(stored_hash: str, code_hash: str) -> bool:
     return crypto.same_hash(stored_hash, code_hash)
 
 
-def reserve_login_try(ctx: Context, user: HoldsCode, email: str, reserve_own_try) -> guard.Attempt:
+def reserve_login_try(
+    ctx: Context, user: HoldsCode, email: str, reserve_own_try
+) -> counters.Attempt:
     """Reserve a guess at a user's mailed login code, or refuse it unevaluated.
 
     The client that asked for the code proved the password: its tries count on the code itself
@@ -86,12 +88,12 @@ def reserve_login_try(ctx: Context, user: HoldsCode, email: str, reserve_own_try
     toward the account's back-off and lock. Any other client counts on its own.
     """
     if holder_asked(ctx, user):
-        attempt = guard.second_factor_attempt(ctx, email)
+        attempt = counters.second_factor_attempt(ctx, email)
         if not reserve_own_try():
-            guard.release(attempt)
-            raise TooManyAttempts(guard.CODE_WORN_OUT)
+            counters.release(attempt)
+            raise TooManyAttempts(counters.CODE_WORN_OUT)
         return attempt
-    return guard.unproven_code_attempt(ctx, email, user.otp_hash[:16])
+    return counters.unproven_code_attempt(ctx, email, user.otp_hash[:16])
 
 
 def holder_asked(ctx: Context, holder: HoldsCode) -> bool:

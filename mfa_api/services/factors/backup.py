@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from ..security import otp
-from ..store import backup_codes, users
-from ..store.users import User
-from . import audit, notifications
-from .context import Context
+from ...security import otp
+from ...store import backup_codes, users
+from ...store.users import User
+from .. import audit, notifications
+from ..context import Context
 
 CODES_PER_SET = 10
 LOW_AFTER = 2  # this many left or fewer: the user is warned to make a new set

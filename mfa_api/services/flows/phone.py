@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 
-from ..db import IntegrityError
-from ..errors import Conflict, InvalidInput, Unauthorized
-from ..store import users
-from ..store.ephemeral import ephemeral
-from ..store.users import User
-from . import audit, codes, guard, notifications, step_up
-from .context import Context
+from ...db import IntegrityError
+from ...errors import Conflict, InvalidInput
+from ...store import users
+from ...store.ephemeral import ephemeral
+from ...store.users import User
+from .. import audit, notifications
+from ..context import Context
+from ..defence import counters, guarded
+from ..defence.guarded import Unevaluated, Wrong
+from ..factors import codes
+from . import step_up
 
 PHONE_TAKEN = "This phone number is verified on another account"
 NO_VERIFICATION = "No phone verification in progress; request a code first"
@@ -40,14 +44,18 @@ def confirm(user: User, code: str, ctx: Context) -> str:
     if raw is None:
         raise InvalidInput(NO_VERIFICATION)
     record = json.loads(raw)
-    attempt = guard.second_factor_attempt(ctx, user.email, code_tag=record["code_hash"][:16])
-    if not codes.same_code(record["code_hash"], codes.hash_code(ctx, code)):
-        guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="phone")
-        raise Unauthorized("Invalid code")
-    if ephemeral().take(_key(user.id), ctx.now) is None:
-        guard.release(attempt)
-        raise InvalidInput(NO_VERIFICATION)  # a concurrent request confirmed it first
-    guard.succeeded(ctx, attempt)
+
+    def reserve() -> counters.Attempt:
+        return counters.second_factor_attempt(ctx, user.email, code_tag=record["code_hash"][:16])
+
+    def evaluate() -> bool | Wrong:
+        if not codes.same_code(record["code_hash"], codes.hash_code(ctx, code)):
+            return Wrong(user.id, "Invalid code")
+        if ephemeral().take(_key(user.id), ctx.now) is None:  # a concurrent request took it first
+            raise Unevaluated(InvalidInput(NO_VERIFICATION))
+        return True
+
+    guarded.check(ctx, reserve, evaluate, audit.SECOND_FACTOR_FAILED, during="phone")
     try:
         users.set_verified_phone(user.id, record["phone"])
     except IntegrityError as exc:

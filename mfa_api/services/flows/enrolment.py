@@ -7,16 +7,20 @@ import json
 import logging
 from dataclasses import dataclass
 
-from ..db import atomically
-from ..errors import InvalidInput, ServiceUnavailable, Unauthorized
-from ..security import otp
-from ..store import users
-from ..store.ephemeral import ephemeral
-from ..store.users import User
-from . import audit, backup, guard, notifications, sessions, step_up, totp
-from .context import Context
+from ...db import atomically
+from ...errors import InvalidInput, ServiceUnavailable, Unauthorized
+from ...security import otp
+from ...store import users
+from ...store.ephemeral import ephemeral
+from ...store.users import User
+from .. import audit, notifications, sessions
+from ..context import Context
+from ..defence import counters, guarded
+from ..defence.guarded import Wrong
+from ..factors import backup, totp
+from ..sessions import AccessGrant
+from . import step_up
 from .login import check_password
-from .sessions import AccessGrant
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +70,20 @@ def _pending(user: User, ctx: Context) -> dict | None:
 
 def _pending_step(user: User, record: dict, code: str, ctx: Context) -> int:
     """The time step of code under the pending secret (counted on the account), else 401."""
-    attempt = guard.second_factor_attempt(ctx, user.email)
-    secret = totp.reveal(ctx.settings, record["secret"], f"the pending setup of user {user.id}")
-    step = otp.matching_totp_step(secret, code, ctx.now, record.get("confirmed_step"))
-    if step is None:
-        guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="setup")
-        raise Unauthorized(totp.refusal(secret, code, ctx.now))
-    guard.succeeded(ctx, attempt)
-    return step
+
+    def evaluate() -> int | Wrong:
+        where = f"the pending setup of user {user.id}"
+        secret = totp.reveal(ctx.settings, record["secret"], where)
+        step, nearest = totp.match(secret, code, ctx.now, record.get("confirmed_step"))
+        return Wrong(user.id, lambda: totp.told(nearest)) if step is None else step
+
+    return guarded.check(
+        ctx,
+        lambda: counters.second_factor_attempt(ctx, user.email),
+        evaluate,
+        audit.SECOND_FACTOR_FAILED,
+        during="setup",
+    )
 
 
 def verify_code(user: User, code: str, ctx: Context) -> None:

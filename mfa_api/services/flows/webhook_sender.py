@@ -14,12 +14,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..config import Settings
-from ..errors import ApiError
-from ..security import webhook_signing
-from ..store import webhooks as store
-from ..webhook_http import DeliveryError, post
-from .sealing import open_sealed
+from ...config import Settings
+from ...errors import ApiError
+from ...security import webhook_signing
+from ...store import webhooks as store
+from ...webhook_http import DeliveryError, post
+from ..sealing import open_sealed
 
 log = logging.getLogger(__name__)
 

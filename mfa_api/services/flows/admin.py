@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..db import atomically
-from ..errors import NotFound
-from ..schemas import canonical_email
-from ..store import attempts, backup_codes, users
-from ..store.attempts import Counter
-from ..store.events import Event
-from ..store.users import User
-from . import account, audit, enrolment, lockout, phone
-from .context import Context
+from ...db import atomically
+from ...errors import NotFound
+from ...schemas import canonical_email
+from ...store import attempts, backup_codes, users
+from ...store.attempts import Counter
+from ...store.events import Event
+from ...store.users import User
+from .. import audit
+from ..context import Context
+from ..defence import lockout
+from . import account, enrolment, phone
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,15 @@ factor."""
 
 from __future__ import annotations
 
-from ..db import atomically
-from ..store import attempts, users
-from ..store.users import User
-from . import audit, devices, enrolment, notifications, sessions, step_up
-from .context import Context
+from ...db import atomically
+from ...store import attempts, users
+from ...store.users import User
+from .. import audit, notifications, sessions
+from ..context import Context
+from ..factors import devices
+from ..sessions import AccessGrant
+from . import enrolment, step_up
 from .login import refuse_common_password
-from .sessions import AccessGrant
 
 
 def change_password(

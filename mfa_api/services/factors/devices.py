@@ -8,13 +8,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from ..errors import NotFound
-from ..security import crypto
-from ..store import devices
-from ..store.devices import Device
-from ..store.users import User
-from . import audit
-from .context import Context
+from ...errors import NotFound
+from ...security import crypto
+from ...store import devices as device_rows
+from ...store.devices import Device
+from ...store.users import User
+from .. import audit
+from ..context import Context
 
 TOKEN_BYTES = 32
 LABEL_MAX = 200
@@ -39,12 +39,12 @@ def _find(token: str, ctx: Context) -> Device | None:
     """The device of this token. One remembered before the unkeyed hash (an HMAC keyed from
     SECRET_KEY) is found by that, while the key is the one it was made under, and moved to the
     unkeyed hash: within REMEMBER_DEVICE_DAYS every such device has moved or expired."""
-    found = devices.find(_hash(token))
+    found = device_rows.find(_hash(token))
     if found is None:
         keyed = crypto.keyed_hash(ctx.settings.legacy_device_key, token)
-        found = devices.find(keyed)
+        found = device_rows.find(keyed)
         if found is not None:
-            devices.rehash(found.id, keyed, _hash(token))
+            device_rows.rehash(found.id, keyed, _hash(token))
     return found
 
 
@@ -53,8 +53,8 @@ def remember(user: User, ctx: Context) -> DeviceGrant:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     label = (ctx.client.user_agent or UNKNOWN_DEVICE)[:LABEL_MAX]
     ttl = ctx.settings.remember_device_seconds
-    devices.forget_dead(user.id, user.token_version, ctx.now)
-    devices.add(user.id, _hash(token), user.token_version, label, ctx.now, ttl)
+    device_rows.forget_dead(user.id, user.token_version, ctx.now)
+    device_rows.add(user.id, _hash(token), user.token_version, label, ctx.now, ttl)
     audit.record(ctx, user.id, audit.DEVICE_REMEMBERED, device=label)
     return DeviceGrant(token, ttl)
 
@@ -71,23 +71,23 @@ def recognises(user: User, token: str | None, ctx: Context) -> bool:
         or found.expires_at <= ctx.now
     ):
         return False
-    devices.touch(found.id, ctx.now)
+    device_rows.touch(found.id, ctx.now)
     return True
 
 
 def listed(user: User, ctx: Context) -> list[Device]:
     """The user's devices that still answer, most recently used first."""
-    return devices.of_user(user.id, user.token_version, ctx.now)
+    return device_rows.of_user(user.id, user.token_version, ctx.now)
 
 
 def forget(user: User, device_id: int, ctx: Context) -> None:
     """Forget one of the user's devices (404 when they have none by that id)."""
-    if not devices.forget(user.id, device_id):
+    if not device_rows.forget(user.id, device_id):
         raise NotFound("Device not found")
     audit.record(ctx, user.id, audit.DEVICE_FORGOTTEN, device_id=device_id)
 
 
 def forget_all(user: User, ctx: Context) -> None:
     """Forget every device of the user's."""
-    devices.forget_all(user.id)
+    device_rows.forget_all(user.id)
     audit.record(ctx, user.id, audit.DEVICE_FORGOTTEN, device_id="all")

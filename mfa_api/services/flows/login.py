@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from ..errors import InvalidInput, NotFound, Unauthorized
-from ..security import passwords
-from ..store import users
-from ..store.users import User
-from . import audit, codes, guard, lockout, sessions, totp
-from .context import Context
-from .notifications import send_code
+from ...errors import InvalidInput, NotFound
+from ...security import passwords
+from ...store import users
+from ...store.users import User
+from .. import audit, sessions
+from ..context import Context
+from ..defence import counters, guarded, lockout
+from ..defence.guarded import Wrong
+from ..factors import codes, totp
+from ..notifications import send_code
 
 INVALID_CREDENTIALS = "Invalid credentials"
 INVALID_PASSWORD = "Invalid password"  # noqa: S105 - a message
@@ -21,13 +24,17 @@ def authenticate(email: str, password: str, ctx: Context) -> User:
     alike. A hash not of the configured scheme and cost (mfa-php's $2y$10$ under Argon2id, say)
     is re-hashed on success.
     """
-    attempt = guard.password_attempt(ctx, email)
-    user = users.find_by_email(email)
-    known = user is not None and user.is_verified
-    if not ctx.settings.password_check.verify(password, user.password_hash if known else None):
-        guard.failed(ctx, attempt, user.id if known else None, audit.LOGIN_FAILED)
-        raise Unauthorized(INVALID_CREDENTIALS)
-    guard.succeeded(ctx, attempt)
+
+    def evaluate() -> User | Wrong:
+        user = users.find_by_email(email)
+        known = user is not None and user.is_verified
+        if not ctx.settings.password_check.verify(password, user.password_hash if known else None):
+            return Wrong(user.id if known else None, INVALID_CREDENTIALS)
+        return user
+
+    user = guarded.check(
+        ctx, lambda: counters.password_attempt(ctx, email), evaluate, audit.LOGIN_FAILED
+    )
     hasher = ctx.settings.hasher
     if hasher.needs_rehash(user.password_hash):
         users.set_password_hash(user.id, hasher.hash(password))
@@ -36,11 +43,14 @@ def authenticate(email: str, password: str, ctx: Context) -> User:
 
 def check_password(user: User, password: str, ctx: Context) -> None:
     """401 Invalid password unless password is the (logged-in) user's own; counted as a login's."""
-    attempt = guard.password_attempt(ctx, user.email)
-    if not ctx.settings.password_check.verify(password, user.password_hash):
-        guard.failed(ctx, attempt, user.id, audit.PASSWORD_FAILED)
-        raise Unauthorized(INVALID_PASSWORD)
-    guard.succeeded(ctx, attempt)
+
+    def evaluate() -> bool | Wrong:
+        right = ctx.settings.password_check.verify(password, user.password_hash)
+        return right or Wrong(user.id, INVALID_PASSWORD)
+
+    guarded.check(
+        ctx, lambda: counters.password_attempt(ctx, user.email), evaluate, audit.PASSWORD_FAILED
+    )
 
 
 COMMON_PASSWORD = "This password is too common; choose one that is harder to guess"  # noqa: S105
@@ -76,26 +86,30 @@ def verify_login(*, email: str, email_otp: str, auth_code: str | None, ctx: Cont
     if user.twofa_enabled and auth_code is None:
         raise InvalidInput(codes.CODES_REQUIRED)
     max_tries = ctx.settings.max_failed_attempts
-    attempt = codes.reserve_login_try(
-        ctx, user, user.email, lambda: users.reserve_code_try(user.id, user.otp_hash, max_tries)
-    )
-    matched, step = codes.matches(
-        ctx,
-        user.otp_hash,
-        email_otp=email_otp,
-        totp_secret=(
-            totp.reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
-            if user.twofa_enabled
-            else ""
-        ),
-        auth_code=auth_code if user.twofa_enabled else None,
-        last_step=user.totp_last_step,
-    )
-    won = matched and users.use_email_otp(user.id, user.otp_hash, now=ctx.now, totp_step=step)
-    if not won:
-        guard.failed(ctx, attempt, user.id, audit.SECOND_FACTOR_FAILED, during="login")
-        raise Unauthorized(codes.INVALID_CODES)
-    guard.succeeded(ctx, attempt)
+
+    def reserve() -> counters.Attempt:
+        def own_try() -> bool:
+            return users.reserve_code_try(user.id, user.otp_hash, max_tries)
+
+        return codes.reserve_login_try(ctx, user, user.email, own_try)
+
+    def evaluate() -> bool | Wrong:
+        matched, step = codes.matches(
+            ctx,
+            user.otp_hash,
+            email_otp=email_otp,
+            totp_secret=(
+                totp.reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
+                if user.twofa_enabled
+                else ""
+            ),
+            auth_code=auth_code if user.twofa_enabled else None,
+            last_step=user.totp_last_step,
+        )
+        won = matched and users.use_email_otp(user.id, user.otp_hash, now=ctx.now, totp_step=step)
+        return won or Wrong(user.id, codes.INVALID_CODES)
+
+    guarded.check(ctx, reserve, evaluate, audit.SECOND_FACTOR_FAILED, during="login")
     factor = "email_code+totp" if user.twofa_enabled else "email_code"
     audit.record(ctx, user.id, audit.LOGIN_SUCCEEDED, factor=factor)
     return sessions.access_token(user, ctx)
