@@ -9,16 +9,10 @@ import subprocess
 
 import pytest
 
-from tests.e2e.server import BIN, ROOT, init_db, service_env
-from tests.e2e.test_sweep_timer import UNITS, parsed, unit
-from tests.e2e.web_servers import rewritten
+from tests.e2e.server import ROOT, init_db, service_env
+from tests.e2e.units import UNITS, exec_start, systemd_verify, unit
 
 SERVICE = UNITS / "mfa-api-webhooks.service"
-
-
-def local(path) -> str:
-    """The unit with this checkout and its virtualenv for /srv/mfa-api."""
-    return rewritten(path, {"/srv/mfa-api/.venv/bin/": f"{BIN}/", "/srv/mfa-api": str(ROOT)})
 
 
 def test_the_sender_runs_always_as_the_service_s_user():
@@ -32,13 +26,7 @@ def test_the_sender_runs_always_as_the_service_s_user():
 
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze is missing")
 def test_systemd_accepts_the_unit(tmp_path):
-    (tmp_path / SERVICE.name).write_text(local(SERVICE))
-    done = subprocess.run(
-        ["systemd-analyze", "verify", "--man=no", str(tmp_path / SERVICE.name)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = systemd_verify(tmp_path, SERVICE)
     assert done.returncode == 0, done.stderr
     assert done.stderr == "", done.stderr
 
@@ -48,7 +36,7 @@ def test_the_service_s_command_sends(tmp_path):
         DATABASE_URL=f"sqlite:///{tmp_path}/mfa.sqlite3", MAIL_SERVER="smtp.example.com"
     )
     init_db(env)
-    command = [*shlex.split(parsed(local(SERVICE))["Service"]["ExecStart"]), "--once"]
+    command = [*exec_start(SERVICE), "--once"]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Delivered 0, to retry 0, failed 0." in done.stdout
