@@ -14,7 +14,6 @@ upgraded (mfa-php's $2y$10$, not logged in since): they should all be about equa
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import os
 import statistics
@@ -31,6 +30,7 @@ from mfa_api.migrate import upgrade
 from mfa_api.security import otp
 from mfa_api.security.crypto import keyed_hash
 from mfa_api.security.passwords import verify_password
+from mfa_api.state import fill, state_of
 
 PREFIX = "/mfa-php/api"
 PASSWORD = "bench-password-1"
@@ -81,8 +81,7 @@ def build_app(db_kind: str, scheme: str, rounds: int, workdir: str):
             "ACCOUNT_BACKOFF_AFTER": 10000,
         }
     )
-    parts = app.extensions["mfa_parts"]
-    app.extensions["mfa_parts"] = dataclasses.replace(parts, mailer=_Discard())
+    parts = fill(app, mailer=_Discard())
     conn = connect(url)
     upgrade(conn)
     secret = otp.new_totp_secret()
@@ -110,7 +109,7 @@ def run(db_kind: str, scheme: str, rounds: int, runs: int) -> None:
     with tempfile.TemporaryDirectory() as workdir:
         app, secret = build_app(db_kind, scheme, rounds, workdir)
         client = app.test_client()
-        reference = app.extensions["mfa_parts"].settings.hasher.dummy
+        reference = state_of(app).settings.hasher.dummy
 
         def post(endpoint, body):
             response = client.post(f"{PREFIX}/{endpoint}", json=body)
@@ -130,7 +129,7 @@ def run(db_kind: str, scheme: str, rounds: int, runs: int) -> None:
         }
 
         code = "123456"
-        code_hash = keyed_hash(app.extensions["mfa_parts"].settings.otp_key, code)
+        code_hash = keyed_hash(state_of(app).settings.otp_key, code)
         conn = connect(app.config["DATABASE_URL"])
 
         def fresh_code():

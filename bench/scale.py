@@ -12,7 +12,6 @@ median at the large size <= 1.2 x the small one.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import time
 
@@ -23,6 +22,7 @@ from bench.support import database, median_ms, previous_step_code
 from mfa_api import create_app
 from mfa_api.db import connect
 from mfa_api.migrate import upgrade
+from mfa_api.state import fill
 
 PASSWORD = "Scale-bench-password-1"
 BATCH = 10_000
@@ -88,8 +88,7 @@ def _app(url: str):
     )
     logging.getLogger("mfa_api.requests").setLevel(logging.WARNING)
     inbox = _Inbox()
-    parts = app.extensions["mfa_parts"]
-    app.extensions["mfa_parts"] = dataclasses.replace(parts, mailer=inbox)
+    fill(app, mailer=inbox)
     return app.test_client(), inbox
 
 

@@ -12,7 +12,6 @@ from flask import Flask
 from .breaker import init_breakers
 from .config import (
     apply_process_wide,
-    development,
     docs_enabled,
     instance_folder,
     load_config,
@@ -31,6 +30,7 @@ from .pages import register_pages
 from .parts import init_parts
 from .proxy import init_proxy
 from .redis_client import init_redis
+from .state import fill, state_of
 from .version import __version__
 
 __all__ = ["ConfigError", "__version__", "create_app", "create_app_or_exit"]
@@ -74,9 +74,12 @@ def create_app(
         app.logger.setLevel(logging.INFO)
         logging.getLogger("mfa_api").setLevel(logging.INFO)
     unreadable = load_config(app, test_config, config_file)
-    exposed = app.extensions.get("mfa_development_exposed")
+    made = state_of(app)
     found = problems(
-        app.config, development=development(app), unreadable=unreadable, exposed=exposed
+        app.config,
+        development=made.development,
+        unreadable=unreadable,
+        exposed=made.development_exposed,
     )
     init_config_check(app, found)
     if any(problem.fatal for problem in found):
@@ -87,13 +90,13 @@ def create_app(
             return app
         refuse_if_fatal(found)
     log = logging.getLogger(__name__)
-    if "mfa_settings_from" in app.extensions:
-        log.info("Settings from %s", app.extensions["mfa_settings_from"])
+    if made.settings_from:
+        log.info("Settings from %s", made.settings_from)
     for problem in found:
         log.warning("Configuration: %s", problem.message)
     use_throwaway_secret_key(app)
-    app.extensions["mfa_values"] = typed(app.config)
-    apply_process_wide(app.extensions["mfa_values"])
+    values = fill(app, values=typed(app.config)).values
+    apply_process_wide(values)
     init_errors(app)
     init_observe(app)
     init_cors(app)
@@ -127,11 +130,11 @@ def create_app(
         twofa,
     )
 
-    app.register_blueprint(legacy.bp, url_prefix=app.extensions["mfa_values"].legacy_prefix)
+    app.register_blueprint(legacy.bp, url_prefix=values.legacy_prefix)
     for face in (twofa, phone, account, passkeys):
         app.register_blueprint(face.bp, url_prefix="/api/auth")
     app.register_blueprint(admin.bp, url_prefix="/api/admin")
-    if app.extensions["mfa_parts"].keeps_outbox:
+    if state_of(app).keeps_outbox:
         app.register_blueprint(dev.bp)
     docs.register_docs(app, page=docs_enabled(app))
     register_pages(app)

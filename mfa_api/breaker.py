@@ -8,7 +8,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from flask import Flask, current_app
+from flask import Flask
+
+from .state import fill, state_of
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +45,5 @@ class Breaker:
 
 def init_breakers(app: Flask) -> None:
     """One breaker per dependency for this app (BREAKER_SECONDS open after a failure)."""
-    seconds = float(app.config["BREAKER_SECONDS"])
-    app.extensions["mfa_breakers"] = {name: Breaker(name, seconds) for name in DEPENDENCIES}
-
-
-def breaker(name: str) -> Breaker:
-    """The current app's breaker for a dependency."""
-    return current_app.extensions["mfa_breakers"][name]
+    seconds = state_of(app).values.breaker_seconds
+    fill(app, breakers={name: Breaker(name, seconds) for name in DEPENDENCIES})

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 from cryptography.fernet import Fernet, MultiFernet
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import ScriptInfo
 from flask.helpers import get_debug_flag
 
@@ -22,6 +22,7 @@ from .security import argon2id
 from .security.crypto import derive_key, fernet_for
 from .security.passwords import EqualTime, Hasher, allow_concurrent_hashes
 from .settings_table import ANY, LIBRARY, LIMIT, SECONDS, SETTINGS, SWITCH, TEXT, WHOLE, of_kind
+from .state import fill, state_of
 
 # The defaults; DATABASE_URL and WEBAUTHN_ORIGINS (None here) are filled in by load_config.
 DEFAULTS = {s.name: s.default for s in SETTINGS if s.default is not LIBRARY}
@@ -93,17 +94,6 @@ def typed(config: dict) -> Values:
     )
 
 
-def values() -> Values:
-    """The current app's settings, typed: made once by create_app (how request code reads
-    them, rather than current_app.config)."""
-    return current_app.extensions["mfa_values"]
-
-
-def value(name: str) -> Any:
-    """One setting of the current app by its name in the table (RATELIMIT_LOGIN), typed."""
-    return getattr(values(), name.lower())
-
-
 def config_file_path(default: str | os.PathLike | None = None) -> str:
     """Where the settings file is: MFA_CONFIG_FILE, else the given default (wsgi.py passes the
     config.py beside it), else config.py in the working directory."""
@@ -131,18 +121,19 @@ def load_config(
     variables (or test_config); what could not be read (for config_check to report)."""
     app.config.from_mapping(DEFAULTS)
     unreadable = []
-    app.extensions["mfa_development"] = get_debug_flag() or (
-        test_config is not None and bool(test_config.get("TESTING"))
+    fill(
+        app,
+        development=get_debug_flag()
+        or (test_config is not None and bool(test_config.get("TESTING"))),
+        development_exposed=development_exposure()
+        if test_config is None and get_debug_flag()
+        else None,
     )
-    if test_config is None and get_debug_flag():
-        app.extensions["mfa_development_exposed"] = development_exposure()
     if test_config is None:
         config_file = config_file_path(config_file)
         try:
             found = app.config.from_pyfile(config_file, silent=True)
-            app.extensions["mfa_settings_from"] = (
-                config_file if found else f"MFA_* only (no {config_file})"
-            )
+            fill(app, settings_from=config_file if found else f"MFA_* only (no {config_file})")
         except Exception as exc:  # noqa: BLE001 - a broken config.py is reported, not a traceback
             unreadable.append(f"{config_file} cannot be read: {type(exc).__name__}: {exc}")
         app.config.from_prefixed_env("MFA")
@@ -172,7 +163,7 @@ def load_config(
 def development(app: Flask) -> bool:
     """True in development (FLASK_DEBUG=1 in the environment) and in the tests' own apps: unsafe
     settings are warnings there. (DEBUG or TESTING set in config.py or MFA_* is not that.)"""
-    return bool(app.extensions.get("mfa_development"))
+    return state_of(app).development
 
 
 def _loopback(host: str | None) -> bool:
@@ -201,8 +192,8 @@ def development_exposure() -> str | None:
 
 def docs_enabled(app: Flask) -> bool:
     """Whether /docs is served: DOCS_ENABLED when set, else in development only."""
-    setting = app.config.get("DOCS_ENABLED")
-    return development(app) if setting is None else bool(setting)
+    setting = state_of(app).values.docs_enabled
+    return development(app) if setting is None else setting
 
 
 def use_throwaway_secret_key(app: Flask) -> None:

@@ -26,6 +26,7 @@ from .metrics import multiprocess_mode
 from .redis_client import is_sentinel, sentinel_url_problem
 from .security import randomness
 from .settings_table import LIMIT, SECONDS, SETTINGS, WHOLE, of_kind
+from .state import fill, state, state_of
 
 MIN_SECRET_BYTES = 32
 MIN_DISTINCT_CHARACTERS = 10  # 32 bytes of "a" are not a secret
@@ -437,13 +438,13 @@ def reachability(app: Flask) -> list[Problem]:
     """Whether the database (and its schema) and Redis answer, as problems."""
     from .db import connect  # a built app's settings are sound by now
 
-    url = app.config["DATABASE_URL"]
+    made = state_of(app)
 
     def open_db():  # a missing SQLite file is reported, not created
-        return closing(connect(url, create=False))
+        return closing(connect(made.values.database_url, create=False))
 
-    skew = int(app.config["CLOCK_SKEW_MAX_SECONDS"])
-    found = unready_parts(open_db, app.extensions.get("mfa_redis"), time.time, skew)
+    skew = made.values.clock_skew_max_seconds
+    found = unready_parts(open_db, made.redis, time.time, skew)
     return [Problem(part.detail, True) for part in found]
 
 
@@ -452,7 +453,7 @@ def reachability(app: Flask) -> list[Problem]:
 def check_config_command() -> None:
     """Print every problem with the configuration, then whether the database and Redis answer;
     exit 1 if one would stop the service."""
-    found = list(current_app.extensions["mfa_config_problems"])
+    found = list(state().config_problems)
     if not any(p.fatal for p in found):
         found += reachability(current_app)
     for problem in found:
@@ -465,5 +466,5 @@ def check_config_command() -> None:
 
 def init_config_check(app: Flask, found: list[Problem]) -> None:
     """Keep the problems found at start-up for `flask check-config`, and add the command."""
-    app.extensions["mfa_config_problems"] = found
+    fill(app, config_problems=tuple(found))
     app.cli.add_command(check_config_command)

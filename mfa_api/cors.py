@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from .config import values
+from .state import state
 
 ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"  # PATCH: renaming a passkey
 # X-Password: the former backup-code listing read it; still allowed, so that the preflight of
@@ -23,7 +23,7 @@ NO_CORS_PREFIX = "/api/admin"
 def _allowed_origin() -> str | None:
     if request.path == NO_CORS_PREFIX or request.path.startswith(NO_CORS_PREFIX + "/"):
         return None
-    origins = values().cors_origins
+    origins = state().values.cors_origins
     if origins == "*" or origins == ["*"]:
         return "*"
     if isinstance(origins, str):

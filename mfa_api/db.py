@@ -29,9 +29,8 @@ import pymysql
 from flask import Flask, g
 from pymysql.constants import CLIENT
 
-from .breaker import breaker
-from .config import values
 from .errors import ServiceUnavailable
+from .state import state
 
 log = logging.getLogger(__name__)
 
@@ -520,16 +519,16 @@ _idle = threading.local()
 
 
 def _checkout(url: str) -> Database:
-    tell = breaker("database").failed
+    made = state()
+    tell = made.breakers["database"].failed
     db, _idle.db = getattr(_idle, "db", None), None
     if db is not None:
         if db.url == url and db.reusable():
             db.on_unreachable = tell  # this app's breaker (tests switch apps)
             return db
         db.close()
-    config = values()
     deadlines = Deadlines(
-        connect=config.db_connect_timeout_seconds, read_write=config.db_timeout_seconds
+        connect=made.values.db_connect_timeout_seconds, read_write=made.values.db_timeout_seconds
     )
     return Database(url, deadlines, on_unreachable=tell, create=False)
 
@@ -547,9 +546,10 @@ def get_db() -> Database:
     """The current request's connection: the thread's idle one if still good, else a new one;
     a 503 at once while the database breaker is open."""
     if "db" not in g:
-        if breaker("database").is_open():
+        made = state()
+        if made.breakers["database"].is_open():
             raise DatabaseUnavailable()
-        g.db = _checkout(values().database_url)
+        g.db = _checkout(made.values.database_url)
     return g.db
 
 

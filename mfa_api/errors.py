@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, current_app, g, jsonify, request
+from flask import Blueprint, Flask, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from .config import values
+from .state import state, state_of
 
 log = logging.getLogger(__name__)
 
@@ -125,15 +125,12 @@ def legacy_shape(message: str, errors: dict | None) -> dict:
 def use_error_shape(blueprint: Blueprint, shape: ErrorShape) -> None:
     """Make every error inside blueprint answer in shape."""
     blueprint.record_once(
-        lambda state: state.app.extensions.setdefault("error_shapes", {}).update(
-            {blueprint.name: shape}
-        )
+        lambda setup: state_of(setup.app).error_shapes.update({blueprint.name: shape})
     )
 
 
 def _current_shape() -> ErrorShape:
-    shapes = current_app.extensions.get("error_shapes", {})
-    return shapes.get(request.blueprint or "", default_shape)
+    return state().error_shapes.get(request.blueprint or "", default_shape)
 
 
 def _respond(status: int, body: dict, headers: dict | None = None):
@@ -174,7 +171,7 @@ def too_large_message(limit: int) -> str:
 def _handle_http_exception(exc: HTTPException):
     status = exc.code or 500
     if status == 413:
-        message = too_large_message(values().max_content_length)
+        message = too_large_message(state().values.max_content_length)
     else:
         message = HTTP_MESSAGES.get(status) or exc.name
     headers = {k: v for k, v in exc.get_headers() if k.lower() in ("allow", "retry-after")}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-from .config import values
+from .state import state
 
 FIXED = {
     # Responses carry codes, secrets, QR codes and tokens: no cache (browser or proxy) keeps them.
@@ -25,7 +25,7 @@ FIXED = {
 def _protect(response: Response) -> Response:
     for name, value in FIXED.items():
         response.headers.setdefault(name, value)
-    hsts = values().hsts_seconds
+    hsts = state().values.hsts_seconds
     if hsts > 0:
         response.headers["Strict-Transport-Security"] = f"max-age={hsts}; includeSubDomains"
     return response

@@ -26,11 +26,14 @@ from email import policy
 from email.errors import MessageError
 from email.message import EmailMessage, MIMEPart
 from email.utils import formatdate, make_msgid, parseaddr
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import idna
 
 from .breaker import Breaker
+
+if TYPE_CHECKING:
+    from .config import Values
 
 log = logging.getLogger(__name__)
 
@@ -82,18 +85,18 @@ class SmtpSettings:
         return parseaddr(self.sender)[1]
 
     @classmethod
-    def from_config(cls, config: dict) -> SmtpSettings:
+    def from_values(cls, values: Values) -> SmtpSettings:
         """Read the MAIL_* settings."""
-        use_ssl = bool(config.get("MAIL_USE_SSL"))
+        use_ssl = bool(values.mail_use_ssl)
         return cls(
-            server=config["MAIL_SERVER"],
-            port=int(config.get("MAIL_PORT") or (465 if use_ssl else 25)),
+            server=values.mail_server,
+            port=int(values.mail_port or (465 if use_ssl else 25)),
             use_ssl=use_ssl,
-            use_tls=bool(config.get("MAIL_USE_TLS")),
-            username=config.get("MAIL_USERNAME"),
-            password=config.get("MAIL_PASSWORD"),
-            sender=config["MAIL_DEFAULT_SENDER"],
-            timeout=float(config["MAIL_TIMEOUT_SECONDS"]),
+            use_tls=bool(values.mail_use_tls),
+            username=values.mail_username,
+            password=values.mail_password,
+            sender=values.mail_default_sender,
+            timeout=values.mail_timeout_seconds,
         )
 
 
@@ -320,8 +323,8 @@ class LogMailer:
         )
 
 
-def make_mailer(config: dict, breaker: Breaker) -> Mailer:
+def make_mailer(values: Values, breaker: Breaker) -> Mailer:
     """How this app sends mail: over SMTP when MAIL_SERVER is set, else into the log."""
-    if not config.get("MAIL_SERVER"):
+    if not values.mail_server:
         return LogMailer()
-    return SmtpMailer(SmtpSettings.from_config(config), breaker)
+    return SmtpMailer(SmtpSettings.from_values(values), breaker)

@@ -23,6 +23,7 @@ from flask.cli import with_appcontext
 from .db import Database, DatabaseUnavailable, connect
 from .migrate_steps import DROP_UNREADABLE_BACKUP_CODES, STEPS, UpgradeRefused
 from .redis_client import redis_error
+from .state import state
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def _foreign_keys_off(db: Database) -> Iterator[None]:
 def init_db_command(drop_unreadable_backup_codes: bool) -> None:
     """Create the schema, or upgrade an existing one (an mfa-php database included) in place."""
     try:
-        db = connect(current_app.config["DATABASE_URL"])
+        db = connect(state().values.database_url)
     except DatabaseUnavailable as exc:  # one line (Unknown database 'x', refused…), no traceback
         raise click.ClickException(f"cannot reach the database: {exc.__cause__}") from exc
     try:
@@ -147,10 +148,11 @@ def init_db_command(drop_unreadable_backup_codes: bool) -> None:
 def _carry_revocations_from_redis(db: Database) -> None:
     """Token ids revoked before 005 lived in Redis on installs that had it: copy them into
     revoked_tokens, so that the upgrade revives none of them."""
-    client = current_app.extensions.get("mfa_redis")
+    made = state()
+    client = made.redis
     if client is None:
         return
-    prefix = current_app.config["REDIS_PREFIX"] + "deny:"
+    prefix = made.values.redis_prefix + "deny:"
     try:
         for key in client.scan_iter(match=prefix + "*"):
             expires_at = int(json.loads(client.get(key) or "{}").get("exp", 0))

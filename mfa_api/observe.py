@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from flask import Flask, Response, g, request
 from flask.logging import wsgi_errors_stream
 
-from .config import values
 from .metrics import observe_request
+from .state import state
 
 request_log = logging.getLogger("mfa_api.requests")
 
@@ -75,7 +75,7 @@ def _finish(response: Response) -> Response:
         "ip": request.remote_addr or "-",
         "user_id": user.id if user is not None else None,
     }
-    request_log.info(log_line(fields, values().log_format))
+    request_log.info(log_line(fields, state().values.log_format))
     return response
 
 

@@ -8,6 +8,8 @@ import ipaddress
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .state import state_of
+
 
 def _is_ip(value: str | None) -> bool:
     """Whether value parses as an IPv4 or IPv6 address."""
@@ -38,6 +40,6 @@ class CheckedProxyFix(ProxyFix):
 
 def init_proxy(app: Flask) -> None:
     """Trust PROXY_COUNT hops of X-Forwarded-For and X-Forwarded-Proto (none when 0)."""
-    hops = int(app.config["PROXY_COUNT"])
+    hops = state_of(app).values.proxy_count
     if hops > 0:
         app.wsgi_app = CheckedProxyFix(app.wsgi_app, hops)

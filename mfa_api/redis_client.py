@@ -11,6 +11,8 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Flask
 
+from .state import fill, state_of
+
 SENTINEL_SCHEME = "redis+sentinel"  # limits' own scheme: one URL serves both clients
 
 
@@ -68,20 +70,21 @@ def sentinel_url_problem(setting: str, url: str) -> str | None:
 def init_redis(app: Flask) -> None:
     """Create a (lazily connecting) Redis client if REDIS_URL is set, and give it and the rate
     limiter's Redis storage the REDIS_TIMEOUT_SECONDS deadline (the library waits 5 s)."""
-    timeout = float(app.config["REDIS_TIMEOUT_SECONDS"])
+    values = state_of(app).values
+    timeout = values.redis_timeout_seconds
     deadlines = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
-    url = app.config.get("REDIS_URL")
+    url = values.redis_url
     if is_sentinel(url) and sentinel_url_problem("REDIS_URL", url):
         pass  # refused by config_check already (check-config still builds the app)
     elif is_sentinel(url):
         from .redis_sentinel import sentinel_client
 
-        app.extensions["mfa_redis"] = sentinel_client(parse_sentinel_url(url), timeout)
+        fill(app, redis=sentinel_client(parse_sentinel_url(url), timeout))
     elif url:
         import redis
 
-        app.extensions["mfa_redis"] = redis.Redis.from_url(url, decode_responses=True, **deadlines)
-    storage = str(app.config.get("RATELIMIT_STORAGE_URI", ""))
+        fill(app, redis=redis.Redis.from_url(url, decode_responses=True, **deadlines))
+    storage = values.ratelimit_storage_uri
     if is_sentinel(storage) and not sentinel_url_problem("RATELIMIT_STORAGE_URI", storage):
         from .redis_sentinel import limiter_options
 

@@ -8,9 +8,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .breaker import Breaker
+
+if TYPE_CHECKING:
+    from .config import Values
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +72,14 @@ class SmsGateway:
             raise SmsDeliveryError(str(exc)) from exc
 
 
-def make_sms_gateway(config: dict, breaker: Breaker) -> SmsGateway | None:
+def make_sms_gateway(values: Values, breaker: Breaker) -> SmsGateway | None:
     """The gateway, when SMS_GATEWAY_URL and its account are all set."""
-    keys = ("SMS_GATEWAY_URL", "SMS_ACCOUNT_SID", "SMS_AUTH_TOKEN", "SMS_FROM")
-    values = [config.get(key) for key in keys]
-    if not all(values):
+    account = (
+        values.sms_gateway_url,
+        values.sms_account_sid,
+        values.sms_auth_token,
+        values.sms_from,
+    )
+    if not all(account):
         return None
-    return SmsGateway(*values, timeout=float(config["SMS_TIMEOUT_SECONDS"]), breaker=breaker)
+    return SmsGateway(*account, timeout=values.sms_timeout_seconds, breaker=breaker)

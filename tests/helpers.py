@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import replace
 
 import pyotp
 from cryptography.fernet import Fernet, MultiFernet
@@ -16,6 +15,7 @@ from mfa_api import create_app
 from mfa_api.db import connect
 from mfa_api.migrate import upgrade
 from mfa_api.security import crypto
+from mfa_api.state import fill, state_of
 from tests.authenticator import SoftAuthenticator
 
 PREFIX = "/mfa-php/api"
@@ -107,10 +107,9 @@ def make_app(config: dict, *, record_mail: bool = True):
     """An app on config's database, schema applied, reading the tests' clock (and, unless
     record_mail is False, recording its mail instead of sending it)."""
     app = create_app(config)
-    parts = replace(app.extensions["mfa_parts"], clock=CLOCK.now)
+    fill(app, clock=CLOCK.now)
     if record_mail:
-        parts = replace(parts, mailer=RecordingMailer())
-    app.extensions["mfa_parts"] = parts
+        fill(app, mailer=RecordingMailer())
     db = connect(app.config["DATABASE_URL"])
     try:
         upgrade(db, config=app.config)
@@ -123,7 +122,7 @@ def make_app(config: dict, *, record_mail: bool = True):
 def recorded_mail(app):
     """A list that collects every message (an Email) app sends while the block runs."""
     messages: list = []
-    mailer = app.extensions["mfa_parts"].mailer
+    mailer = state_of(app).mailer
     mailer.listeners.append(messages)
     try:
         yield messages

@@ -11,17 +11,18 @@ import click
 from flask.cli import AppGroup
 
 from ..errors import ApiError
-from ..parts import parts
+from ..parts import senders
 from ..services.context import Client, Context
 from ..services.flows import admin
+from ..state import state
 from .common import now
 
 
 def _context() -> Context:
-    made = parts()
+    made = state()
     # "cli:": a colon no X-Request-Id from a client may hold, so no request passes for the CLI
     client = Client(ip="cli", user_agent="flask users", request_id="cli:" + secrets.token_hex(6))
-    mailer, sms = made.senders()
+    mailer, sms = senders(made)
     return Context(made.settings, now(), mailer, sms, client)
 
 

@@ -7,9 +7,9 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from ..parts import parts
 from ..security import crypto
 from ..services.flows import keys
+from ..state import state
 from .common import now
 
 
@@ -24,7 +24,7 @@ def gen_key() -> None:
 def rotate_keys() -> None:
     """Re-encrypt every sealed secret under the newest key of ENCRYPTION_KEYS (safe to rerun)."""
     unreadable = 0
-    for tally in keys.rotate_all(parts().settings, now()):
+    for tally in keys.rotate_all(state().settings, now()):
         if tally.skipped:
             click.echo(f"{tally.where}: skipped ({tally.skipped})")
             continue

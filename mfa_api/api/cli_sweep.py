@@ -6,8 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from ..errors import ApiError
-from ..parts import parts
 from ..services.flows import housekeeping
+from ..state import state
 
 
 @click.command("sweep")
@@ -26,7 +26,7 @@ def sweep(batch: int, max_batches: int) -> None:
     """Remove what is past its time, in bounded batches (safe on every host at once), by the
     database's clock: a host whose own clock runs ahead must not sweep early for the others."""
     try:
-        swept = housekeeping.sweep_by_the_databases_clock(parts().settings, batch, max_batches)
+        swept = housekeeping.sweep_by_the_databases_clock(state().settings, batch, max_batches)
     except ApiError as exc:
         raise click.ClickException(exc.message) from exc
     for one in swept:

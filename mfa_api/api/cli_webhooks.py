@@ -12,8 +12,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..errors import ApiError
-from ..parts import parts
 from ..services.flows import webhook_endpoints, webhook_sender
+from ..state import state
 from ..store import server_clock
 from .cli import _errors_as_messages
 from .common import now
@@ -39,7 +39,7 @@ def _when(at: int | None) -> str:
 @_errors_as_messages
 def add(url: str, events: str) -> None:
     """Add a receiver; print its id and its signing secret (shown this once)."""
-    added = webhook_endpoints.add(url, events, parts().settings, now())
+    added = webhook_endpoints.add(url, events, state().settings, now())
     click.echo(f"Added webhook endpoint {added.id}.")
     click.echo(f"Signing secret (shown once; keep it with the receiver): {added.secret}")
     if url.startswith("http://"):
@@ -106,7 +106,7 @@ def run(once: bool, interval: float) -> None:
         sent = webhook_sender.Sent()
         with app.app_context():
             try:
-                sent = webhook_sender.send_due(parts().settings, server_clock.now)
+                sent = webhook_sender.send_due(state().settings, server_clock.now)
             except ApiError as exc:  # the database down or busy: try again after the interval
                 log.error("webhooks sender: %s", exc.message)
                 if once:

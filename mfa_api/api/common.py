@@ -7,8 +7,9 @@ import json
 from flask import g, request
 
 from ..errors import InvalidInput
-from ..parts import parts
+from ..parts import senders
 from ..services.context import Client, Context, Tally
+from ..state import state
 
 USER_AGENT_MAX = 255
 
@@ -32,7 +33,7 @@ def json_body(message: str = "Invalid JSON data", *, optional: bool = False) -> 
 
 def now() -> int:
     """The current Unix time in whole seconds, from the app's clock."""
-    return int(parts().clock())
+    return int(state().clock())
 
 
 def client() -> Client:
@@ -46,8 +47,8 @@ def client() -> Client:
 
 def context() -> Context:
     """The services' context for this request."""
-    made = parts()
-    mailer, sms = made.senders()
+    made = state()
+    mailer, sms = senders(made)
     return Context(
         settings=made.settings,
         now=now(),

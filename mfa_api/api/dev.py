@@ -10,8 +10,9 @@ from flask import Blueprint, request
 from marshmallow import Schema, fields, validate
 
 from ..errors import NotFound
-from ..parts import parts
+from ..parts import outbox as outbox_of
 from ..schemas import BodySchema, Text, load
+from ..state import state
 from .contract import documented
 from .replies import UnixTime, reply
 
@@ -59,7 +60,7 @@ class OutboxReply(Schema):
 @documented(OutboxReply, query=OutboxQuerySchema)
 def outbox():
     """The mail and text messages sent to one recipient lately (development only)."""
-    kept = parts().outbox()
+    kept = outbox_of(state())
     if kept is None or not from_this_machine():  # as if absent, as outside development
         raise NotFound()
     to = load(OutboxQuerySchema, request.args.to_dict())["to"]

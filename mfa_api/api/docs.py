@@ -10,6 +10,7 @@ import click
 import flask_swagger_ui
 from flask import Blueprint, Response, current_app, send_from_directory
 
+from ..state import fill, state
 from . import openapi
 
 ASSETS = os.path.join(os.path.dirname(flask_swagger_ui.__file__), "dist")
@@ -42,9 +43,10 @@ PAGE_POLICY = (
 
 def document() -> dict:
     """This app's OpenAPI document (built once)."""
-    if "mfa_openapi" not in current_app.extensions:
-        current_app.extensions["mfa_openapi"] = openapi.build(current_app)
-    return current_app.extensions["mfa_openapi"]
+    built = state().openapi
+    if built is None:
+        built = fill(current_app, openapi=openapi.build(current_app)).openapi
+    return built
 
 
 def as_text(spec: dict) -> str:

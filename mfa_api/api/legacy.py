@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from ..config import value, values
 from ..errors import EndpointNotFound, MethodNotAllowed, legacy_shape, use_error_shape
 from ..extensions import limiter
 from ..schemas import LegacyLoginSchema, LegacyRegisterSchema, LegacyVerifySchema, load
 from ..services.flows import login, registration
+from ..state import state, value
 from .common import context, json_body
 from .contract import documented
 from .legacy_replies import (
@@ -93,7 +93,7 @@ def _name_the_route() -> None:
     limit, so that a 429 is counted under it too)."""
     endpoint = requested_endpoint()
     if endpoint in ENDPOINTS:
-        g.route = f"{values().legacy_prefix}/{endpoint}"
+        g.route = f"{state().values.legacy_prefix}/{endpoint}"
 
 
 def _limit() -> str:

@@ -15,11 +15,11 @@ from flask import Response, request
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
-from ..config import value, values
 from ..errors import ApiError
 from ..extensions import limiter
 from ..schemas import MAX_EMAIL_LENGTH, canonical_email
 from ..services.context import client_key
+from ..state import state, value
 from .common import tally
 from .contract import stamp
 from .guards import bearer_token, resolved
@@ -106,7 +106,7 @@ def scoped(key: str) -> str:
 
     (Flask-Limiter's own RATELIMIT_KEY_PREFIX sticks to the first app it was bound to.)
     """
-    return values().redis_prefix + key
+    return state().values.redis_prefix + key
 
 
 def client_ip() -> str:

@@ -19,6 +19,7 @@ from .. import schemas
 from ..config import DEFAULTS
 from ..security import addresses
 from ..security.passwords import MAX_PASSWORD_BYTES
+from ..state import state_of
 from ..version import __version__
 from .contract import Contract
 from .legacy_replies import EndpointNotFoundError, LegacyError
@@ -103,7 +104,7 @@ def build(app: Flask) -> dict:
 
 def _operations(app: Flask):
     """(path, method, blueprint, view, extra parameters) of every documented route."""
-    prefix = app.config["LEGACY_PREFIX"].rstrip("/")
+    prefix = state_of(app).values.legacy_prefix.rstrip("/")
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         blueprint = rule.endpoint.partition(".")[0]

@@ -7,13 +7,13 @@ import logging
 from contextlib import nullcontext
 
 import click
-from flask import Blueprint, Flask, Response, current_app
+from flask import Blueprint, Flask, Response
 from marshmallow import Schema, fields
 
 from ..db import get_db
 from ..health import unready_parts
 from ..metrics import exposition
-from ..parts import parts
+from ..state import state, state_of
 from ..version import __version__
 from .contract import documented
 from .replies import reply
@@ -63,10 +63,10 @@ def readyz():
 
     Otherwise 503, with `failing` naming each part that is not ready.
     """
-    made = parts()
+    made = state()
     found = unready_parts(
         lambda: nullcontext(get_db()),
-        current_app.extensions.get("mfa_redis"),
+        made.redis,
         clock=made.clock,
         max_skew=made.settings.clock_skew_max_seconds,
     )
@@ -95,5 +95,5 @@ def register_ops(app: Flask) -> None:
     """Serve /healthz and /readyz, and /metrics when METRICS_ENABLED; add `flask version`."""
     app.register_blueprint(bp)
     app.cli.add_command(version_command)
-    if app.config["METRICS_ENABLED"]:
+    if state_of(app).values.metrics_enabled:
         app.add_url_rule("/metrics", "metrics", metrics)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, render_template
 
-from ..config import values
+from ..state import state
 
 bp = Blueprint(
     "pages",
@@ -29,8 +29,8 @@ def account() -> Response:
     """The self-service page."""
     page = render_template(
         "account.html",
-        issuer=values().totp_issuer,
-        legacy_prefix=values().legacy_prefix.rstrip("/"),
+        issuer=state().values.totp_issuer,
+        legacy_prefix=state().values.legacy_prefix.rstrip("/"),
     )
     return Response(page, mimetype="text/html")
 

@@ -14,13 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
 
-from flask import current_app
-
-from ..breaker import breaker
-from ..config import values
 from ..db import atomically, get_db, like_prefix
 from ..errors import ServiceUnavailable
 from ..redis_client import redis_error
+from ..state import state
 
 if TYPE_CHECKING:
     import redis
@@ -107,7 +104,7 @@ class RedisEphemeral:
     @contextmanager
     def _available(self) -> Iterator[None]:
         """503 Cache unavailable when Redis fails (or failed moments ago: the breaker)."""
-        redis_breaker = breaker("redis")
+        redis_breaker = state().breakers["redis"]
         if redis_breaker.is_open():
             raise ServiceUnavailable(CACHE_UNAVAILABLE)
         try:
@@ -174,7 +171,7 @@ def single_use() -> Ephemeral:
 
 def ephemeral() -> Ephemeral:
     """The store this app is configured for."""
-    client = current_app.extensions.get("mfa_redis")
-    if client is None:
+    made = state()
+    if made.redis is None:
         return SqlEphemeral()
-    return RedisEphemeral(client, values().redis_prefix)
+    return RedisEphemeral(made.redis, made.values.redis_prefix)

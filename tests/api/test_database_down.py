@@ -4,6 +4,7 @@ import pytest
 
 from mfa_api import create_app
 from mfa_api import db as db_module
+from mfa_api.state import state_of
 from tests.helpers import PREFIX
 from tests.smtp import free_port
 
@@ -44,6 +45,6 @@ def test_while_mysql_is_unreachable_requests_fail_fast_then_it_is_tried_again(mo
     answers = [client.post(PREFIX + "/login", json=LOGIN).status_code for _ in range(3)]
     assert answers == [503, 503, 503]
     assert len(tries) == 1  # the breaker answered the other two without trying
-    app.extensions["mfa_breakers"]["database"]._open_until = 0  # as if its minute had passed
+    state_of(app).breakers["database"]._open_until = 0  # as if its minute had passed
     client.post(PREFIX + "/login", json=LOGIN)
     assert len(tries) == 2  # probed again

@@ -5,6 +5,7 @@ import logging
 
 import pytest
 
+from mfa_api.state import state_of
 from tests.authenticator import SoftAuthenticator, b64url
 from tests.helpers import (
     PASSWORD,
@@ -512,7 +513,7 @@ def test_a_ceremonys_challenge_lives_in_sql_not_in_redis(twofa, twofa_app, db):
     asked = twofa.post("2fa/passkey/options", challenge)
     stored = db.fetch_all("SELECT k FROM ephemeral WHERE k LIKE 'passkey%'", ())
     assert len(stored) == 1  # a database commit: no Redis failover loses its delete
-    client = twofa_app.extensions.get("mfa_redis")
+    client = state_of(twofa_app).redis
     if client is not None:  # nothing of the ceremony in Redis, which may be wiped meanwhile
         prefix = twofa_app.config["REDIS_PREFIX"]
         assert not [k for k in client.scan_iter(f"{prefix}*") if b"passkey" in k]

@@ -18,8 +18,8 @@ import pytest
 import standardwebhooks
 
 from mfa_api.db import get_db
-from mfa_api.parts import parts
 from mfa_api.services.flows import webhook_endpoints, webhook_sender
+from mfa_api.state import state
 from mfa_api.store import webhooks as store
 from tests.helpers import CLOCK, TEST_KEY, TwoFaClient, make_app, recorded_mail
 from tests.webhook_receiver import Receiver, verify
@@ -47,7 +47,7 @@ def receiver():
 def endpoint(hooks_app, receiver):
     """The receiver, added as an endpoint for every event; its id."""
     with hooks_app.app_context():
-        added = webhook_endpoints.add(receiver.url, "all", parts().settings, int(CLOCK.now()))
+        added = webhook_endpoints.add(receiver.url, "all", state().settings, int(CLOCK.now()))
     receiver.secret = added.secret
     return added.id
 
@@ -55,7 +55,7 @@ def endpoint(hooks_app, receiver):
 def send(app) -> webhook_sender.Sent:
     """One pass of the sender, on the tests' clock."""
     with app.app_context():
-        return webhook_sender.send_due(parts().settings, CLOCK.now)
+        return webhook_sender.send_due(state().settings, CLOCK.now)
 
 
 def queue_test(app, endpoint_id: int, times: int = 1) -> None:

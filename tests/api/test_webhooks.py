@@ -11,9 +11,9 @@ import pyotp
 import pytest
 
 from mfa_api.db import atomically, get_db
-from mfa_api.parts import parts
 from mfa_api.services import audit
 from mfa_api.services.context import Client, Context
+from mfa_api.state import state
 from tests.helpers import (
     CLOCK,
     PASSWORD,
@@ -140,7 +140,7 @@ def test_an_event_and_its_deliveries_commit_or_vanish_together(hooks, hooks_app)
     hooks("add", "https://93.184.215.14/all", "--events", "all")
     client = Client(ip="cli", user_agent="t", request_id="r")
     with hooks_app.app_context():
-        ctx = Context(parts().settings, int(CLOCK.now()), None, None, client)
+        ctx = Context(state().settings, int(CLOCK.now()), None, None, client)
 
         def record_then_fail():
             audit.record(ctx, 7, audit.LOCKED, failures=3)

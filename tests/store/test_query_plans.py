@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 
 from mfa_api.db import Database
-from mfa_api.parts import parts
 from mfa_api.services.flows import housekeeping
+from mfa_api.state import state
 from tests.helpers import (
     PASSWORD,
     LegacyClient,
@@ -119,7 +119,7 @@ def test_no_request_scans_a_growing_table(tmp_path, statements):
         deleted = twofa.call("DELETE", "account", access, body=twofa.step_up(secret))
         assert deleted.status_code == 200, deleted.json
     with app.app_context():  # every sweep of `flask sweep`
-        housekeeping.sweep_all(parts().settings, 10**10)
+        housekeeping.sweep_all(state().settings, 10**10)
     assert len(statements) > 30
     database_file = config["DATABASE_URL"].removeprefix("sqlite:///")
     found = {sql: plan for sql in statements if (plan := scans(database_file, sql))}

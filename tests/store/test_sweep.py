@@ -7,8 +7,8 @@ import threading
 import time
 
 from mfa_api.db import DatabaseBusy, get_db
-from mfa_api.parts import parts
 from mfa_api.services.flows import housekeeping
+from mfa_api.state import state
 from mfa_api.store import attempts, devices, events, pending, revoked, server_clock, webhooks
 from mfa_api.store.ephemeral import SqlEphemeral
 from tests.helpers import CLOCK, make_app
@@ -79,7 +79,7 @@ def deliveries(now: int) -> None:
 def test_a_sweep_removes_what_is_past_its_time_and_keeps_the_rest(app):
     now = int(CLOCK.now())
     with app.app_context():
-        settings = parts().settings
+        settings = state().settings
         past_and_live(now, settings.events_retention_seconds)
         swept = housekeeping.sweep_all(settings, now, batch=1)
         assert {one.what: one.removed for one in swept} == {
@@ -115,7 +115,7 @@ def test_a_run_stops_at_max_batches_and_the_next_goes_on(app):
         user = a_user()
         for at in range(1, 8):
             event(user, at)
-        settings = parts().settings
+        settings = state().settings
         first = {s.what: s for s in housekeeping.sweep_all(settings, now, 2, max_batches=2)}
         audit = first["audit events past the retention"]
         assert (audit.removed, audit.finished) == (4, False)
@@ -141,7 +141,7 @@ def test_sweeps_on_several_hosts_at_once_remove_each_row_once(app_config):
     def sweep(host) -> None:
         try:
             with host.app_context():
-                swept = housekeeping.sweep_all(parts().settings, now, batch=7)
+                swept = housekeeping.sweep_all(state().settings, now, batch=7)
             removed.append(sum(one.removed for one in swept))
         except Exception as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
@@ -170,7 +170,7 @@ def test_the_short_lived_store_writes_delete_only_their_own_key(app):
         store.put("b", "3", now + 60, now)  # its own key's row is replaced
         assert store.get("b", now) == "3"
         assert count("ephemeral") == 2
-        assert housekeeping.sweep_all(parts().settings, now)[-1].removed == 1
+        assert housekeeping.sweep_all(state().settings, now)[-1].removed == 1
         assert count("ephemeral") == 1
 
 

@@ -13,6 +13,7 @@ from flask.cli import ScriptInfo
 
 from mfa_api import ConfigError, create_app
 from mfa_api.security import argon2id
+from mfa_api.state import state_of
 
 GOOD_SECRET = "ecdbFnuXURaH7RIAzCJyLBFoGfQjJDmzMy1f4pBeGYs"
 
@@ -117,20 +118,20 @@ def test_production_refuses_plain_text_secrets_unless_allowed(clean_env):
     with pytest.raises(ConfigError, match="no ENCRYPTION_KEYS"):
         create_app()
     clean_env.setenv("MFA_ALLOW_PLAINTEXT_SECRETS", "true")
-    assert create_app().extensions["mfa_parts"].settings.secret_cipher is None
+    assert state_of(create_app()).settings.secret_cipher is None
 
 
 def test_the_older_single_encryption_key_is_a_ring_of_one(clean_env):
     clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
     clean_env.delenv("MFA_ENCRYPTION_KEYS")
     clean_env.setenv("MFA_ENCRYPTION_KEY", secrets.token_hex(32))
-    assert create_app().extensions["mfa_parts"].settings.secret_cipher is not None
+    assert state_of(create_app()).settings.secret_cipher is not None
 
 
 def test_a_free_form_older_key_beside_the_ring_still_reads(clean_env):
     clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
     clean_env.setenv("MFA_ENCRYPTION_KEY", "an-older-free-form-key-at-least-32-bytes")
-    assert len(create_app().extensions["mfa_parts"].settings.secret_cipher._fernets) == 2
+    assert len(state_of(create_app()).settings.secret_cipher._fernets) == 2
 
 
 def test_a_key_ring_of_something_else_is_refused(clean_env):
@@ -190,7 +191,7 @@ def test_argon2_keep_memory_decides_whether_the_block_stays(clean_env, keep):
     clean_env.setenv("MFA_ARGON2_MEMORY_KIB", "64")
     clean_env.setenv("MFA_ARGON2_TIME_COST", "1")
     try:
-        create_app().extensions["mfa_parts"].settings.hasher.hash("any password at all")
+        state_of(create_app()).settings.hasher.hash("any password at all")
         assert len(argon2id._free_blocks) == (1 if keep == "true" else 0)
     finally:
         argon2id.keep_blocks(True)
@@ -295,7 +296,7 @@ def test_one_sentinel_url_serves_the_client_and_the_limiter_with_the_deadline(cl
     clean_env.setenv("MFA_REDIS_URL", url)
     clean_env.setenv("MFA_REDIS_TIMEOUT_SECONDS", "0.3")
     app = create_app()
-    pool = app.extensions["mfa_redis"].connection_pool
+    pool = state_of(app).redis.connection_pool
     assert (pool.service_name, pool.is_master) == ("mymaster", True)
     assert {k: pool.connection_kwargs[k] for k in ("db", "password", "socket_timeout")} == {
         "db": 3,
@@ -347,7 +348,7 @@ def test_development_mode_starts_under_flask_run_on_loopback(clean_env, host):
     clean_env.setenv("FLASK_DEBUG", "1")
     clean_env.delenv("MFA_MAIL_SERVER")  # development needs none
     with flask_command("run", host=host):
-        assert create_app().extensions["mfa_parts"].keeps_outbox
+        assert state_of(create_app()).keeps_outbox
     with flask_command("openapi"):  # other commands serve nobody
         create_app()
 
@@ -375,7 +376,7 @@ def test_development_mode_under_a_wsgi_server_needs_the_opt_in(clean_env, caplog
     with pytest.raises(ConfigError, match=r"^development mode \(FLASK_DEBUG=1\) under a WSGI"):
         create_app()  # as gunicorn and mod_wsgi load it: outside Flask's command line
     clean_env.setenv("MFA_ALLOW_DEVELOPMENT_MODE", "true")
-    assert create_app().extensions["mfa_parts"].keeps_outbox
+    assert state_of(create_app()).keeps_outbox
     assert "development mode (FLASK_DEBUG=1) under a WSGI server" in caplog.text  # warned
 
 
@@ -425,10 +426,10 @@ def test_webauthn_origins_as_a_json_list_in_the_environment(clean_env):
     clean_env.setenv(
         "MFA_WEBAUTHN_ORIGINS", '["https://example.com", "https://login.example.com:8443"]'
     )
-    settings = create_app().extensions["mfa_parts"].settings
+    settings = state_of(create_app()).settings
     assert settings.webauthn_origins == ("https://example.com", "https://login.example.com:8443")
     clean_env.setenv("MFA_WEBAUTHN_ORIGINS", "https://example.com, https://login.example.com")
-    settings = create_app().extensions["mfa_parts"].settings
+    settings = state_of(create_app()).settings
     assert settings.webauthn_origins == ("https://example.com", "https://login.example.com")
 
 
@@ -472,7 +473,7 @@ def test_webauthn_origins_on_the_relying_party_are_accepted(clean_env, rp_id, or
     clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
     clean_env.setenv("MFA_WEBAUTHN_RP_ID", rp_id)
     clean_env.setenv("MFA_WEBAUTHN_ORIGINS", origins)
-    assert create_app().extensions["mfa_parts"].settings.webauthn_origins
+    assert state_of(create_app()).settings.webauthn_origins
 
 
 def test_the_development_origin_follows_the_port_flask_run_listens_on(clean_env):
@@ -575,12 +576,12 @@ def test_a_switch_takes_1_and_0_from_the_environment_as_the_docs_say(clean_env, 
 
 def test_webhook_settings_are_checked_and_private_receivers_warned_about(clean_env, caplog):
     clean_env.setenv("MFA_SECRET_KEY", GOOD_SECRET)
-    settings = create_app().extensions["mfa_parts"].settings
+    settings = state_of(create_app()).settings
     assert settings.webhooks_timeout_seconds == 10 and not settings.webhooks_allow_private
     assert settings.webhooks_retention_seconds == 30 * 86400
     assert "WEBHOOKS_ALLOW_PRIVATE" not in caplog.text
     clean_env.setenv("MFA_WEBHOOKS_ALLOW_PRIVATE", "true")
-    assert create_app().extensions["mfa_parts"].settings.webhooks_allow_private
+    assert state_of(create_app()).settings.webhooks_allow_private
     assert "WEBHOOKS_ALLOW_PRIVATE: webhooks may be sent to loopback" in caplog.text
     clean_env.setenv("MFA_WEBHOOKS_TIMEOUT_SECONDS", "60")
     with pytest.raises(ConfigError, match="WEBHOOKS_TIMEOUT_SECONDS must be a number of sec"):

@@ -8,6 +8,7 @@ from mfa_api import create_app
 from mfa_api.config import DEFAULTS, STRING_KEYS
 from mfa_api.settings_docs import docs_with_tables, example_file
 from mfa_api.settings_table import BY_NAME, LIBRARY, SETTINGS
+from mfa_api.state import state_of
 
 ROOT = Path(__file__).resolve().parents[2]
 REMAKE = "remake it with `make settings-docs` (python -m mfa_api.settings_docs)"
@@ -46,7 +47,7 @@ def app_with(tmp_path, **settings):
 
 def test_the_typed_settings_have_each_kinds_type(tmp_path):
     app = app_with(tmp_path, HSTS_SECONDS="600", REDIS_TIMEOUT_SECONDS=2, METRICS_ENABLED="yes")
-    typed = app.extensions["mfa_values"]
+    typed = state_of(app).values
     assert typed.hsts_seconds == 600 and type(typed.hsts_seconds) is int  # from digits
     assert typed.redis_timeout_seconds == 2.0 and type(typed.redis_timeout_seconds) is float
     assert typed.metrics_enabled is True and typed.docs_enabled is None
@@ -69,5 +70,5 @@ def test_settings_from_changes_nothing_beyond_what_it_returns(monkeypatch, tmp_p
     monkeypatch.setattr(config.argon2id, "keep_blocks", lambda *a: touched.append(a))
     app = app_with(tmp_path)
     assert len(touched) == 2  # once, by create_app
-    config.settings_from(app.extensions["mfa_values"])
+    config.settings_from(state_of(app).values)
     assert len(touched) == 2
