@@ -25,6 +25,7 @@ from .health import unready_parts
 from .metrics import multiprocess_mode
 from .redis_client import is_sentinel, sentinel_url_problem
 from .security import randomness
+from .settings_shown import hide_secrets, settings_lines
 from .settings_table import LIMIT, SECONDS, SETTINGS, WHOLE, of_kind
 from .state import fill, state, state_of
 
@@ -58,14 +59,15 @@ def problems(
     config: dict, *, development: bool, unreadable: list[str] = (), exposed: str | None = None
 ) -> list[Problem]:
     """Every problem of config: development mode exposed (see config.development_exposure),
-    what could not be read, invalid settings, unsafe ones, weak ones."""
+    what could not be read, invalid settings, unsafe ones, weak ones; no secret value in any
+    message (they are printed and logged)."""
     found = _exposed(config, exposed)
     found += [Problem(message, True) for message in [*unreadable, *_invalid(config)]]
     found += [Problem(message, not development) for message in _unsafe(config)]
     if not development and (config.get("DEBUG") or config.get("TESTING")):
         found.append(Problem(DEBUG_OUTSIDE_DEVELOPMENT, True))
     found += [Problem(message, False) for message in _weak(config, development=development)]
-    return found
+    return [Problem(hide_secrets(p.message, config), p.fatal) for p in found]
 
 
 def _exposed(config: dict, exposed: str | None) -> list[Problem]:
@@ -445,14 +447,18 @@ def reachability(app: Flask) -> list[Problem]:
 
     skew = made.values.clock_skew_max_seconds
     found = unready_parts(open_db, made.redis, time.time, skew)
-    return [Problem(part.detail, True) for part in found]
+    return [Problem(hide_secrets(part.detail, app.config), True) for part in found]
 
 
 @click.command("check-config")
+@click.option("--settings", "show", is_flag=True, help="Also print every setting (secrets hidden).")
 @with_appcontext
-def check_config_command() -> None:
+def check_config_command(show: bool) -> None:
     """Print every problem with the configuration, then whether the database and Redis answer;
     exit 1 if one would stop the service."""
+    if show:
+        for line in settings_lines(current_app.config):
+            click.echo(line)
     found = list(state().config_problems)
     if not any(p.fatal for p in found):
         found += reachability(current_app)
