@@ -84,7 +84,8 @@ def init_redis(app: Flask) -> None:
         import redis
 
         fill(app, redis=redis.Redis.from_url(url, decode_responses=True, **deadlines))
-    storage = values.ratelimit_storage_uri
+    storage = values.ratelimit_storage_uri or ""
+    # flask-limiter reads its storage from its own keys of app.config: written there for it.
     if is_sentinel(storage) and not sentinel_url_problem("RATELIMIT_STORAGE_URI", storage):
         from .redis_sentinel import limiter_options
 

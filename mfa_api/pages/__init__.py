@@ -27,10 +27,9 @@ PAGE_POLICY = (
 @bp.get("/account")
 def account() -> Response:
     """The self-service page."""
+    values = state().values
     page = render_template(
-        "account.html",
-        issuer=state().values.totp_issuer,
-        legacy_prefix=state().values.legacy_prefix.rstrip("/"),
+        "account.html", issuer=values.totp_issuer, legacy_prefix=values.legacy_prefix.rstrip("/")
     )
     return Response(page, mimetype="text/html")
 
