@@ -87,3 +87,25 @@ def test_fill_keeps_what_it_is_not_given(app):
     after = fill(app, clock=lambda: 0.0)
     assert after.settings is before.settings and after.breakers is before.breakers
     assert state_of(app) is after
+
+
+def test_the_mailer_and_sms_gateway_are_made_from_the_typed_settings(tmp_path):
+    sms = {"SMS_GATEWAY_URL": "https://sms.example", "SMS_ACCOUNT_SID": "AC1", "SMS_FROM": "+1"}
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/test.sqlite3",
+            "MAIL_SERVER": "smtp.example",
+            "MAIL_USE_SSL": "true",  # as an MFA_ variable gives it
+            "MAIL_TIMEOUT_SECONDS": 3,
+            **sms,
+        }
+    )
+    made = state_of(app)
+    assert (made.mailer.settings.port, made.mailer.settings.timeout) == (465, 3.0)
+    assert made.mailer.breaker is made.breakers["mail"]
+    assert made.sms is None  # no SMS_AUTH_TOKEN: no gateway
+    with_token = create_app({**app.config, "SMS_AUTH_TOKEN": "token", "SMS_TIMEOUT_SECONDS": 2})
+    gateway = state_of(with_token).sms
+    assert (gateway.auth_token, gateway.timeout) == ("token", 2.0)
+    assert gateway.breaker is state_of(with_token).breakers["sms"]
