@@ -9,9 +9,8 @@ import dataclasses
 import pytest
 
 from mfa_api.errors import Unauthorized
-from mfa_api.parts import parts
 from mfa_api.security import otp
-from mfa_api.services.context import Client, Context
+from mfa_api.services.context import Context
 from mfa_api.services.factors import backup, choice, codes, devices, passkeys, totp
 from mfa_api.services.factors.factor import Factor, Outcome, accepted, refused
 from mfa_api.services.flows import step_up
@@ -21,16 +20,6 @@ from tests.authenticator import SoftAuthenticator, b64url
 
 EMAIL = "ada@example.com"
 JTI = "challenge-jti"
-
-
-@pytest.fixture
-def ctx(app):
-    """A service call's context inside the test app, as the CLI builds one."""
-    with app.app_context():
-        made = parts()
-        mailer, sms = made.senders()
-        client = Client(ip="192.0.2.7", user_agent="test", request_id="test")
-        yield Context(made.settings, int(made.clock()), mailer, sms, client)
 
 
 @pytest.fixture
