@@ -33,7 +33,7 @@ from ...store.users import User
 from .. import audit, notifications
 from ..context import Context
 from .factor import Outcome, accepted
-from .factor import refused as refused_with
+from .factor import refused as refused_with  # refused() here is the ceremonies' log-and-say
 
 if TYPE_CHECKING:
     from webauthn.helpers.structs import PublicKeyCredentialDescriptor
