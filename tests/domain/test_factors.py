@@ -14,8 +14,8 @@ from mfa_api.services.context import Context
 from mfa_api.services.factors import backup, choice, codes, devices, passkeys, totp
 from mfa_api.services.factors.factor import Factor, Outcome, accepted, refused
 from mfa_api.services.flows import step_up
+from mfa_api.store import events, users
 from mfa_api.store import passkeys as passkey_rows
-from mfa_api.store import users
 from tests.authenticator import SoftAuthenticator, b64url
 
 EMAIL = "ada@example.com"
@@ -323,3 +323,6 @@ def test_a_new_factor_needs_only_its_place_in_the_choice(ctx, user_id, monkeypat
     step_up.second_factor(_user(user_id), "abcdefgh", ctx)  # a step-up takes it unchanged
     with pytest.raises(Unauthorized, match="Invalid pin"):
         step_up.second_factor(_user(user_id), "zyxwvuts", ctx)
+    recorded = [(e.event, e.detail) for e in events.recent(user_id, 0, 10)]
+    assert ("second_factor_succeeded", {"during": "step_up", "factor": "pin_token"}) in recorded
+    assert ("second_factor_failed", {"during": "step_up"}) in recorded
