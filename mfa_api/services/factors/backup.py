@@ -8,6 +8,7 @@ from ...store import backup_codes, users
 from ...store.users import User
 from .. import audit, notifications
 from ..context import Context
+from .factor import INVALID_CODE, Outcome, accepted, refused
 
 CODES_PER_SET = 10
 LOW_AFTER = 2  # this many left or fewer: the user is warned to make a new set
@@ -32,20 +33,39 @@ def remaining(user: User) -> int:
     return backup_codes.count_unused(user.id)
 
 
-def use(user: User, typed: str, ctx: Context) -> bool:
-    """Use up one of the user's unused codes; False when it is wrong, used or malformed."""
-    code = otp.normalize_backup_code(typed)
-    return code is not None and backup_codes.use(user.id, code_hash(code), ctx.now)
-
-
 ALREADY_USED = "This backup code was already used"
 
 
-def refusal(user: User, typed: str, ctx: Context, wrong: str) -> str:
-    """Why use refused this code, as the user is told: already used, else `wrong`."""
-    code = otp.normalize_backup_code(typed)
-    used = code is not None and backup_codes.was_used(user.id, code_hash(code))
-    return ALREADY_USED if used else wrong
+class BackupCode:
+    """One of the user's backup codes, each used once; a wrong one is told `wrong`."""
+
+    name = "backup_code"
+
+    def __init__(self, wrong: str) -> None:
+        self.wrong = wrong
+
+    def takes(self, answer: object, challenge: str | None) -> bool:
+        """A backup code's shape (any case, with or without its dashes)."""
+        return isinstance(answer, str) and otp.normalize_backup_code(answer) is not None
+
+    def use(self, user: User, answer: object, ctx: Context, challenge: str | None) -> Outcome:
+        """Use up one of the user's unused codes; refused when it is wrong, used or malformed
+        (told which only when asked: one more read)."""
+        code = otp.normalize_backup_code(answer) if isinstance(answer, str) else None
+        if code is not None and backup_codes.use(user.id, code_hash(code), ctx.now):
+            return accepted(self.name)
+        return refused(lambda: self._refusal(user, code))
+
+    def _refusal(self, user: User, code: str | None) -> str:
+        """Why use refused this code, as the user is told: already used, else `wrong`."""
+        used = code is not None and backup_codes.was_used(user.id, code_hash(code))
+        return ALREADY_USED if used else self.wrong
+
+
+# Where any second factor may answer (a step-up's `otp`), a wrong one is just an invalid code;
+# where only a backup code is asked for (/2fa/recover), an invalid backup code.
+BACKUP_CODE = BackupCode(wrong=INVALID_CODE)
+RECOVERY_CODE = BackupCode(wrong="Invalid backup code")
 
 
 def low_warning(remaining: int) -> str | None:

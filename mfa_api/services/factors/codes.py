@@ -7,8 +7,11 @@ from typing import Protocol
 
 from ...errors import ApiError, TooManyAttempts, Unauthorized
 from ...security import crypto, otp
+from ...store import users
+from ...store.users import User
 from ..context import Context
 from ..defence import counters
+from .factor import INVALID_CODE, Outcome, accepted, refused
 
 INVALID_CODES = "Invalid OTP or authentication code"
 CODES_REQUIRED = "Email, OTP and authentication code are required"
@@ -71,6 +74,31 @@ def refusal(ctx: Context, holder: HoldsCode, purpose: str) -> ApiError | None:
 def email_code_matches(ctx: Context, holder: HoldsCode, code: str) -> bool:
     """True when code is holder's outstanding code (constant-time compare)."""
     return same_code(holder.otp_hash, hash_code(ctx, code))
+
+
+class SentCode:
+    """A code mailed or texted (/2fa/resend) for one login challenge, which it alone answers."""
+
+    name = "sent_code"
+
+    def takes(self, answer: object, challenge: str | None) -> bool:
+        """Six digits, at the login challenge a code can have been sent for."""
+        return challenge is not None and isinstance(answer, str) and otp.is_six_digits(answer)
+
+    def use(self, user: User, answer: object, ctx: Context, challenge: str | None) -> Outcome:
+        """Use up the user's outstanding code when answer is it and it was sent for this
+        challenge (not worn out, not expired)."""
+        right = (
+            challenge is not None
+            and isinstance(answer, str)
+            and refusal(ctx, user, challenge_purpose(challenge)) is None
+            and email_code_matches(ctx, user, answer)
+            and users.use_email_otp(user.id, user.otp_hash, now=ctx.now, totp_step=None)
+        )
+        return accepted(self.name) if right else refused(INVALID_CODE)
+
+
+SENT_CODE = SentCode()
 
 
 def same_code(stored_hash: str, code_hash: str) -> bool:

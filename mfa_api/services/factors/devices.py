@@ -15,6 +15,7 @@ from ...store.devices import Device
 from ...store.users import User
 from .. import audit
 from ..context import Context
+from .factor import Outcome, accepted, refused
 
 TOKEN_BYTES = 32
 LABEL_MAX = 200
@@ -59,20 +60,37 @@ def remember(user: User, ctx: Context) -> DeviceGrant:
     return DeviceGrant(token, ttl)
 
 
-def recognises(user: User, token: str | None, ctx: Context) -> bool:
-    """True when token is a device the user remembered that still answers (its use noted)."""
-    if not token:
-        return False
-    found = _find(token, ctx)
-    if (
-        found is None
-        or found.user_id != user.id
-        or found.token_version != user.token_version
-        or found.expires_at <= ctx.now
-    ):
-        return False
-    device_rows.touch(found.id, ctx.now)
-    return True
+NOT_REMEMBERED = "This device is not remembered"
+
+
+class RememberedDevice:
+    """A device token the client shows with the password at login: it answers in place of a
+    second factor while the user's remembered device still does."""
+
+    name = "remembered_device"
+
+    def takes(self, answer: object, challenge: str | None) -> bool:
+        """A device token, shown at login before any challenge."""
+        return challenge is None and isinstance(answer, str) and answer != ""
+
+    def use(self, user: User, answer: object, ctx: Context, challenge: str | None) -> Outcome:
+        """Accepted when answer is a device the user remembered that still answers (its use
+        noted); a device answers as often as it is shown while it lasts."""
+        if not self.takes(answer, challenge):
+            return refused(NOT_REMEMBERED)
+        found = _find(answer, ctx)
+        if (
+            found is None
+            or found.user_id != user.id
+            or found.token_version != user.token_version
+            or found.expires_at <= ctx.now
+        ):
+            return refused(NOT_REMEMBERED)
+        device_rows.touch(found.id, ctx.now)
+        return accepted(self.name)
+
+
+REMEMBERED = RememberedDevice()
 
 
 def listed(user: User, ctx: Context) -> list[Device]:

@@ -20,7 +20,6 @@ import json
 import logging
 import re
 import secrets
-from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -33,6 +32,8 @@ from ...store.passkeys import Passkey
 from ...store.users import User
 from .. import audit, notifications
 from ..context import Context
+from .factor import Outcome, accepted
+from .factor import refused as refused_with  # refused() here is the ceremonies' log-and-say
 
 if TYPE_CHECKING:
     from webauthn.helpers.structs import PublicKeyCredentialDescriptor
@@ -143,48 +144,57 @@ def assertion_options(user: User, ceremony: str, ctx: Context) -> dict:
     return webauthn_lib().helpers.options_to_json_dict(options)
 
 
-@dataclass
-class Assertion:
-    """What a passkey answer came to: refused with this message, or not (then None)."""
+def ceremony(user: User, challenge: str | None) -> str:
+    """The key an assertion's challenge is kept under: that of a login's challenge (its jti),
+    else the user's step-up."""
+    return f"passkey-login:{challenge}" if challenge is not None else f"passkey-step-up:{user.id}"
 
-    refusal: str | None = NOT_ACCEPTED
 
+class PasskeyAssertion:
+    """A passkey's answer (PublicKeyCredential JSON) to the options asked for a login's
+    challenge or a step-up (assertion_options, under ceremony())."""
 
-def use(user: User, ceremony: str, credential: dict, ctx: Context) -> Assertion:
-    """Check a passkey's answer to the challenge kept under ceremony (used up either way) and
-    record its use; refused when anything is off, suspended when its counter did not move
-    forward."""
-    outcome = Assertion()
-    stored = single_use().take(ceremony, ctx.now)
-    found = _credential_of(user, credential)
-    if stored is None or found is None:
-        return outcome
-    settings = ctx.settings
-    lib = webauthn_lib()  # its names looked up outside the try, as in flows/passkeys.add()
-    verify_authentication, from_base64url = (
-        lib.verify_authentication_response,
-        lib.helpers.base64url_to_bytes,
-    )
-    try:
-        verified = verify_authentication(
-            credential=credential,
-            expected_challenge=from_base64url(stored),
-            expected_rp_id=settings.webauthn_rp_id,
-            expected_origin=list(settings.webauthn_origins),
-            credential_public_key=from_base64url(found.public_key),
-            credential_current_sign_count=0,  # compared below, once the signature holds
+    name = "passkey"
+
+    def takes(self, answer: object, challenge: str | None) -> bool:
+        """A credential's JSON (an object)."""
+        return isinstance(answer, dict)
+
+    def use(self, user: User, answer: object, ctx: Context, challenge: str | None) -> Outcome:
+        """Check the answer to the challenge kept under ceremony() (used up either way) and
+        record its use; refused when anything is off, suspended when its counter did not move
+        forward."""
+        stored = single_use().take(ceremony(user, challenge), ctx.now)
+        found = _credential_of(user, answer)
+        if stored is None or found is None:
+            return refused_with(NOT_ACCEPTED)
+        settings = ctx.settings
+        lib = webauthn_lib()  # its names looked up outside the try, as in flows/passkeys.add()
+        verify_authentication, from_base64url = (
+            lib.verify_authentication_response,
+            lib.helpers.base64url_to_bytes,
         )
-        not_framed(credential)
-    except malformed() as exc:
-        outcome.refusal = refused("use", exc, credential, settings)
-        return outcome
-    new = verified.new_sign_count
-    if new == 0 and found.sign_count == 0:  # an authenticator that keeps no counter
-        counted = passkey_rows.count_use_without_counter(found.id, ctx.now)
-    else:
-        counted = passkey_rows.count_use(found.id, new, ctx.now)
-    outcome.refusal = None if counted else _suspend(user, found, ctx)
-    return outcome
+        try:
+            verified = verify_authentication(
+                credential=answer,
+                expected_challenge=from_base64url(stored),
+                expected_rp_id=settings.webauthn_rp_id,
+                expected_origin=list(settings.webauthn_origins),
+                credential_public_key=from_base64url(found.public_key),
+                credential_current_sign_count=0,  # compared below, once the signature holds
+            )
+            not_framed(answer)
+        except malformed() as exc:
+            return refused_with(refused("use", exc, answer, settings))
+        new = verified.new_sign_count
+        if new == 0 and found.sign_count == 0:  # an authenticator that keeps no counter
+            counted = passkey_rows.count_use_without_counter(found.id, ctx.now)
+        else:
+            counted = passkey_rows.count_use(found.id, new, ctx.now)
+        return accepted(self.name) if counted else refused_with(_suspend(user, found, ctx))
+
+
+ASSERTION = PasskeyAssertion()
 
 
 def _suspend(user: User, found: Passkey, ctx: Context) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ...config import Settings
@@ -12,10 +11,10 @@ from ...store.ephemeral import SqlEphemeral
 from ...store.users import User
 from ..context import Context
 from ..sealing import open_sealed
+from .factor import INVALID_CODE, Outcome, accepted, refused
 
-INVALID_CODE = "Invalid code"
 ALREADY_USED = "This code was already used; wait for the next one"
-# Future steps spent by a refusal (see refuse): in the database's `ephemeral` table even when
+# Future steps spent by a refusal (see _refused): in the database's `ephemeral` table even when
 # Redis keeps the short-lived keys, as a TOTP is checked with Redis down too.
 _SPENT = SqlEphemeral()
 
@@ -41,29 +40,33 @@ def reveal(settings: Settings, stored: str, where: str) -> str:
     return open_sealed(settings.secret_cipher, stored, where)
 
 
-@dataclass(frozen=True)
-class Used:
-    """What a TOTP code came to: accepted (its step now used up), or refused; refusal() says
-    why, as the user is told (worked out only when asked, after the failure is recorded)."""
+class Totp:
+    """The user's current TOTP, each time step used once."""
 
-    accepted: bool
-    refusal: Callable[[], str]
+    name = "totp"
+
+    def takes(self, answer: object, challenge: str | None) -> bool:
+        """Six digits, at a login's challenge or a step-up."""
+        return isinstance(answer, str) and otp.is_six_digits(answer)
+
+    def use(self, user: User, answer: object, ctx: Context, challenge: str | None) -> Outcome:
+        """Use up answer as the user's current TOTP, on a time step not used before, in one
+        pass: the codes around now are matched once, both to accept it and to explain its
+        refusal."""
+        if not user.twofa_enabled or not user.totp_secret or not isinstance(answer, str):
+            return refused(INVALID_CODE)
+        secret = reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
+        step, nearest = match(secret, answer, ctx.now, user.totp_last_step)
+        if (
+            step is not None
+            and _SPENT.get(_spent_key(user, step), ctx.now) is None
+            and users.use_totp_step(user.id, step)
+        ):
+            return accepted(self.name)
+        return refused(lambda: _refused(user, nearest, ctx))
 
 
-def use(user: User, code: str, ctx: Context) -> Used:
-    """Use up code as the user's current TOTP, on a time step not used before, in one pass:
-    the codes around now are matched once, both to accept it and to explain its refusal."""
-    if not user.twofa_enabled or not user.totp_secret:
-        return Used(False, lambda: INVALID_CODE)
-    secret = reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
-    step, nearest = match(secret, code, ctx.now, user.totp_last_step)
-    if (
-        step is not None
-        and _SPENT.get(_spent_key(user, step), ctx.now) is None
-        and users.use_totp_step(user.id, step)
-    ):
-        return Used(True, lambda: "")
-    return Used(False, lambda: _refused(user, nearest, ctx))
+TOTP = Totp()
 
 
 def match(secret: str, code: str, now: int, last_step: int | None) -> tuple[int | None, int | None]:

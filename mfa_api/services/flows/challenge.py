@@ -15,8 +15,9 @@ from .. import audit, notifications, sessions
 from ..context import Context
 from ..defence import counters, guarded, lockout
 from ..defence.guarded import Unevaluated, Wrong
-from ..factors import backup, codes, devices, passkeys, totp
+from ..factors import backup, choice, codes, devices, passkeys
 from ..factors.devices import DeviceGrant
+from ..factors.factor import Outcome
 from ..sessions import AccessGrant
 from .login import authenticate
 
@@ -56,8 +57,9 @@ def login(email: str, password: str, ctx: Context, device_token: str | None = No
         audit.record(ctx, user.id, audit.LOGIN_SUCCEEDED, factor="password")
         return LoginOutcome(sessions.grant_access(user, ctx), None)
     lockout.ensure_not_locked(ctx, user.email)
-    if devices.recognises(user, device_token, ctx):
-        audit.record(ctx, user.id, audit.LOGIN_SUCCEEDED, factor="remembered_device")
+    remembered = devices.REMEMBERED.use(user, device_token, ctx, challenge=None)
+    if remembered.accepted:
+        audit.record(ctx, user.id, audit.LOGIN_SUCCEEDED, factor=remembered.factor)
         access = sessions.grant_access(user, ctx, amr=tokens.REMEMBERED_DEVICE)
         return LoginOutcome(access, None)
     token, claims = sessions.challenge_token(user, ctx)
@@ -92,34 +94,32 @@ class _ChallengeClosed(Exception):
     """A concurrent answer closed the challenge first (rolls the factor's use back)."""
 
 
-UseFactor = Callable[[], "str | None"]  # uses up a factor: its name, or None when it is wrong
+UseFactor = Callable[[], Outcome]  # uses up a factor's answer: what it came to
 
 
-def _answer(claims: dict, ctx: Context, use_factor: UseFactor) -> str | None:
+def _answer(claims: dict, ctx: Context, use_factor: UseFactor) -> Outcome:
     """Use up the factor and close the challenge together: if a concurrent answer closed it
     first, the factor is not used up."""
 
-    def answer() -> str | None:
-        factor = use_factor()
-        if factor is not None and not challenges.use(claims["jti"], now=ctx.now):
+    def answer() -> Outcome:
+        outcome = use_factor()
+        if outcome.accepted and not challenges.use(claims["jti"], now=ctx.now):
             raise _ChallengeClosed()
-        return factor
+        return outcome
 
     return atomically(answer)
 
 
-def _conclude(
-    user: User, claims: dict, ctx: Context, use_factor: UseFactor, refusal: Callable[[], str]
-) -> str:
+def _conclude(user: User, claims: dict, ctx: Context, use_factor: UseFactor) -> str:
     """Check a second step with its try reserved; the factor that answered (the account's
-    counters cleared), else 401 (counted) saying why (refusal)."""
+    counters cleared), else 401 (counted) saying why the factor refused it."""
 
     def evaluate() -> str | Wrong:
         try:
-            factor = _answer(claims, ctx, use_factor)
+            outcome = _answer(claims, ctx, use_factor)
         except _ChallengeClosed:
             raise Unevaluated(Unauthorized(CHALLENGE_DEAD)) from None
-        return factor or Wrong(user.id, refusal)
+        return outcome.factor or Wrong(user.id, outcome.refusal)
 
     factor = guarded.check(
         ctx,
@@ -132,15 +132,6 @@ def _conclude(
     return factor
 
 
-def _resent_code_ok(user: User, claims: dict, code: str, ctx: Context) -> bool:
-    purpose = codes.challenge_purpose(claims["jti"])
-    return (
-        codes.refusal(ctx, user, purpose) is None
-        and codes.email_code_matches(ctx, user, code)
-        and users.use_email_otp(user.id, user.otp_hash, now=ctx.now, totp_step=None)
-    )
-
-
 def _passed(user: User, ctx: Context, remember: bool) -> Passed:
     device = devices.remember(user, ctx) if remember else None
     return Passed(sessions.grant_access(user, ctx), device)
@@ -149,17 +140,7 @@ def _passed(user: User, ctx: Context, remember: bool) -> Passed:
 def verify(user: User, claims: dict, code: str, ctx: Context, remember: bool = False) -> Passed:
     """Answer a challenge with the current TOTP or the code resent for it; an access token (and
     a device token, when asked to remember the client)."""
-
-    used = totp.Used(False, lambda: totp.INVALID_CODE)
-
-    def use_factor() -> str | None:
-        nonlocal used
-        used = totp.use(user, code, ctx)
-        if used.accepted:
-            return "totp"
-        return "sent_code" if _resent_code_ok(user, claims, code, ctx) else None
-
-    _conclude(user, claims, ctx, use_factor, lambda: used.refusal())
+    _conclude(user, claims, ctx, lambda: choice.use(user, code, ctx, claims["jti"]))
     return _passed(user, ctx, remember)
 
 
@@ -168,42 +149,25 @@ def recover(
 ) -> Recovered:
     """Answer a challenge with a backup code, which is used up (and remember the client, when
     asked)."""
-
-    def use_factor() -> str | None:
-        return "backup_code" if backup.use(user, typed, ctx) else None
-
-    def refusal() -> str:
-        return backup.refusal(user, typed, ctx, wrong="Invalid backup code")
-
-    _conclude(user, claims, ctx, use_factor, refusal)
+    _conclude(user, claims, ctx, lambda: backup.RECOVERY_CODE.use(user, typed, ctx, claims["jti"]))
     passed = _passed(user, ctx, remember)
     remaining = backup.announce_use(user, ctx)
     return Recovered(passed.access, passed.device, remaining, backup.low_warning(remaining))
-
-
-def _passkey_ceremony(claims: dict) -> str:
-    return f"passkey-login:{claims['jti']}"
 
 
 def passkey_options(user: User, claims: dict, ctx: Context) -> dict:
     """Request options for answering this challenge with one of the user's passkeys."""
     _open_challenge(claims, ctx)
     lockout.ensure_not_locked(ctx, user.email)
-    return passkeys.assertion_options(user, _passkey_ceremony(claims), ctx)
+    return passkeys.assertion_options(user, passkeys.ceremony(user, claims["jti"]), ctx)
 
 
 def verify_passkey(
     user: User, claims: dict, credential: dict, ctx: Context, remember: bool = False
 ) -> Passed:
     """Answer a challenge with a passkey's assertion of the options asked for it."""
-    outcome = passkeys.Assertion()
-
-    def use_factor() -> str | None:
-        nonlocal outcome
-        outcome = passkeys.use(user, _passkey_ceremony(claims), credential, ctx)
-        return "passkey" if outcome.refusal is None else None
-
-    _conclude(user, claims, ctx, use_factor, lambda: outcome.refusal or passkeys.NOT_ACCEPTED)
+    assertion = passkeys.ASSERTION
+    _conclude(user, claims, ctx, lambda: assertion.use(user, credential, ctx, claims["jti"]))
     return _passed(user, ctx, remember)
 
 

@@ -98,7 +98,7 @@ def verify_code(user: User, code: str, ctx: Context) -> None:
         return
     if not user.twofa_enabled:
         raise InvalidInput(NO_SETUP)
-    if not otp.is_six_digits(code):
+    if not totp.TOTP.takes(code, None):  # with an access token, only a TOTP is checked
         raise Unauthorized(totp.INVALID_CODE)
     step_up.second_factor(user, code, ctx, during="check")
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ...errors import Unauthorized
-from ...security import otp
 from ...store.users import User
 from .. import audit
 from ..context import Context
 from ..defence import counters, guarded
 from ..defence.guarded import Wrong
-from ..factors import backup, passkeys, totp
+from ..factors import backup, choice, passkeys
 from .login import check_password
 
 CODE_REQUIRED = "2FA code required"
@@ -33,11 +30,7 @@ def require(user: User, password: str, code: SecondFactor | None, ctx: Context) 
 
 def options(user: User, ctx: Context) -> dict:
     """Request options for a passkey to answer the user's next step-up with."""
-    return passkeys.assertion_options(user, _passkey_ceremony(user), ctx)
-
-
-def _passkey_ceremony(user: User) -> str:
-    return f"passkey-step-up:{user.id}"
+    return passkeys.assertion_options(user, passkeys.ceremony(user, None), ctx)
 
 
 def second_factor(user: User, code: SecondFactor, ctx: Context, during: str = "step_up") -> None:
@@ -45,8 +38,8 @@ def second_factor(user: User, code: SecondFactor, ctx: Context, during: str = "s
     counted on the account."""
 
     def evaluate() -> str | Wrong:
-        factor, refusal = _use(user, code, ctx)
-        return factor or Wrong(user.id, refusal)
+        outcome = choice.use(user, code, ctx, challenge=None)
+        return outcome.factor or Wrong(user.id, outcome.refusal)
 
     factor = guarded.check(
         ctx,
@@ -56,18 +49,6 @@ def second_factor(user: User, code: SecondFactor, ctx: Context, during: str = "s
         during=during,
     )
     audit.record(ctx, user.id, audit.SECOND_FACTOR_SUCCEEDED, during=during, factor=factor)
-    if factor == "backup_code":
+    if factor == backup.BACKUP_CODE.name:
         ctx.tally.backup_code_used = True  # the answer says how many remain (backup.left)
         backup.announce_use(user, ctx)
-
-
-def _use(user: User, code: SecondFactor, ctx: Context) -> tuple[str | None, Callable[[], str]]:
-    """Use up the factor: its name (None when refused), and what to tell when refused."""
-    if isinstance(code, dict):
-        answered = passkeys.use(user, _passkey_ceremony(user), code, ctx)
-        return (None if answered.refusal else "passkey"), lambda: answered.refusal or ""
-    if otp.is_six_digits(code):
-        used = totp.use(user, code, ctx)
-        return ("totp" if used.accepted else None), used.refusal
-    factor = "backup_code" if backup.use(user, code, ctx) else None
-    return factor, lambda: backup.refusal(user, code, ctx, wrong=totp.INVALID_CODE)
