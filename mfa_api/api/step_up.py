@@ -10,7 +10,7 @@ from flask import g
 from ..errors import ApiError
 from ..services.factors import backup
 from .common import tally
-from .replies import reply
+from .inputs import instance_of
 from .twofa_replies import BackupCodesLeft
 
 
@@ -39,4 +39,4 @@ def _left() -> dict:
     fields = {"remaining_backup_codes": remaining}
     if warning is not None:
         fields["warning"] = warning
-    return reply(BackupCodesLeft, fields)[0]
+    return instance_of(BackupCodesLeft).dump(fields)
