@@ -14,7 +14,7 @@ from ..errors import ApiError
 from ..parts import parts
 from ..services.context import Client, Context
 from ..services.flows import admin
-from .common import now
+from .common import LINKS, now
 
 
 def _context() -> Context:
@@ -22,7 +22,7 @@ def _context() -> Context:
     # "cli:": a colon no X-Request-Id from a client may hold, so no request passes for the CLI
     client = Client(ip="cli", user_agent="flask users", request_id="cli:" + secrets.token_hex(6))
     mailer, sms = made.senders()
-    return Context(made.settings, now(), mailer, sms, client)
+    return Context(made.settings, now(), mailer, sms, client, links=LINKS)
 
 
 def _errors_as_messages(command: Callable) -> Callable:
