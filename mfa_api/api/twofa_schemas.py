@@ -7,15 +7,17 @@ from marshmallow import fields, post_load, pre_load, validate
 from .inputs import BodySchema, Code, EmailAddress, Password, Phone, SecondFactorCode, Text
 
 
-def _remember() -> fields.Boolean:
+def _flag(description: str) -> fields.Boolean:
+    """A switch: JSON's true or false (nothing else), false when absent."""
     return fields.Boolean(
-        load_default=False,
-        truthy={True},
-        falsy={False},
-        metadata={
-            "description": "true: also answer a deviceToken that skips the second step at "
-            "this client's next logins (REMEMBER_DEVICE_DAYS)."
-        },
+        load_default=False, truthy={True}, falsy={False}, metadata={"description": description}
+    )
+
+
+def _remember() -> fields.Boolean:
+    return _flag(
+        "true: also answer a deviceToken that skips the second step at this client's next "
+        "logins (REMEMBER_DEVICE_DAYS)."
     )
 
 
@@ -153,14 +155,8 @@ class PasskeyNameSchema(BodySchema):
 
 
 class LogoutSchema(BodySchema):
-    everywhere = fields.Boolean(
-        load_default=False,
-        truthy={True},
-        falsy={False},
-        metadata={
-            "description": "true: every token of the account stops working, and every "
-            "remembered device is forgotten."
-        },
+    everywhere = _flag(
+        "true: every token of the account stops working, and every remembered device is forgotten."
     )
 
 
