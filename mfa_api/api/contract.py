@@ -26,6 +26,8 @@ How to write a view::
   /readyz's 503). Errors are raised, never returned.
 - Several possible replies: name each, `reply={"logged_in": LoggedInReply, "challenge":
   ChallengeReply}`, and return `(name, value)`; the document offers them in that order.
+  A view takes one body schema; a Contract with several (one of them) is only the mfa-php
+  index.php's, which api/openapi.py assembles from its endpoints'.
 - A view never calls `load()`, `json_body()` or `reply()` and never names a schema of its
   contract (tests/unit/test_view_contracts.py checks both).
 

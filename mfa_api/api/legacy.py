@@ -65,7 +65,8 @@ def verify(form):
         registration.verify_registration(
             email=email, email_code=mailed, totp_code=totp, ctx=context()
         )
-        return "registered", {"message": "Registration verification successful", "data": form}
+        data = {"email": email}
+        return "registered", {"message": "Registration verification successful", "data": data}
     token = login.verify_login(email=email, email_code=mailed, totp_code=totp, ctx=context())
     data = {"email": email, "token": token}
     return "logged_in", {"message": "Login verification successful", "data": data}
