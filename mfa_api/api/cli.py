@@ -15,7 +15,7 @@ from ..parts import senders
 from ..services.context import Client, Context
 from ..services.flows import admin
 from ..state import state
-from .common import now
+from .common import LINKS, now
 
 
 def _context() -> Context:
@@ -23,7 +23,7 @@ def _context() -> Context:
     # "cli:": a colon no X-Request-Id from a client may hold, so no request passes for the CLI
     client = Client(ip="cli", user_agent="flask users", request_id="cli:" + secrets.token_hex(6))
     mailer, sms = senders(made)
-    return Context(made.settings, now(), mailer, sms, client)
+    return Context(made.settings, now(), mailer, sms, client, links=LINKS)
 
 
 def _errors_as_messages(command: Callable) -> Callable:

@@ -8,10 +8,16 @@ from flask import g, request
 
 from ..errors import InvalidInput
 from ..parts import senders
-from ..services.context import Client, Context, Tally
+from ..services.context import Client, Context, Links, Tally
 from ..state import state
 
 USER_AGENT_MAX = 255
+# Where the services' messages send a user next (they know no URL): the 2FA face's calls.
+LINKS = Links(
+    new_backup_codes="POST /api/auth/2fa/backup-codes",
+    add_phone="/api/auth/2fa/phone",
+    unlock="POST /api/auth/unlock",
+)
 
 
 def json_body(message: str = "Invalid JSON data", *, optional: bool = False) -> dict:
@@ -56,6 +62,7 @@ def context() -> Context:
         sms=sms,
         client=client(),
         tally=tally(),
+        links=LINKS,
     )
 
 

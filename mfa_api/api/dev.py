@@ -4,17 +4,19 @@ machine alone: a loopback socket, with no proxy in between."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+from collections.abc import Callable
 
 from flask import Blueprint, request
 from marshmallow import Schema, fields, validate
 
 from ..errors import NotFound
 from ..parts import outbox as outbox_of
-from ..schemas import BodySchema, Text, load
 from ..state import state
-from .contract import documented
-from .replies import UnixTime, reply
+from .contract import contract
+from .inputs import BodySchema, Text
+from .replies import UnixTime
 
 bp = Blueprint("dev", __name__)
 PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
@@ -56,12 +58,22 @@ class OutboxReply(Schema):
     messages = fields.List(fields.Nested(KeptMessageFields), required=True)
 
 
+def outbox_here(view: Callable) -> Callable:
+    """A decorator: 404 (as if absent, as outside development) unless the outbox is kept and
+    the request comes from this machine; checked before the query is read."""
+
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        if outbox_of(state()) is None or not from_this_machine():
+            raise NotFound()
+        return view(*args, **kwargs)
+
+    return guarded
+
+
 @bp.get("/dev/outbox")
-@documented(OutboxReply, query=OutboxQuerySchema)
-def outbox():
+@outbox_here
+@contract(OutboxReply, query=OutboxQuerySchema)
+def outbox(query):
     """The mail and text messages sent to one recipient lately (development only)."""
-    kept = outbox_of(state())
-    if kept is None or not from_this_machine():  # as if absent, as outside development
-        raise NotFound()
-    to = load(OutboxQuerySchema, request.args.to_dict())["to"]
-    return reply(OutboxReply, {"messages": kept.read(to)})
+    return {"messages": outbox_of(state()).read(query["to"])}

@@ -17,12 +17,13 @@ from limits import parse_many
 
 from ..errors import ApiError
 from ..extensions import limiter
-from ..schemas import MAX_EMAIL_LENGTH, canonical_email
+from ..security.addresses import canonical_email
 from ..services.context import client_key
 from ..state import state, value
 from .common import tally
 from .contract import stamp
 from .guards import bearer_token, resolved
+from .inputs import MAX_EMAIL_LENGTH
 
 # The per-user ceiling is this many times a route's per-(user, client) limit: one client (an
 # attacker who has the password) spends only its own budget, and the owner keeps hers.

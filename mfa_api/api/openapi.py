@@ -15,12 +15,12 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema, fields
 
-from .. import schemas
 from ..config import DEFAULTS
 from ..security import addresses
 from ..security.passwords import MAX_PASSWORD_BYTES
 from ..state import state_of
 from ..version import __version__
+from . import inputs
 from .contract import Contract
 from .legacy_replies import EndpointNotFoundError, LegacyError
 from .ops import NotReadyError
@@ -303,9 +303,9 @@ def _add_headers(spec: APISpec) -> None:
 
 def _describe_fields(plugin: MarshmallowPlugin) -> None:
     """Teach apispec the types of the service's own fields."""
-    plugin.map_to_openapi_type(schemas.Text, "string", None)
-    plugin.map_to_openapi_type(schemas.Password, "string", None)
-    plugin.map_to_openapi_type(schemas.SecondFactorCode, "string", None)
+    plugin.map_to_openapi_type(inputs.Text, "string", None)
+    plugin.map_to_openapi_type(inputs.Password, "string", None)
+    plugin.map_to_openapi_type(inputs.SecondFactorCode, "string", None)
     plugin.converter.add_attribute_function(_own_field_properties)
 
 
@@ -314,7 +314,7 @@ def _own_field_properties(self, field: fields.Field, ret: dict, **_) -> dict:
     if ret.get("default", 0) is None:  # null is taken as absent: no default to show
         del ret["default"]
     found = _own_field_type(field)
-    if isinstance(field, schemas.SERVICE_FIELDS) and not field.required:
+    if isinstance(field, inputs.SERVICE_FIELDS) and not field.required:
         kinds = found.get("type", ret.get("type", "string"))
         kinds = kinds if isinstance(kinds, list) else [kinds]
         found["type"] = [*dict.fromkeys([*kinds, "null"])]
@@ -326,7 +326,7 @@ def _own_field_type(field: fields.Field) -> dict:
         value = field.constant
         kind = "boolean" if isinstance(value, bool) else "string"
         return {"type": kind, "const": value}
-    if isinstance(field, schemas.EmailAddress) and field.strict:
+    if isinstance(field, inputs.EmailAddress) and field.strict:
         return {
             "type": "string",
             "format": "email",
@@ -336,9 +336,9 @@ def _own_field_type(field: fields.Field) -> dict:
             "domain name with a dot; at most 254 characters. Special-use names (.local, .test) "
             "are taken unless REJECT_SPECIAL_USE_DOMAINS.",
         }
-    if isinstance(field, schemas.EmailAddress):
-        return {"type": "string", "format": "email", "maxLength": schemas.MAX_EMAIL_LENGTH}
-    if isinstance(field, schemas.Code):
+    if isinstance(field, inputs.EmailAddress):
+        return {"type": "string", "format": "email", "maxLength": inputs.MAX_EMAIL_LENGTH}
+    if isinstance(field, inputs.Code):
         return {
             "type": ["string", "integer"],
             "pattern": r"^\s*([0-9]\s*){6}$",
@@ -347,15 +347,15 @@ def _own_field_type(field: fields.Field) -> dict:
             "description": "6 digits; spaces are ignored, a JSON number gets its leading zeros.",
             "examples": ["123456"],
         }
-    if isinstance(field, schemas.Phone):
+    if isinstance(field, inputs.Phone):
         return {"type": ["string", "integer"], "description": "6 to 20 digits."}
-    if isinstance(field, schemas.Password) and field.new:
+    if isinstance(field, inputs.Password) and field.new:
         return {
-            "minLength": schemas.MIN_PASSWORD_LENGTH,
+            "minLength": inputs.MIN_PASSWORD_LENGTH,
             "maxLength": MAX_PASSWORD_BYTES,
             "description": "As typed (never trimmed); at most 72 bytes in UTF-8; not a common "
             "password (REJECT_COMMON_PASSWORDS), not only spaces.",
         }
-    if isinstance(field, schemas.Password):
+    if isinstance(field, inputs.Password):
         return {"maxLength": MAX_PASSWORD_BYTES, "description": "As typed (never trimmed)."}
     return {}

@@ -7,7 +7,7 @@ import logging
 from contextlib import nullcontext
 
 import click
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Flask, Response, jsonify
 from marshmallow import Schema, fields
 
 from ..db import get_db
@@ -15,8 +15,7 @@ from ..health import unready_parts
 from ..metrics import exposition
 from ..state import state, state_of
 from ..version import __version__
-from .contract import documented
-from .replies import reply
+from .contract import contract
 from .twofa_replies import TwoFaError
 
 bp = Blueprint("ops", __name__)
@@ -49,14 +48,14 @@ class NotReadyError(TwoFaError):
 
 
 @bp.get("/healthz")
-@documented(HealthReply)
+@contract(HealthReply)
 def healthz():
     """Liveness: the process answers. No I/O: a database outage does not fail it."""
-    return reply(HealthReply, {"version": __version__})
+    return {"version": __version__}
 
 
 @bp.get("/readyz")
-@documented(ReadyReply)
+@contract(ReadyReply)
 def readyz():
     """Readiness: the database answers with the current schema, this host's clock agrees with
     the database's, and Redis answers when configured.
@@ -71,12 +70,14 @@ def readyz():
         max_skew=made.settings.clock_skew_max_seconds,
     )
     if not found:
-        return reply(ReadyReply, {"version": __version__})
+        return {"version": __version__}
     for part in found:
         log.warning("Not ready: %s", part.detail)
     failing = [part.part for part in found]
     body = {"message": "Not ready: " + ", ".join(failing), "failing": failing}
-    return NotReadyError().dump(body), 503
+    response = jsonify(NotReadyError().dump(body))  # not the reply: passed on as it is
+    response.status_code = 503
+    return response
 
 
 def metrics() -> Response:

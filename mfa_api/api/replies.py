@@ -1,13 +1,12 @@
-"""Answering through a schema: every response body is dumped by the marshmallow schema that
-documents it (in the face's own replies module), so the wire format is written once."""
+"""What every reply shares: every response body is dumped by the marshmallow schema that
+documents it (in the face's own replies module; api/contract.py dumps it), so the wire
+format is written once."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from marshmallow import Schema, fields
-
-from ..schemas import instance_of
 
 
 class Reply(Schema):
@@ -30,8 +29,3 @@ class UnixTime(fields.DateTime):
             return None
         moment = datetime.fromtimestamp(value, UTC).replace(microsecond=0)
         return moment.isoformat().replace("+00:00", "Z")
-
-
-def reply(schema: type[Schema], value: object, status: int = 200) -> tuple[dict, int]:
-    """value dumped by schema, with its status: what a view returns."""
-    return instance_of(schema).dump(value), status

@@ -9,8 +9,8 @@ from flask import g
 
 from ..errors import ApiError
 from ..services.factors import backup
-from .common import tally
-from .replies import reply
+from .common import LINKS, tally
+from .inputs import instance_of
 from .twofa_replies import BackupCodesLeft
 
 
@@ -35,8 +35,8 @@ def _left() -> dict:
     """remainingBackupCodes (and warning), after a backup code answered the step-up; else {}."""
     if not tally().backup_code_used:
         return {}
-    remaining, warning = backup.left(g.user.id)
+    remaining, warning = backup.left(g.user.id, LINKS)
     fields = {"remaining_backup_codes": remaining}
     if warning is not None:
         fields["warning"] = warning
-    return reply(BackupCodesLeft, fields)[0]
+    return instance_of(BackupCodesLeft).dump(fields)

@@ -40,6 +40,11 @@ SPECIAL_USE = (
 )
 
 
+def canonical_email(value: str) -> str:
+    """An email as the service stores and compares it: trimmed and lower-cased."""
+    return value.strip().lower()
+
+
 def problem(address: str) -> tuple[str | None, str]:
     """(why address cannot be a new address, or None; the address as stored: its domain in
     Unicode when it has an internationalised one)."""

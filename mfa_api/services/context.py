@@ -49,6 +49,16 @@ class Tally:
 
 
 @dataclass(frozen=True)
+class Links:
+    """Where a message sends the user next, as the face that built the context names it
+    (services know no URL); empty: the message names no address."""
+
+    new_backup_codes: str = ""
+    add_phone: str = ""
+    unlock: str = ""
+
+
+@dataclass(frozen=True)
 class Context:
     """One call's world: built by a face (HTTP or CLI), passed down, never global."""
 
@@ -58,3 +68,4 @@ class Context:
     sms: Sms | None
     client: Client
     tally: Tally = field(default_factory=Tally)
+    links: Links = field(default_factory=Links)

@@ -106,20 +106,22 @@ def _send_after_the_fact(mailer: Mailer, email: Email, failure: str) -> None:
         log.warning(failure)
 
 
-def _with_the_token(action: str, token: str, unlock_url: str | None) -> str:
-    """How to use a mailed unlock token: UNLOCK_URL's link, else the API call."""
+def _with_the_token(action: str, token: str, unlock_url: str | None, unlock_call: str) -> str:
+    """How to use a mailed unlock token: UNLOCK_URL's link, else the face's API call."""
     if unlock_url:
         return f"{action}, open {unlock_url.replace('{token}', token)}"
-    return f'{action}, send {{"token": "{token}"}} to POST /api/auth/unlock'
+    if not unlock_call:
+        return f'{action}, use the token "{token}"'
+    return f'{action}, send {{"token": "{token}"}} to {unlock_call}'
 
 
 def _paragraphs(text: str) -> str:
     return "".join(f"<p>{escape(paragraph)}</p>" for paragraph in text.split("\n\n"))
 
 
-def lock_email(to: str, token: str, unlock_url: str | None) -> Email:
+def lock_email(to: str, token: str, unlock_url: str | None, unlock_call: str) -> Email:
     """The one notice of a lock, carrying the token that lifts it."""
-    how = _with_the_token("To unlock it", token, unlock_url)
+    how = _with_the_token("To unlock it", token, unlock_url, unlock_call)
     text = (
         "Too many wrong codes were entered for your account, so two-step sign-in is locked.\n"
         f"{how}\n(or ask an administrator). The token works once.\n\n"
@@ -130,10 +132,10 @@ def lock_email(to: str, token: str, unlock_url: str | None) -> Email:
     return Email(to=to, subject=subject, text=text, html=_paragraphs(text))
 
 
-def signup_stop_email(to: str, token: str, unlock_url: str | None) -> Email:
+def signup_stop_email(to: str, token: str, unlock_url: str | None, unlock_call: str) -> Email:
     """The one notice that an email's sign-up codes stopped being tried, with the token that
     lets them be tried again."""
-    how = _with_the_token("To let its code be tried again", token, unlock_url)
+    how = _with_the_token("To let its code be tried again", token, unlock_url, unlock_call)
     text = (
         "Someone is signing up with this email address and too many wrong codes were entered, "
         "so no more codes are checked for it.\n"
@@ -144,14 +146,18 @@ def signup_stop_email(to: str, token: str, unlock_url: str | None) -> Email:
     return Email(to=to, subject=subject, text=text, html=_paragraphs(text))
 
 
-def send_signup_stop_notice(mailer: Mailer, to: str, token: str, unlock_url: str | None) -> None:
+def send_signup_stop_notice(
+    mailer: Mailer, to: str, token: str, unlock_url: str | None, unlock_call: str
+) -> None:
     """Email the sign-up stop notice; the stop stands either way, so a failure is logged."""
-    email = signup_stop_email(to, token, unlock_url)
+    email = signup_stop_email(to, token, unlock_url, unlock_call)
     failure = "A sign-up stop notice could not be mailed (an administrator can unlock)"
     _send_after_the_fact(mailer, email, failure)
 
 
-def send_lock_notice(mailer: Mailer, to: str, token: str, unlock_url: str | None) -> None:
+def send_lock_notice(
+    mailer: Mailer, to: str, token: str, unlock_url: str | None, unlock_call: str
+) -> None:
     """Email the lock notice; the lock stands either way, so a failure is logged, not raised."""
     failure = "A lock notice could not be mailed (an administrator can unlock)"
-    _send_after_the_fact(mailer, lock_email(to, token, unlock_url), failure)
+    _send_after_the_fact(mailer, lock_email(to, token, unlock_url, unlock_call), failure)

@@ -3,6 +3,7 @@ warns when few do: on every step-up route, and on an error after the code was us
 
 import pytest
 
+from mfa_api.api.common import LINKS
 from mfa_api.services.factors.backup import low_warning
 from tests.api.test_twofa_phone import gateway  # noqa: F401 - the fixture, for /2fa/phone
 from tests.helpers import PASSWORD
@@ -55,10 +56,10 @@ def test_with_few_codes_left_the_step_up_warns_as_recover_does(twofa, db):
     response = twofa.post("passkeys/options", access, body)
     assert response.status_code == 200, response.json
     assert response.json["remainingBackupCodes"] == 2
-    assert response.json["warning"] == low_warning(2)
+    assert response.json["warning"] == low_warning(2, LINKS)
     assert response.json["warning"].startswith("Only 2 backup codes left: make a new set")
     recovered = twofa.post("2fa/recover", twofa.challenge(), {"backup_code": last_three[1]})
-    assert recovered.json["warning"] == low_warning(1)
+    assert recovered.json["warning"] == low_warning(1, LINKS)
     last = twofa.post("passkeys/options", access, {**body, "otp": last_three[2]})
     assert last.json["remainingBackupCodes"] == 0
     assert last.json["warning"].startswith("No backup codes are left")

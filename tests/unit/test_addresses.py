@@ -6,8 +6,9 @@ quoting and IP literals, which it takes, are refused on purpose (mfa_api/securit
 
 import pytest
 
+from mfa_api.api.inputs import load
+from mfa_api.api.legacy_schemas import LegacyRegisterSchema
 from mfa_api.errors import InvalidInput
-from mfa_api.schemas import LegacyRegisterSchema, load
 from mfa_api.security import addresses
 
 LOCAL_64 = "l" * 64

@@ -15,7 +15,7 @@ LAYERS = {
     "api": 5,  # the faces, the commands, the pages, the OpenAPI builder
     "services": 4,  # the domain, and the parts the views are handed (parts.py, outbox.py)
     "store": 3,  # repositories: the only SQL
-    "base": 2,  # db, config, errors, schemas, breaker, mailer, sms, redis, metrics…
+    "base": 2,  # db, config, errors, breaker, mailer, sms, redis, metrics…
     "security": 1,  # pure functions: nothing of the project
 }
 

@@ -2,13 +2,9 @@
 
 import pytest
 
+from mfa_api.api.inputs import load
+from mfa_api.api.legacy_schemas import LegacyLoginSchema, LegacyRegisterSchema, LegacyVerifySchema
 from mfa_api.errors import InvalidInput
-from mfa_api.schemas import (
-    LegacyLoginSchema,
-    LegacyRegisterSchema,
-    LegacyVerifySchema,
-    load,
-)
 
 REGISTER = {"names": "Ann", "email": "a@example.com", "phone": "0788", "password": "Password1"}
 

@@ -40,7 +40,12 @@ def lock(ctx: Context, email: str, failures: int) -> None:
         return  # locked already: one notice per lock
     user = users.find_by_email(email)
     audit.record(ctx, user.id if user else None, audit.LOCKED, failures=failures)
-    notifications.send_lock_notice(ctx.mailer, email, token, ctx.settings.unlock_url)
+    notifications.send_lock_notice(ctx.mailer, email, token, *_unlock_at(ctx))
+
+
+def _unlock_at(ctx: Context) -> tuple[str | None, str]:
+    """Where a mailed unlock token goes: UNLOCK_URL's page, else the face's API call."""
+    return ctx.settings.unlock_url, ctx.links.unlock
 
 
 def stop_signups(ctx: Context, email: str, failures: int) -> None:
@@ -50,7 +55,7 @@ def stop_signups(ctx: Context, email: str, failures: int) -> None:
     if not attempts.lock_once(SIGNUP, email, _token_hash(token)):
         return  # stopped already: one notice per stop
     audit.record(ctx, None, audit.SIGNUPS_STOPPED, failures=failures)
-    notifications.send_signup_stop_notice(ctx.mailer, email, token, ctx.settings.unlock_url)
+    notifications.send_signup_stop_notice(ctx.mailer, email, token, *_unlock_at(ctx))
 
 
 def unlock_with_token(token: str, ctx: Context) -> None:

@@ -7,7 +7,7 @@ from ...security import otp
 from ...store import backup_codes, users
 from ...store.users import User
 from .. import audit, notifications
-from ..context import Context
+from ..context import Context, Links
 from .factor import INVALID_CODE, Outcome, accepted, refused
 
 CODES_PER_SET = 10
@@ -68,25 +68,26 @@ BACKUP_CODE = BackupCode(wrong=INVALID_CODE)
 RECOVERY_CODE = BackupCode(wrong="Invalid backup code")
 
 
-def low_warning(remaining: int) -> str | None:
+def low_warning(remaining: int, links: Links) -> str | None:
     """The warning for a user with few backup codes left, or None while they have enough."""
     if remaining > LOW_AFTER:
         return None
     left = "No backup codes are" if remaining == 0 else f"Only {_codes(remaining)}"
+    where = f" ({links.new_backup_codes})" if links.new_backup_codes else ""
     return (
-        f"{left} left: make a new set (POST /api/auth/2fa/backup-codes) before you need one, "
+        f"{left} left: make a new set{where} before you need one, "
         "or losing your authenticator may lock you out"
     )
 
 
-def left(user_id: int) -> tuple[int, str | None]:
+def left(user_id: int, links: Links) -> tuple[int, str | None]:
     """How many unused backup codes the user holds now, and the low warning while they still
     need them (none once 2FA is off or the account is gone: no code is left to use)."""
     user = users.find_by_id(user_id)
     if user is None or not user.twofa_enabled:
         return 0, None
     remaining = backup_codes.count_unused(user_id)
-    return remaining, low_warning(remaining)
+    return remaining, low_warning(remaining, links)
 
 
 def _codes(n: int) -> str:
@@ -99,7 +100,7 @@ def announce_use(user: User, ctx: Context) -> int:
     left = remaining(user)
     audit.record(ctx, user.id, audit.BACKUP_CODE_USED, remaining=left)
     counted = f"{notifications.BACKUP_CODE_USED} {_codes(left).capitalize()} left."
-    warning = low_warning(left)
+    warning = low_warning(left, ctx.links)
     event = counted if warning is None else f"{counted} {warning}."
     notifications.send_notice(ctx.mailer, user.email, event)
     return left

@@ -133,18 +133,18 @@ def matches(
     ctx: Context,
     code_hash: str,
     *,
-    email_otp: str,
+    email_code: str,
     totp_secret: str,
-    auth_code: str | None,
+    totp_code: str | None,
     last_step: int | None,
 ) -> tuple[bool, int | None]:
-    """Whether email_otp is the code stored as code_hash and auth_code a TOTP of totp_secret
-    (unless auth_code is None: the mailed code alone); the TOTP's step.
+    """Whether email_code is the code stored as code_hash and totp_code a TOTP of totp_secret
+    (unless totp_code is None: the mailed code alone); the TOTP's step.
 
     Both are always computed, so the time taken does not say which one failed.
     """
-    email_ok = same_code(code_hash, hash_code(ctx, email_otp))
-    if auth_code is None:
+    email_ok = same_code(code_hash, hash_code(ctx, email_code))
+    if totp_code is None:
         return email_ok, None
-    step = otp.matching_totp_step(totp_secret, auth_code, ctx.now, last_step)
+    step = otp.matching_totp_step(totp_secret, totp_code, ctx.now, last_step)
     return email_ok and step is not None, step

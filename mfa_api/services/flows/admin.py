@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ...db import atomically
 from ...errors import NotFound
-from ...schemas import canonical_email
+from ...security.addresses import canonical_email
 from ...store import attempts, backup_codes, users
 from ...store.attempts import Counter
 from ...store.events import Event

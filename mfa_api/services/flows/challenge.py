@@ -22,7 +22,7 @@ from ..sessions import AccessGrant
 from .login import authenticate
 
 CHALLENGE_DEAD = "Challenge expired or used; log in again"
-NO_VERIFIED_PHONE = "No verified phone number on this account (add one with /api/auth/2fa/phone)"
+NO_VERIFIED_PHONE = "No verified phone number on this account"
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,9 @@ def recover(
     _conclude(user, claims, ctx, lambda: backup.RECOVERY_CODE.use(user, typed, ctx, claims["jti"]))
     passed = _passed(user, ctx, remember)
     remaining = backup.announce_use(user, ctx)
-    return Recovered(passed.access, passed.device, remaining, backup.low_warning(remaining))
+    return Recovered(
+        passed.access, passed.device, remaining, backup.low_warning(remaining, ctx.links)
+    )
 
 
 def passkey_options(user: User, claims: dict, ctx: Context) -> dict:
@@ -171,6 +173,11 @@ def verify_passkey(
     return _passed(user, ctx, remember)
 
 
+def _no_verified_phone(ctx: Context) -> str:
+    where = ctx.links.add_phone
+    return f"{NO_VERIFIED_PHONE} (add one with {where})" if where else NO_VERIFIED_PHONE
+
+
 def resend(user: User, claims: dict, channel: str, ctx: Context) -> None:
     """Send a new code that answers this challenge only, by email or SMS (to a verified phone);
     it replaces any earlier code."""
@@ -180,7 +187,7 @@ def resend(user: User, claims: dict, channel: str, ctx: Context) -> None:
     ttl = ctx.settings.otp_ttl_seconds
     if channel == "sms":
         if ctx.sms is not None and not user.verified_phone:
-            raise InvalidInput(NO_VERIFIED_PHONE)
+            raise InvalidInput(_no_verified_phone(ctx))
         notifications.text_code(ctx.sms, user.verified_phone, "verification code", code.code, ttl)
     else:
         notifications.send_code(ctx.mailer, user.email, code.code, ttl)

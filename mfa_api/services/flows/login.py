@@ -75,7 +75,7 @@ def start_login(*, email: str, password: str, ctx: Context) -> User:
     return user
 
 
-def verify_login(*, email: str, email_otp: str, auth_code: str | None, ctx: Context) -> str:
+def verify_login(*, email: str, email_code: str, totp_code: str | None, ctx: Context) -> str:
     """Check the emailed code (and the TOTP when 2FA is on), use them up; an access token."""
     user = users.find_by_email(email)
     if user is None:
@@ -83,7 +83,7 @@ def verify_login(*, email: str, email_otp: str, auth_code: str | None, ctx: Cont
     refused = codes.refusal(ctx, user, codes.LOGIN)
     if refused is not None:
         raise refused
-    if user.twofa_enabled and auth_code is None:
+    if user.twofa_enabled and totp_code is None:
         raise InvalidInput(codes.CODES_REQUIRED)
     max_tries = ctx.settings.max_failed_attempts
 
@@ -97,13 +97,13 @@ def verify_login(*, email: str, email_otp: str, auth_code: str | None, ctx: Cont
         matched, step = codes.matches(
             ctx,
             user.otp_hash,
-            email_otp=email_otp,
+            email_code=email_code,
             totp_secret=(
                 totp.reveal(ctx.settings, user.totp_secret, f"users id {user.id}")
                 if user.twofa_enabled
                 else ""
             ),
-            auth_code=auth_code if user.twofa_enabled else None,
+            totp_code=totp_code if user.twofa_enabled else None,
             last_step=user.totp_last_step,
         )
         won = matched and users.use_email_otp(user.id, user.otp_hash, now=ctx.now, totp_step=step)

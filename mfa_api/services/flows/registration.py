@@ -79,7 +79,9 @@ def is_pending(email: str) -> bool:
     return pending.exists(email) and users.find_by_email(email) is None
 
 
-def verify_registration(*, email: str, email_otp: str, auth_code: str | None, ctx: Context) -> None:
+def verify_registration(
+    *, email: str, email_code: str, totp_code: str | None, ctx: Context
+) -> None:
     """Check both codes and move the sign-up they belong to into `users`, in one transaction."""
     signups = pending.for_email(email)
     if not signups:
@@ -87,11 +89,11 @@ def verify_registration(*, email: str, email_otp: str, auth_code: str | None, ct
     if users.find_by_email(email) is not None:  # left behind by a race with the owner's verify
         pending.delete_for_email(email)
         raise Conflict("User already exists")
-    target = _targeted(ctx, signups, email_otp)
+    target = _targeted(ctx, signups, email_code)
     refused = [codes.refusal(ctx, s, pending.REGISTER) for s in ([target] if target else signups)]
     if all(refused):  # the targeted sign-up's code, or every one of them, cannot be used
         raise refused[-1]
-    if auth_code is None:
+    if totp_code is None:
         raise InvalidInput(codes.CODES_REQUIRED)
     own_code = target is not None and codes.holder_asked(ctx, target)
 
@@ -107,9 +109,9 @@ def verify_registration(*, email: str, email_otp: str, auth_code: str | None, ct
         matched, step = codes.matches(
             ctx,
             target.otp_hash if target else "",
-            email_otp=email_otp,
+            email_code=email_code,
             totp_secret=_secret_of(target, ctx),
-            auth_code=auth_code,
+            totp_code=totp_code,
             last_step=None,
         )
         if not matched:
@@ -129,9 +131,9 @@ def _secret_of(signup: PendingUser | None, ctx: Context) -> str:
     return totp.reveal(ctx.settings, signup.totp_secret, f"waiting_users id {signup.id}")
 
 
-def _targeted(ctx: Context, signups: list[PendingUser], email_otp: str) -> PendingUser | None:
+def _targeted(ctx: Context, signups: list[PendingUser], email_code: str) -> PendingUser | None:
     """The sign-up whose code this is, else the calling client's own (if it has one)."""
-    code_hash = codes.hash_code(ctx, email_otp)
+    code_hash = codes.hash_code(ctx, email_code)
     for signup in signups:
         if signup.otp_hash and codes.same_code(signup.otp_hash, code_hash):
             return signup

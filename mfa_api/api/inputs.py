@@ -1,4 +1,6 @@
-"""Request bodies: one marshmallow schema each, and one way to load them into a clear 400."""
+"""The fields request bodies are made of (null or blank counts as missing, as PHP's empty() saw
+it), and one way to load a body into a clear 400. The faces' schemas: legacy_schemas.py,
+twofa_schemas.py, admin_replies.py (its query)."""
 
 from __future__ import annotations
 
@@ -6,11 +8,12 @@ import functools
 import re
 import unicodedata
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
-from .errors import InvalidInput
-from .security import addresses, otp
-from .security.passwords import MAX_PASSWORD_BYTES, is_blank
+from ..errors import InvalidInput
+from ..security import addresses, otp
+from ..security.addresses import canonical_email
+from ..security.passwords import MAX_PASSWORD_BYTES, is_blank
 
 MIN_PASSWORD_LENGTH = 8
 REQUIRED = "This field is required."
@@ -48,11 +51,6 @@ class Text(_Field):
 
 
 MAX_EMAIL_LENGTH = 255
-
-
-def canonical_email(value: str) -> str:
-    """An email as the service stores and compares it: trimmed and lower-cased."""
-    return value.strip().lower()
 
 
 class EmailAddress(Text):
@@ -183,198 +181,6 @@ class BodySchema(Schema):
 
     class Meta:
         unknown = EXCLUDE
-
-
-class LegacyRegisterSchema(BodySchema):
-    required_message = "All fields are required"
-    names = Text(required=True, validate=validate.Length(max=255))
-    email = EmailAddress(strict=True, required=True)
-    phone = Phone(required=True)
-    password = Password(new=True, required=True)
-
-
-class LegacyLoginSchema(BodySchema):
-    required_message = "Email and password are required"
-    email = EmailAddress(required=True)
-    password = Password(required=True)
-
-
-class LegacyVerifySchema(BodySchema):
-    required_message = "Email, OTP and authentication code are required"
-    email = EmailAddress(required=True)
-    email_otp = Code(required=True)
-    auth_code = Code(load_default=None)
-    type = fields.String(
-        load_default=None,
-        validate=validate.OneOf(["register", "login"], error="Invalid verification type"),
-    )
-
-
-def _remember() -> fields.Boolean:
-    return fields.Boolean(
-        load_default=False,
-        truthy={True},
-        falsy={False},
-        metadata={
-            "description": "true: also answer a deviceToken that skips the second step at "
-            "this client's next logins (REMEMBER_DEVICE_DAYS)."
-        },
-    )
-
-
-class TwoFaLoginSchema(BodySchema):
-    required_message = "Email and password are required"
-    email = EmailAddress(required=True)
-    password = Password(required=True)
-    device_token = fields.String(
-        data_key="deviceToken",
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=128),
-        metadata={"description": "A remembered device's token: no second step while it answers."},
-    )
-
-
-class CodeBodySchema(BodySchema):
-    """`otp` and `code` are synonyms (seed clients send either)."""
-
-    @pre_load
-    def code_is_otp(self, data, **_):
-        """Read `code` as `otp` when only `code` is sent."""
-        if isinstance(data, dict) and "otp" not in data and "code" in data:
-            data = {**data, "otp": data["code"]}
-        return data
-
-
-class RequiredCodeSchema(CodeBodySchema):
-    required_message = "A 6-digit code (otp) is required"
-    otp = Code(required=True)
-
-
-class ChallengeCodeSchema(RequiredCodeSchema):
-    """A code for /2fa/verify; with a challenge, the client may ask to be remembered."""
-
-    remember = _remember()
-
-
-class OptionalCodeSchema(CodeBodySchema):
-    otp = Code(load_default=None)
-
-
-class RecoverSchema(BodySchema):
-    required_message = "A backup code is required"
-    backup_code = Text(required=True, validate=validate.Length(max=64))
-    remember = _remember()
-
-
-class ResendSchema(BodySchema):
-    channel = fields.String(
-        load_default="email",
-        validate=validate.OneOf(["email", "sms"], error="channel is email or sms"),
-    )
-
-
-class StepUpSchema(CodeBodySchema):
-    """A step-up's second factor: `otp` (a TOTP or a backup code) or `passkey` (an assertion
-    answering /passkeys/step-up/options), handed on as `otp` either way."""
-
-    otp = SecondFactorCode(load_default=None)
-    passkey = fields.Dict(
-        load_default=None,
-        metadata={
-            "description": "Instead of otp: a passkey's answer (PublicKeyCredential JSON) to "
-            "the options of POST /api/auth/passkeys/step-up/options."
-        },
-    )
-
-    @post_load
-    def passkey_as_second_factor(self, data, **_):
-        """The passkey's assertion stands in for a missing otp."""
-        passkey = data.pop("passkey", None)
-        if data.get("otp") is None and passkey is not None:
-            data["otp"] = passkey
-        return data
-
-
-class PasswordWithCodeSchema(StepUpSchema):
-    """Step-up: the password, and (with 2FA on) a TOTP, a backup code or a passkey."""
-
-    required_message = "Password is required"
-    password = Password(required=True)
-
-
-class EnableSchema(CodeBodySchema):
-    """The password, and the pending secret's code unless /2fa/verify confirmed it."""
-
-    required_message = "Password is required"
-    password = Password(required=True)
-    otp = Code(load_default=None)
-
-
-class ChangePasswordSchema(StepUpSchema):
-    required_message = "current_password and new_password are required"
-    current_password = Password(required=True)
-    new_password = Password(new=True, required=True)
-
-
-class PhoneSchema(PasswordWithCodeSchema):
-    required_message = "phone and password are required"
-    phone = Phone(required=True)
-
-
-class UnlockSchema(BodySchema):
-    required_message = "The unlock token is required"
-    token = Text(required=True, validate=validate.Length(max=200))
-
-
-def _credential() -> fields.Dict:
-    return fields.Dict(
-        required=True,
-        metadata={
-            "description": "The PublicKeyCredential the browser's navigator.credentials call "
-            "gave, as JSON (PublicKeyCredential.toJSON(): id, rawId, type, response with "
-            "base64url fields)."
-        },
-    )
-
-
-def _passkey_name(**kwargs) -> Text:
-    return Text(validate=validate.Length(max=64), metadata={"example": "YubiKey 5C"}, **kwargs)
-
-
-class NewPasskeySchema(BodySchema):
-    required_message = "credential is required"
-    credential = _credential()
-    name = _passkey_name(load_default=None)
-
-
-class PasskeyAnswerSchema(BodySchema):
-    required_message = "credential is required"
-    credential = _credential()
-    remember = _remember()
-
-
-class PasskeyNameSchema(BodySchema):
-    required_message = "name is required"
-    name = _passkey_name(required=True)
-
-
-class LogoutSchema(BodySchema):
-    everywhere = fields.Boolean(
-        load_default=False,
-        truthy={True},
-        falsy={False},
-        metadata={
-            "description": "true: every token of the account stops working, and every "
-            "remembered device is forgotten."
-        },
-    )
-
-
-class EventsQuerySchema(BodySchema):
-    limit = fields.Integer(
-        load_default=50, validate=validate.Range(min=1, max=200, error="limit is 1 to 200")
-    )
 
 
 def load(schema: type[BodySchema], data: dict) -> dict:
