@@ -73,21 +73,6 @@ def matching_totp_step(secret: str, code: str, now: int, last_step: int | None) 
     return None
 
 
-def nearest_totp_offset(secret: str, code: str, now: int, reach: int = DRIFT_REACH) -> int | None:
-    """The offset from now's step (0, -1, 1, -2, ... up to ±reach) of the nearest step whose
-    code is `code`, or None. It explains a refusal (a step already used, a clock that is off);
-    it accepts nothing."""
-    try:
-        totp = _TOTP(secret)
-    except ValueError:
-        return None
-    current = now // TOTP_PERIOD
-    for offset in sorted(range(-reach, reach + 1), key=abs):
-        if hmac.compare_digest(totp.generate_otp(current + offset), code):
-            return offset
-    return None
-
-
 def totp_offsets(secret: str, code: str, now: int, reach: int = DRIFT_REACH) -> list[int]:
     """Every offset from now's step (within ±reach) whose code is `code`, nearest first (0, -1,
     1, -2, ...): one pass that serves both to accept a code (an offset within ±TOTP_WINDOW) and
