@@ -15,6 +15,7 @@ from mfa_api import create_app
 from mfa_api.api.contract import Contract, contract
 from mfa_api.api.inputs import BodySchema, Text
 from mfa_api.errors import init_errors
+from mfa_api.state import fill
 
 # Not JSON views: Swagger UI and the document, the /account page, Prometheus' text.
 NOT_JSON = ("docs.", "pages.", "metrics")
@@ -111,6 +112,7 @@ class Shouted(Schema):
 def small():
     """A tiny app with one view per rule of the decorator."""
     app = Flask(__name__)
+    fill(app)  # an empty application state: the error handlers read their shapes there
     init_errors(app)
 
     @app.post("/say/<int:times>")
