@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pytest
 
@@ -13,6 +14,7 @@ from mfa_api.parts import parts
 from mfa_api.security import otp
 from mfa_api.services.context import Client, Context
 from mfa_api.services.factors import totp
+from mfa_api.sms import TextMessage
 from mfa_api.store import users
 from mfa_api.store.users import User
 from tests.helpers import CLOCK, PASSWORD, recorded_mail
@@ -35,11 +37,14 @@ class World:
     def __init__(self, mailbox: list):
         self.now = int(CLOCK.now())
         self.mailbox = mailbox
+        self.texts: list[TextMessage] = []  # what was texted, by the SMS gateway of ctx()
 
-    def ctx(self) -> Context:
-        """A fresh context (its own tally) at the world's time, as a request builds one."""
+    def ctx(self, *, texting: bool = True) -> Context:
+        """A fresh context (its own tally) at the world's time, as a request builds one; with
+        an SMS gateway that keeps what it is sent in texts, unless texting is False."""
         made = parts()
-        mailer, sms = made.senders()
+        mailer, _ = made.senders()
+        sms = SimpleNamespace(send=self.texts.append) if texting else None
         return Context(made.settings, self.now, mailer, sms, CLIENT)
 
     def later(self, seconds: int) -> None:
