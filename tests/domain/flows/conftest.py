@@ -95,3 +95,10 @@ def world(app):
     """A World inside the test app's context (SQLite, and MariaDB when configured)."""
     with app.app_context(), recorded_mail(app) as mailbox:
         yield World(mailbox)
+
+
+@pytest.fixture
+def store_world(twofa_app):
+    """A World whose short-lived keys are kept in SQL, and in Redis when configured."""
+    with twofa_app.app_context(), recorded_mail(twofa_app) as mailbox:
+        yield World(mailbox)

@@ -144,3 +144,22 @@ def test_a_notice_that_cannot_be_mailed_is_logged_but_a_code_mail_is_a_503(caplo
     assert "could not be mailed" in caplog.text
     with pytest.raises(ServiceUnavailable):
         notifications.send_code(_Down(), "ada@example.com", "123456", 300)
+
+
+def test_a_users_recent_events_are_their_own_within_the_retention_newest_first(world):
+    ada, bob = world.person(), world.person("bob@example.com", "250788000002")
+    ctx = world.ctx()
+    audit.record(ctx, ada.id, audit.LOGIN_FAILED)
+    audit.record(ctx, bob.id, audit.LOGIN_FAILED)
+    world.later(ctx.settings.events_retention_seconds)
+    audit.record(world.ctx(), ada.id, audit.LOGIN_SUCCEEDED, factor="totp")
+    world.later(1)
+    audit.record(world.ctx(), ada.id, audit.TOKENS_REVOKED, reason="logout")
+    listed = audit.recent(ada.id, 50, world.ctx())
+    assert [(e.event, e.detail) for e in listed] == [
+        (audit.TOKENS_REVOKED, {"reason": "logout"}),
+        (audit.LOGIN_SUCCEEDED, {"factor": "totp"}),
+    ]
+    assert [e.event for e in audit.recent(ada.id, 0, world.ctx())] == [audit.TOKENS_REVOKED]
+    audit.record(world.ctx(), None, audit.LOGIN_FAILED)  # an email with no account: counted only
+    assert len(world.events(None)) == 0
