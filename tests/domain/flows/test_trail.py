@@ -5,6 +5,8 @@ carries a code, and the lock notice its unlock token)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mfa_api.db import get_db
@@ -14,6 +16,7 @@ from mfa_api.security import otp
 from mfa_api.services import audit, notifications, sessions
 from mfa_api.services.defence import lockout
 from mfa_api.services.flows import account, admin, enrolment, phone
+from mfa_api.store import webhooks
 from mfa_api.store.attempts import SECOND_FACTOR
 from tests.domain.flows.conftest import CLIENT
 from tests.helpers import PASSWORD
@@ -111,6 +114,23 @@ def test_every_event_is_the_callers_and_holds_no_secret(world):
         audit.TOKENS_REVOKED,
     ):
         assert expected in events, expected
+
+
+def test_no_webhook_payload_holds_a_secret(world):
+    webhooks.add_endpoint("https://example.com/hook", "*", "sealed-secret", world.now)
+    user_id, _, secrets = _journey(world)
+    rows = get_db().fetch_all("SELECT event, payload FROM webhook_deliveries ORDER BY id", ())
+    events = [event for event, _ in world.events(user_id)]
+    assert [r["event"] for r in rows] == events  # one message for each event
+    for row in rows:
+        data = json.loads(row["payload"])["data"]
+        assert (data["user_id"], data["email"], data["ip"]) == (
+            user_id,
+            "ada@example.com",
+            CLIENT.ip,
+        )
+        for secret in secrets:
+            assert secret not in row["payload"], (row["event"], secret)
 
 
 def test_the_code_mail_alone_carries_its_code():
