@@ -10,12 +10,16 @@ from types import SimpleNamespace
 import pytest
 
 from mfa_api.db import get_db
+from mfa_api.errors import Locked, Unauthorized
 from mfa_api.parts import parts
-from mfa_api.security import otp
+from mfa_api.security import otp, tokens
+from mfa_api.services import sessions
 from mfa_api.services.context import Client, Context
+from mfa_api.services.defence import lockout
 from mfa_api.services.factors import totp
 from mfa_api.sms import TextMessage
 from mfa_api.store import users
+from mfa_api.store.attempts import SECOND_FACTOR
 from mfa_api.store.users import User
 from tests.helpers import CLOCK, PASSWORD, recorded_mail
 
@@ -84,6 +88,24 @@ class World:
             () if user_id is None else (user_id,),
         )
         return [(r["event"], r["detail"] and json.loads(r["detail"])) for r in rows]
+
+    def holds(self, token: str) -> bool:
+        """Whether an access token is taken now."""
+        try:
+            sessions.resolve(token, (tokens.ACCESS,), self.ctx())
+        except Unauthorized:
+            return False
+        return True
+
+    def lock(self, email: str) -> None:
+        """As many wrong codes as LOCK_AFTER, and the lock that follows (its notice mailed)."""
+        get_db().execute(
+            "INSERT INTO attempt_counters (scope, subject, failures, next_attempt_at, updated_at) "
+            "VALUES (?, ?, ?, 0, ?)",
+            (SECOND_FACTOR, email, self.ctx().settings.lock_after, self.now),
+        )
+        with pytest.raises(Locked):
+            lockout.ensure_not_locked(self.ctx(), email)
 
     def mails_to(self, email: str) -> list:
         """The messages sent to email, oldest first."""

@@ -22,14 +22,6 @@ def _claims(token, world):
     return tokens.decode_token(token, key=ctx.settings.jwt_key, kind=tokens.ACCESS, now=ctx.now)
 
 
-def _holds(token, world) -> bool:
-    try:
-        sessions.resolve(token, (tokens.ACCESS,), world.ctx())
-    except Unauthorized:
-        return False
-    return True
-
-
 def test_a_password_change_needs_the_password_and_with_2fa_on_a_code(world):
     ada = world.person()
     with pytest.raises(Unauthorized, match="2FA code required"):
@@ -56,8 +48,8 @@ def test_a_password_change_ends_every_earlier_token_and_says_so(world):
     ada = world.person()
     earlier = sessions.access_token(world.user(ada), world.ctx())
     fresh = account.change_password(world.user(ada), PASSWORD, NEW, world.code(ada), world.ctx())
-    assert not _holds(earlier, world)
-    assert _holds(fresh.token, world)
+    assert not world.holds(earlier)
+    assert world.holds(fresh.token)
     assert fresh.expires_in == world.ctx().settings.jwt_ttl_seconds
     check = world.ctx().settings.password_check
     assert check.verify(NEW, world.user(ada).password_hash)
@@ -104,8 +96,8 @@ def test_logout_ends_the_presented_token_only(world):
     first = sessions.access_token(world.user(ada), world.ctx())
     second = sessions.access_token(world.user(ada), world.ctx())
     account.logout(_claims(first, world), world.user(ada), world.ctx())
-    assert not _holds(first, world)
-    assert _holds(second, world)
+    assert not world.holds(first)
+    assert world.holds(second)
     assert world.events(ada.id) == [(audit.TOKENS_REVOKED, {"reason": "logout"})]
 
 
@@ -114,7 +106,7 @@ def test_logout_everywhere_ends_every_token_and_forgets_every_device(world):
     token = sessions.access_token(world.user(ada), world.ctx())
     remembered = devices.remember(world.user(ada), world.ctx())
     account.logout_everywhere(world.user(ada), world.ctx())
-    assert not _holds(token, world)
+    assert not world.holds(token)
     assert not devices.recognises(world.user(ada), remembered.token, world.ctx())
     assert devices.listed(world.user(ada), world.ctx()) == []
     assert world.events(ada.id)[-1] == (audit.TOKENS_REVOKED, {"reason": "logout_everywhere"})

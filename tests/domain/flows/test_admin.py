@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mfa_api.db import get_db
-from mfa_api.errors import Locked, NotFound, Unauthorized
-from mfa_api.security import tokens
+from mfa_api.errors import NotFound
 from mfa_api.services import audit, notifications, sessions
 from mfa_api.services.defence import lockout
 from mfa_api.services.factors import backup
@@ -16,29 +15,10 @@ from mfa_api.store import attempts, backup_codes, users
 from mfa_api.store.attempts import SECOND_FACTOR
 
 
-def _lock(world, email: str) -> None:
-    """As many wrong codes as LOCK_AFTER, and the lock that follows (its notice mailed)."""
-    get_db().execute(
-        "INSERT INTO attempt_counters (scope, subject, failures, next_attempt_at, updated_at) "
-        "VALUES (?, ?, ?, 0, ?)",
-        (SECOND_FACTOR, email, world.ctx().settings.lock_after, world.now),
-    )
-    with pytest.raises(Locked):
-        lockout.ensure_not_locked(world.ctx(), email)
-
-
-def _holds(token, world) -> bool:
-    try:
-        sessions.resolve(token, (tokens.ACCESS,), world.ctx())
-    except Unauthorized:
-        return False
-    return True
-
-
 def test_show_gives_the_state_and_counters_but_no_secret(world):
     ada = world.person()
     backup.replace_set(world.user(ada), world.ctx())
-    _lock(world, ada.email)
+    world.lock(ada.email)
     summary = admin.show("ADA@example.com", world.ctx())
     assert (summary.id, summary.email, summary.phone) == (ada.id, ada.email, "•••••••••001")
     assert summary.twofa_enabled and summary.second_factor_locked
@@ -58,7 +38,7 @@ def test_an_unknown_email_is_not_found(world):
 
 def test_unlock_lifts_a_lock_and_mails_the_owner(world):
     ada = world.person()
-    _lock(world, ada.email)
+    world.lock(ada.email)
     [lock_notice] = world.mails_to(ada.email)
     assert "locked" in lock_notice.subject
     admin.unlock("Ada@Example.com", world.ctx())
@@ -88,7 +68,7 @@ def test_reset_2fa_turns_it_off_and_ends_every_token_without_a_mail(world):
     user = world.user(ada)
     assert (user.twofa_enabled, user.totp_secret) == (False, "")
     assert backup_codes.count_unused(ada.id) == 0
-    assert not _holds(token, world)
+    assert not world.holds(token)
     assert world.events(ada.id) == [
         (audit.TWOFA_DISABLED, {"by": "admin"}),
         (audit.TOKENS_REVOKED, {"reason": "admin"}),
@@ -101,14 +81,14 @@ def test_revoke_tokens_ends_every_token_and_keeps_2fa(world):
     ada = world.person()
     token = sessions.access_token(world.user(ada), world.ctx())
     admin.revoke_tokens(ada.email, world.ctx())
-    assert not _holds(token, world)
+    assert not world.holds(token)
     assert world.user(ada).twofa_enabled
     assert world.events(ada.id) == [(audit.TOKENS_REVOKED, {"reason": "admin"})]
 
 
 def test_delete_removes_the_account_and_its_trail_and_records_who(world):
     ada = world.person()
-    _lock(world, ada.email)
+    world.lock(ada.email)
     admin.delete(ada.email, world.ctx())
     assert users.find_by_id(ada.id) is None
     assert attempts.for_subject(ada.email) == []

@@ -9,7 +9,7 @@ import pytest
 
 from mfa_api.db import get_db
 from mfa_api.errors import InvalidInput, Unauthorized
-from mfa_api.security import crypto, otp, tokens
+from mfa_api.security import crypto, otp
 from mfa_api.services import audit, notifications, sessions
 from mfa_api.services.factors import backup
 from mfa_api.services.flows import enrolment
@@ -18,14 +18,6 @@ from mfa_api.store.ephemeral import RedisEphemeral, ephemeral
 from tests.helpers import PASSWORD
 
 CODE_SHAPE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}")
-
-
-def _holds(token, world) -> bool:
-    try:
-        sessions.resolve(token, (tokens.ACCESS,), world.ctx())
-    except Unauthorized:
-        return False
-    return True
 
 
 def _wrong(secret: str, now: int) -> str:
@@ -68,7 +60,7 @@ def test_enable_needs_the_password_and_the_pending_secrets_code(world, off):
     assert user.twofa_enabled
     assert user.totp_secret.startswith(crypto.ENCRYPTED_PREFIX)  # sealed, not the secret
     assert user.totp_last_step == world.now // otp.TOTP_PERIOD  # the step that proved it, used
-    assert not _holds(earlier, world) and _holds(fresh.token, world)
+    assert not world.holds(earlier) and world.holds(fresh.token)
     assert world.events(off.id)[-2:] == [
         (audit.TWOFA_ENABLED, None),
         (audit.TOKENS_REVOKED, {"reason": "twofa_enabled"}),
@@ -135,7 +127,7 @@ def test_disable_needs_step_up_and_drops_the_secret_the_codes_and_every_token(wo
     user = world.user(ada)
     assert (user.twofa_enabled, user.totp_secret, user.totp_last_step) == (False, "", None)
     assert backup_codes.count_unused(ada.id) == 0
-    assert not _holds(earlier, world) and _holds(fresh.token, world)
+    assert not world.holds(earlier) and world.holds(fresh.token)
     assert world.events(ada.id)[-2:] == [
         (audit.TWOFA_DISABLED, {"by": "user"}),
         (audit.TOKENS_REVOKED, {"reason": "twofa_disabled"}),
@@ -169,7 +161,7 @@ def test_new_backup_codes_are_shown_once_stored_hashed_and_end_the_old_set(world
     assert all(CODE_SHAPE.fullmatch(code) for code in new.codes)
     assert not set(old.codes) & set(new.codes)
     assert not backup.use(world.user(ada), old.codes[1], world.ctx())
-    assert not _holds(old.access.token, world) and _holds(new.access.token, world)
+    assert not world.holds(old.access.token) and world.holds(new.access.token)
     rows = get_db().fetch_all("SELECT * FROM backup_codes", ())
     assert set(rows[0]) == {"id", "user_id", "code_hash", "created_at", "used_at"}  # no copy
     assert len(rows) == backup.CODES_PER_SET

@@ -10,14 +10,12 @@ import json
 import pytest
 
 from mfa_api.db import get_db
-from mfa_api.errors import Locked, ServiceUnavailable
+from mfa_api.errors import ServiceUnavailable
 from mfa_api.mailer import MailDeliveryError
 from mfa_api.security import otp
 from mfa_api.services import audit, notifications, sessions
-from mfa_api.services.defence import lockout
 from mfa_api.services.flows import account, admin, enrolment, phone
 from mfa_api.store import webhooks
-from mfa_api.store.attempts import SECOND_FACTOR
 from tests.domain.flows.conftest import CLIENT
 from tests.helpers import PASSWORD
 
@@ -47,13 +45,7 @@ def _journey(world) -> tuple[int, list[str], list[str]]:
     world.later(30)
     enrolment.enable(world.user(ada), NEW, otp.totp_code(setup.secret, world.now), ctx())
     secrets += [setup.secret, world.user(ada).totp_secret]
-    get_db().execute(
-        "INSERT INTO attempt_counters (scope, subject, failures, next_attempt_at, updated_at) "
-        "VALUES (?, ?, ?, 0, ?)",
-        (SECOND_FACTOR, ada.email, ctx().settings.lock_after, world.now),
-    )
-    with pytest.raises(Locked):
-        lockout.ensure_not_locked(ctx(), ada.email)
+    world.lock(ada.email)
     admin.unlock(ada.email, ctx())
     account.logout_everywhere(world.user(ada), ctx())
     secrets.append(sessions.access_token(world.user(ada), ctx()))
