@@ -12,12 +12,13 @@ import pytest
 from mfa_api.db import get_db
 from mfa_api.errors import Locked, Unauthorized
 from mfa_api.parts import parts
-from mfa_api.security import otp, tokens
+from mfa_api.security import crypto, otp, tokens
 from mfa_api.services import sessions
 from mfa_api.services.context import Client, Context
 from mfa_api.services.defence import lockout
-from mfa_api.services.factors import totp
+from mfa_api.services.flows import enrolment
 from mfa_api.sms import TextMessage
+from mfa_api.store import devices as device_rows
 from mfa_api.store import users
 from mfa_api.store.attempts import SECOND_FACTOR
 from mfa_api.store.users import User
@@ -69,10 +70,23 @@ class World:
             email=email,
             phone=phone,
             password_hash=settings.hasher.hash(PASSWORD),
-            totp_secret=totp.seal(settings, secret),
+            totp_secret=crypto.encrypt(settings.secret_cipher, secret),
             totp_step=self.now // otp.TOTP_PERIOD,
         )
         return Person(user_id, email, secret)
+
+    def backup_codes(self, person: Person) -> list[str]:
+        """A new set of backup codes for the person (step-up with a fresh TOTP)."""
+        made = enrolment.regenerate_backup_codes(
+            self.user(person), PASSWORD, self.code(person), self.ctx()
+        )
+        return made.codes
+
+    def remember_device(self, person: Person) -> None:
+        """A remembered device of the person's, for the next REMEMBER_DEVICE_DAYS."""
+        ttl = self.ctx().settings.remember_device_seconds
+        version = self.user(person).token_version
+        device_rows.add(person.id, f"device-of-{person.id}", version, "a phone", self.now, ttl)
 
     def user(self, person: Person) -> User:
         """The person's row as it is now."""

@@ -8,9 +8,9 @@ import pytest
 from mfa_api.errors import InvalidInput, Unauthorized
 from mfa_api.security import tokens
 from mfa_api.services import audit, notifications, sessions
-from mfa_api.services.factors import backup, devices
 from mfa_api.services.flows import account
 from mfa_api.store import attempts, backup_codes, users
+from mfa_api.store import devices as device_rows
 from mfa_api.store.attempts import PASSWORD as PASSWORD_SCOPE
 from tests.helpers import PASSWORD
 
@@ -72,9 +72,9 @@ def test_without_2fa_a_password_change_needs_only_the_password(world):
 
 def test_deleting_an_account_removes_its_rows_and_trail_but_records_the_deletion(world):
     ada, bob = world.person(), world.person("bob@example.com", "250788000002")
-    backup.replace_set(world.user(ada), world.ctx())
-    backup.replace_set(world.user(bob), world.ctx())
-    devices.remember(world.user(ada), world.ctx())
+    world.backup_codes(ada)
+    world.backup_codes(bob)
+    world.remember_device(ada)
     with pytest.raises(Unauthorized, match="2FA code required"):
         account.delete_account(world.user(ada), PASSWORD, None, world.ctx())
     with pytest.raises(Unauthorized, match="Invalid password"):
@@ -88,7 +88,7 @@ def test_deleting_an_account_removes_its_rows_and_trail_but_records_the_deletion
     assert world.events(ada.id) == []
     assert world.events(None) == [(audit.ACCOUNT_DELETED, {"user_id": ada.id, "by": "user"})]
     assert world.user(bob).email == "bob@example.com"
-    assert backup_codes.count_unused(bob.id) == backup.CODES_PER_SET
+    assert backup_codes.count_unused(bob.id) == 10
 
 
 def test_logout_ends_the_presented_token_only(world):
@@ -104,9 +104,9 @@ def test_logout_ends_the_presented_token_only(world):
 def test_logout_everywhere_ends_every_token_and_forgets_every_device(world):
     ada = world.person()
     token = sessions.access_token(world.user(ada), world.ctx())
-    remembered = devices.remember(world.user(ada), world.ctx())
+    world.remember_device(ada)
     account.logout_everywhere(world.user(ada), world.ctx())
     assert not world.holds(token)
-    assert not devices.recognises(world.user(ada), remembered.token, world.ctx())
-    assert devices.listed(world.user(ada), world.ctx()) == []
+    assert device_rows.of_user(ada.id, world.user(ada).token_version, world.now) == []
+    assert device_rows.of_user(ada.id, 0, world.now) == []  # forgotten, not just outdated
     assert world.events(ada.id)[-1] == (audit.TOKENS_REVOKED, {"reason": "logout_everywhere"})

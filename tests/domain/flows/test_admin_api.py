@@ -9,7 +9,6 @@ import pytest
 from mfa_api.db import get_db
 from mfa_api.errors import InvalidInput, NotFound
 from mfa_api.services import audit
-from mfa_api.services.factors import devices
 from mfa_api.services.flows import admin_api, api_keys
 from mfa_api.store.api_keys import ApiKey
 
@@ -70,7 +69,7 @@ def test_a_presented_key_is_taken_only_while_it_is_whole_unrevoked_and_unexpired
 
 def test_the_account_counts_its_devices_and_its_back_off(world):
     ada = world.person()
-    devices.remember(world.user(ada), world.ctx())
+    world.remember_device(ada)
     get_db().execute(
         "INSERT INTO attempt_counters (scope, subject, failures, next_attempt_at, updated_at) "
         "VALUES ('second-factor', ?, 3, ?, ?)",
