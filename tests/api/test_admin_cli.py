@@ -90,12 +90,3 @@ def test_an_unknown_email_is_a_clear_error(twofa, admin):
 def defence_small(store_config):
     """Lock after 2 second-factor failures (ask for it before `twofa`)."""
     store_config.update(BACKOFF_AFTER=5, LOCK_AFTER=2)
-
-
-def test_unlock_works_for_an_email_with_no_account_yet(defence_small, twofa, admin, db):
-    db.execute(
-        "INSERT INTO attempt_counters (scope, subject, failures, next_attempt_at, updated_at) "
-        "VALUES ('signup', 'pending@example.com', 40, 9999999999, 0)"
-    )
-    assert "Unlocked" in admin("unlock", "Pending@Example.com")
-    assert db.fetch_one("SELECT COUNT(*) AS n FROM attempt_counters", ())["n"] == 0

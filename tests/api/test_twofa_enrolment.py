@@ -1,11 +1,8 @@
 """Setup, verify with an access token, enable and disable."""
 
 import base64
-import time
 
-import pytest
-
-from tests.helpers import CLOCK, PASSWORD, fresh_totp, totp
+from tests.helpers import PASSWORD, fresh_totp, totp
 
 EMAIL = "alice@example.com"
 
@@ -106,21 +103,6 @@ def test_enable_with_no_pending_setup_is_a_400(twofa, db):
     assert response.json == {"success": False, "message": "No pending 2FA setup"}
 
 
-@pytest.fixture
-def short_setup_ttl(store_config):
-    """Pending setups live one second (ask for it before `twofa`)."""
-    store_config["SETUP_TTL_SECONDS"] = 1
-
-
-def test_a_pending_setup_expires(short_setup_ttl, twofa, db):
-    access = twofa.without_2fa(twofa.user())
-    secret = twofa.post("2fa/setup", access).json["secretKey"]
-    time.sleep(2.1)  # Redis expires keys by its own clock,
-    CLOCK.advance(2.1)  # the database by the app's
-    response = twofa.post("2fa/enable", access, {"password": PASSWORD, "otp": totp(secret)})
-    assert response.json == {"success": False, "message": "No pending 2FA setup"}
-
-
 def test_verify_with_an_access_token_checks_the_active_secret(twofa, db):
     secret = twofa.user()
     access = twofa.access(secret)
@@ -151,14 +133,6 @@ def test_disable_needs_the_password_and_a_second_factor_and_ends_every_earlier_t
     assert row == {"twofa_enabled": 0, "auth_code": "", "totp_last_step": None}
     assert db.fetch_one("SELECT COUNT(*) AS n FROM backup_codes", ())["n"] == 0
     assert "turned off" in twofa.mailbox[-1].text
-
-
-def test_disable_drops_a_pending_setup(twofa, db):
-    access = twofa.without_2fa(twofa.user())
-    twofa.post("2fa/setup", access)
-    access = twofa.post("2fa/disable", access, {"password": PASSWORD}).json["accessToken"]
-    response = twofa.post("2fa/enable", access, {"password": PASSWORD, "otp": "123456"})
-    assert response.json["message"] == "No pending 2FA setup"
 
 
 def test_after_disable_the_mfa_php_face_needs_the_email_code_only(twofa, db):
