@@ -1,4 +1,4 @@
-"""The world a domain test calls services in: the test app's parts, a clock the test moves, users
+"""The world a domain test calls services in: the test app's state, a clock the test moves, users
 made straight in the store, and what the calls mailed and recorded."""
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import pytest
 
 from mfa_api.db import get_db
 from mfa_api.errors import Locked, Unauthorized
-from mfa_api.parts import parts
+from mfa_api.parts import senders
 from mfa_api.security import crypto, otp, tokens
 from mfa_api.services import sessions
 from mfa_api.services.context import Client, Context
 from mfa_api.services.defence import lockout
 from mfa_api.services.flows import enrolment
 from mfa_api.sms import TextMessage
+from mfa_api.state import state
 from mfa_api.store import devices as device_rows
 from mfa_api.store import users
 from mfa_api.store.attempts import SECOND_FACTOR
@@ -47,8 +48,8 @@ class World:
     def ctx(self, *, texting: bool = True) -> Context:
         """A fresh context (its own tally) at the world's time, as a request builds one; with
         an SMS gateway that keeps what it is sent in texts, unless texting is False."""
-        made = parts()
-        mailer, _ = made.senders()
+        made = state()
+        mailer, _ = senders(made)
         sms = SimpleNamespace(send=self.texts.append) if texting else None
         return Context(made.settings, self.now, mailer, sms, CLIENT)
 
@@ -63,7 +64,7 @@ class World:
 
     def person(self, email: str = "ada@example.com", phone: str = "250788000001") -> Person:
         """A verified user with 2FA on and PASSWORD, made as a finished sign-up makes one."""
-        settings = parts().settings
+        settings = state().settings
         secret = otp.new_totp_secret()
         user_id = users.create_verified(
             names="Ada",

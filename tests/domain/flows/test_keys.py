@@ -10,9 +10,9 @@ from dataclasses import replace
 from cryptography.fernet import Fernet, MultiFernet
 
 from mfa_api.db import get_db
-from mfa_api.parts import parts
 from mfa_api.security import crypto
 from mfa_api.services.flows import keys
+from mfa_api.state import state
 from mfa_api.store import sealed, users, webhooks
 from mfa_api.store.ephemeral import ephemeral
 
@@ -21,7 +21,7 @@ OLD, NEW, STRANGER = (Fernet(Fernet.generate_key()) for _ in range(3))
 
 def _ring(*made: Fernet):
     """The app's settings with this key ring (the first key the newest)."""
-    return replace(parts().settings, secret_cipher=MultiFernet(list(made)), secret_newest=made[0])
+    return replace(state().settings, secret_cipher=MultiFernet(list(made)), secret_newest=made[0])
 
 
 def _seal(key: Fernet, text: str) -> str:
@@ -84,7 +84,7 @@ def test_rotation_moves_every_secret_to_the_newest_key_and_can_run_again(world):
 
 def test_without_a_key_nothing_moves(world):
     world.person()
-    settings = replace(parts().settings, secret_cipher=None, secret_newest=None)
+    settings = replace(state().settings, secret_cipher=None, secret_newest=None)
     before = _seeds()
     tallies = keys.rotate_all(settings, world.now)
     assert all(t.skipped and (t.rotated, t.current) == (0, 0) for t in tallies)

@@ -141,7 +141,7 @@ def test_the_code_mail_alone_carries_its_code():
 )
 def test_the_lock_and_signup_stop_notices_say_how_to_use_their_token(unlock_url, how):
     for made in (notifications.lock_email, notifications.signup_stop_email):
-        mail = made("ada@example.com", "tok-1", unlock_url)
+        mail = made("ada@example.com", "tok-1", unlock_url, "POST /api/auth/unlock")
         assert how in mail.text and mail.code is None
 
 
@@ -152,7 +152,7 @@ class _Down:
 
 def test_a_notice_that_cannot_be_mailed_is_logged_but_a_code_mail_is_a_503(caplog):
     notifications.send_notice(_Down(), "ada@example.com", notifications.UNLOCKED)
-    notifications.send_lock_notice(_Down(), "ada@example.com", "tok-1", None)
+    notifications.send_lock_notice(_Down(), "ada@example.com", "tok-1", None, "")
     assert "could not be mailed" in caplog.text
     with pytest.raises(ServiceUnavailable):
         notifications.send_code(_Down(), "ada@example.com", "123456", 300)
