@@ -122,13 +122,14 @@ def create_app(
         docs,
         legacy,
         ops,
+        passkey_login,
         passkeys,
         phone,
         twofa,
     )
 
     app.register_blueprint(legacy.bp, url_prefix=app.extensions["mfa_values"].legacy_prefix)
-    for face in (twofa, phone, account, passkeys):
+    for face in (twofa, phone, account, passkeys, passkey_login):
         app.register_blueprint(face.bp, url_prefix="/api/auth")
     app.register_blueprint(admin.bp, url_prefix="/api/admin")
     if app.extensions["mfa_parts"].keeps_outbox:

@@ -178,13 +178,18 @@ def use(user: User, ceremony: str, credential: dict, ctx: Context) -> Assertion:
     except malformed() as exc:
         outcome.refusal = refused("use", exc, credential, settings)
         return outcome
-    new = verified.new_sign_count
+    outcome.refusal = record_use(user, found, verified.new_sign_count, ctx)
+    return outcome
+
+
+def record_use(user: User, found: Passkey, new: int, ctx: Context) -> str | None:
+    """Record a use of the passkey whose valid signature came with counter `new`: None, or
+    SUSPENDED when the counter did not move forward (the clone rule, once per passkey)."""
     if new == 0 and found.sign_count == 0:  # an authenticator that keeps no counter
         counted = passkey_rows.count_use_without_counter(found.id, ctx.now)
     else:
         counted = passkey_rows.count_use(found.id, new, ctx.now)
-    outcome.refusal = None if counted else _suspend(user, found, ctx)
-    return outcome
+    return None if counted else _suspend(user, found, ctx)
 
 
 def _suspend(user: User, found: Passkey, ctx: Context) -> str:
@@ -198,7 +203,99 @@ def _suspend(user: User, found: Passkey, ctx: Context) -> str:
 
 def _credential_of(user: User, credential: dict) -> Passkey | None:
     """The user's stored passkey this answer claims to come from."""
+    claimed = _claimed_id(credential)
+    return None if claimed is None else passkey_rows.find(user.id, claimed)
+
+
+def _claimed_id(credential: dict) -> str | None:
+    """The credential id an answer claims, when it could be a stored one."""
     claimed = credential.get("id") if isinstance(credential, dict) else None
     if not isinstance(claimed, str) or not _CREDENTIAL_ID.fullmatch(claimed):
         return None  # never a stored id (base64url); MariaDB's ascii column refuses some
-    return passkey_rows.find(user.id, claimed)
+    return claimed
+
+
+# Signing in with a passkey alone (flows/passkey_login.py): options for no user known yet, and
+# an answer's signature checked apart from what it leads to (who may count a refusal).
+
+_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{16,128}")
+
+
+def sign_in_options(credential_ids: list[str], ctx: Context) -> tuple[dict, str]:
+    """Request options requiring user verification, naming these credential ids (base64url;
+    none: any discoverable passkey of this relying party), and their challenge (base64url)."""
+    lib = webauthn_lib()
+    descriptor = lib.helpers.structs.PublicKeyCredentialDescriptor
+    options = lib.generate_authentication_options(
+        rp_id=ctx.settings.webauthn_rp_id,
+        timeout=ctx.settings.challenge_ttl_seconds * 1000,
+        allow_credentials=[
+            descriptor(id=lib.helpers.base64url_to_bytes(i)) for i in credential_ids
+        ],
+        user_verification=lib.helpers.structs.UserVerificationRequirement.REQUIRED,
+    )
+    as_json = lib.helpers.options_to_json_dict(options)
+    return as_json, as_json["challenge"]
+
+
+def answered_challenge(credential: dict) -> str | None:
+    """The challenge (base64url) an answer says it signed, None when it names none that could
+    be ours."""
+    try:
+        raw = webauthn_lib().helpers.base64url_to_bytes(credential["response"]["clientDataJSON"])
+        challenge = json.loads(raw).get("challenge")
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return challenge if isinstance(challenge, str) and _CHALLENGE.fullmatch(challenge) else None
+
+
+def claimed_passkey(credential: dict) -> Passkey | None:
+    """The stored passkey, whoever's, this answer claims to come from."""
+    claimed = _claimed_id(credential)
+    return None if claimed is None else passkey_rows.find_any(claimed)
+
+
+def handle_matches(owner: User, credential: dict, *, required: bool) -> bool:
+    """Whether the answer's userHandle is the owner's (WebAuthn §7.2 step 6); an answer with
+    none passes unless required (options that named no credential: a discoverable one always
+    says whose it is)."""
+    response = credential.get("response")
+    handle = response.get("userHandle") if isinstance(response, dict) else None
+    if handle is None:
+        return not required
+    try:
+        given = webauthn_lib().helpers.base64url_to_bytes(handle)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return secrets.compare_digest(given, user_handle(owner))
+
+
+@dataclass(frozen=True)
+class Signed:
+    """An answer whose signature holds: its counter, and whether the user was verified."""
+
+    new_sign_count: int
+    user_verified: bool
+
+
+def signature(found: Passkey, challenge: str, credential: dict, settings: Settings) -> Signed | str:
+    """Check an answer against the passkey's public key, the challenge, the relying party and
+    the origins (not framed), user verification aside: Signed, or what a refusal says."""
+    lib = webauthn_lib()
+    verify_authentication, from_base64url = (
+        lib.verify_authentication_response,
+        lib.helpers.base64url_to_bytes,
+    )
+    try:
+        verified = verify_authentication(
+            credential=credential,
+            expected_challenge=from_base64url(challenge),
+            expected_rp_id=settings.webauthn_rp_id,
+            expected_origin=list(settings.webauthn_origins),
+            credential_public_key=from_base64url(found.public_key),
+            credential_current_sign_count=0,  # compared by record_use
+        )
+        not_framed(credential)
+    except malformed() as exc:
+        return refused("sign-in", exc, credential, settings)
+    return Signed(verified.new_sign_count, verified.user_verified)
