@@ -159,26 +159,11 @@ def use(user: User, ceremony: str, credential: dict, ctx: Context) -> Assertion:
     found = _credential_of(user, credential)
     if stored is None or found is None:
         return outcome
-    settings = ctx.settings
-    lib = webauthn_lib()  # its names looked up outside the try, as in flows/passkeys.add()
-    verify_authentication, from_base64url = (
-        lib.verify_authentication_response,
-        lib.helpers.base64url_to_bytes,
-    )
-    try:
-        verified = verify_authentication(
-            credential=credential,
-            expected_challenge=from_base64url(stored),
-            expected_rp_id=settings.webauthn_rp_id,
-            expected_origin=list(settings.webauthn_origins),
-            credential_public_key=from_base64url(found.public_key),
-            credential_current_sign_count=0,  # compared below, once the signature holds
-        )
-        not_framed(credential)
-    except malformed() as exc:
-        outcome.refusal = refused("use", exc, credential, settings)
+    signed = signature(found, stored, credential, ctx.settings, kind="use")
+    if isinstance(signed, str):
+        outcome.refusal = signed
         return outcome
-    outcome.refusal = record_use(user, found, verified.new_sign_count, ctx)
+    outcome.refusal = record_use(user, found, signed.new_sign_count, ctx)
     return outcome
 
 
@@ -278,10 +263,13 @@ class Signed:
     user_verified: bool
 
 
-def signature(found: Passkey, challenge: str, credential: dict, settings: Settings) -> Signed | str:
-    """Check an answer against the passkey's public key, the challenge, the relying party and
-    the origins (not framed), user verification aside: Signed, or what a refusal says."""
-    lib = webauthn_lib()
+def signature(
+    found: Passkey, challenge: str, credential: dict, settings: Settings, kind: str = "sign-in"
+) -> Signed | str:
+    """Check an answer against the passkey's public key, the challenge (base64url), the relying
+    party and the origins (not framed), user verification aside: Signed, or what a refusal
+    says (logged as a refused `kind`)."""
+    lib = webauthn_lib()  # its names looked up outside the try, as in flows/passkeys.add()
     verify_authentication, from_base64url = (
         lib.verify_authentication_response,
         lib.helpers.base64url_to_bytes,
@@ -297,5 +285,5 @@ def signature(found: Passkey, challenge: str, credential: dict, settings: Settin
         )
         not_framed(credential)
     except malformed() as exc:
-        return refused("sign-in", exc, credential, settings)
+        return refused(kind, exc, credential, settings)
     return Signed(verified.new_sign_count, verified.user_verified)

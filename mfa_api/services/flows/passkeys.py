@@ -77,7 +77,6 @@ def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey
     credential_id = ceremony.webauthn_lib().helpers.bytes_to_base64url(verified.credential_id)
     public_key = ceremony.webauthn_lib().helpers.bytes_to_base64url(verified.credential_public_key)
     name = (name or DEFAULT_NAME)[:NAME_MAX]
-    discoverable = _discoverable(credential)
     try:
         new_id = passkey_rows.add(
             user.id,
@@ -87,24 +86,13 @@ def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey
             name,
             ctx.now,
             user_verified=verified.user_verified,
-            discoverable=discoverable,
+            discoverable=_discoverable(credential),
         )
     except IntegrityError:
         raise Conflict("This passkey is registered already") from None
     audit.record(ctx, user.id, audit.PASSKEY_ADDED, passkey_id=new_id, name=name)
     notifications.send_notice(ctx.mailer, user.email, notifications.PASSKEY_ADDED)
-    return Passkey(
-        new_id,
-        user.id,
-        credential_id,
-        public_key,
-        verified.sign_count,
-        name,
-        ctx.now,
-        None,
-        user_verified=int(verified.user_verified),
-        discoverable=None if discoverable is None else int(discoverable),
-    )
+    return passkey_rows.find(user.id, credential_id)
 
 
 def _discoverable(credential: dict) -> bool | None:
