@@ -108,6 +108,21 @@ def sign_in(credential: dict, ctx: Context) -> AccessGrant:
     return sessions.grant_access(owner, ctx, amr=tokens.PASSKEY_VERIFIED)
 
 
+# A public key whose private half was thrown away when it was made: an answer that names no
+# passkey the options allow is checked against it all the same, so that the time taken does
+# not tell a real credential id (options for an email name them) from a decoy.
+_NOBODYS = Passkey(
+    0,
+    0,
+    "",
+    "pQECAyYgASFYICrE5Swky4oiRVLBlwpKQGDg8UshjQP8teb7LtTjswZXIlgg-9VGoz-6XeNm7D1uu6Ecq0SrGhyt3pBM2azKBTh9XrU",
+    0,
+    "",
+    0,
+    None,
+)
+
+
 def _proven(credential: dict, ctx: Context) -> tuple[User, Passkey, passkeys.Signed]:
     """The owner, the passkey and its valid signature; else 401 Passkey not accepted, counted
     nowhere (nothing yet proves the caller holds the authenticator)."""
@@ -116,6 +131,8 @@ def _proven(credential: dict, ctx: Context) -> tuple[User, Passkey, passkeys.Sig
     found = passkeys.claimed_passkey(credential)
     owner = users.find_by_id(found.user_id) if found is not None else None
     if named is None or owner is None or named not in (ANY, str(owner.id)):
+        if challenge is not None:
+            passkeys.signature(_NOBODYS, challenge, credential, ctx.settings, kind="sign-in")
         log.info("passkey sign-in refused: no options for it, or no such passkey among them")
         raise Unauthorized(passkeys.NOT_ACCEPTED)
     signed = passkeys.signature(found, challenge, credential, ctx.settings)
