@@ -150,6 +150,40 @@ class Assertion:
     refusal: str | None = NOT_ACCEPTED
 
 
+@dataclass(frozen=True)
+class Signed:
+    """An answer whose signature holds: its counter, and whether the user was verified."""
+
+    new_sign_count: int
+    user_verified: bool
+
+
+def signature(
+    found: Passkey, challenge: str, credential: dict, settings: Settings, kind: str = "sign-in"
+) -> Signed | str:
+    """Check an answer against the passkey's public key, the challenge (base64url), the relying
+    party and the origins (not framed), user verification aside: Signed, or what a refusal
+    says (logged as a refused `kind`)."""
+    lib = webauthn_lib()  # its names looked up outside the try, as in flows/passkeys.add()
+    verify_authentication, from_base64url = (
+        lib.verify_authentication_response,
+        lib.helpers.base64url_to_bytes,
+    )
+    try:
+        verified = verify_authentication(
+            credential=credential,
+            expected_challenge=from_base64url(challenge),
+            expected_rp_id=settings.webauthn_rp_id,
+            expected_origin=list(settings.webauthn_origins),
+            credential_public_key=from_base64url(found.public_key),
+            credential_current_sign_count=0,  # compared by record_use
+        )
+        not_framed(credential)
+    except malformed() as exc:
+        return refused(kind, exc, credential, settings)
+    return Signed(verified.new_sign_count, verified.user_verified)
+
+
 def use(user: User, ceremony: str, credential: dict, ctx: Context) -> Assertion:
     """Check a passkey's answer to the challenge kept under ceremony (used up either way) and
     record its use; refused when anything is off, suspended when its counter did not move
@@ -201,7 +235,7 @@ def _claimed_id(credential: dict) -> str | None:
 
 
 # Signing in with a passkey alone (flows/passkey_login.py): options for no user known yet, and
-# an answer's signature checked apart from what it leads to (who may count a refusal).
+# the passkey an answer claims, whoever's (its signature: signature() above).
 
 _CHALLENGE = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
@@ -253,37 +287,3 @@ def handle_matches(owner: User, credential: dict, *, required: bool) -> bool:
     except (ValueError, TypeError, AttributeError):
         return False
     return secrets.compare_digest(given, user_handle(owner))
-
-
-@dataclass(frozen=True)
-class Signed:
-    """An answer whose signature holds: its counter, and whether the user was verified."""
-
-    new_sign_count: int
-    user_verified: bool
-
-
-def signature(
-    found: Passkey, challenge: str, credential: dict, settings: Settings, kind: str = "sign-in"
-) -> Signed | str:
-    """Check an answer against the passkey's public key, the challenge (base64url), the relying
-    party and the origins (not framed), user verification aside: Signed, or what a refusal
-    says (logged as a refused `kind`)."""
-    lib = webauthn_lib()  # its names looked up outside the try, as in flows/passkeys.add()
-    verify_authentication, from_base64url = (
-        lib.verify_authentication_response,
-        lib.helpers.base64url_to_bytes,
-    )
-    try:
-        verified = verify_authentication(
-            credential=credential,
-            expected_challenge=from_base64url(challenge),
-            expected_rp_id=settings.webauthn_rp_id,
-            expected_origin=list(settings.webauthn_origins),
-            credential_public_key=from_base64url(found.public_key),
-            credential_current_sign_count=0,  # compared by record_use
-        )
-        not_framed(credential)
-    except malformed() as exc:
-        return refused(kind, exc, credential, settings)
-    return Signed(verified.new_sign_count, verified.user_verified)
