@@ -235,3 +235,10 @@ def test_options_and_answers_are_limited_per_client(store_config):
         for _ in range(2):
             assert client.post("passkey-login", body={"credential": {}}).status_code == 401
         assert client.post("passkey-login", body={"credential": {}}).status_code == 429
+
+
+def test_an_answer_nested_too_deep_is_refused_not_a_server_error(twofa):
+    deep = b"[" * 3000 + b"]" * 3000  # json.loads gives up at ~1000 levels
+    answer = {"id": "AAAA", "type": "public-key", "response": {"clientDataJSON": b64url(deep)}}
+    refused = twofa.post("passkey-login", body={"credential": answer})
+    assert refused.status_code == 401 and refused.json == NOT_ACCEPTED

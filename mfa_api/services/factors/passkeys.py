@@ -60,9 +60,9 @@ def webauthn_lib() -> ModuleType:
 
 def malformed() -> tuple[type[Exception], ...]:
     """What a malformed answer raises: the library's WebAuthnException, or Python's own
-    exceptions (a missing key, a wrong type deep inside a credential)."""
+    exceptions (a missing key, a wrong type deep inside a credential, JSON nested too deep)."""
     refused = webauthn_lib().helpers.exceptions.WebAuthnException
-    return (refused, ValueError, TypeError, KeyError, AttributeError)
+    return (refused, ValueError, TypeError, KeyError, AttributeError, RecursionError)
 
 
 def not_framed(credential: dict) -> None:
@@ -80,7 +80,7 @@ def _wrong_origin(credential: dict, origins: tuple[str, ...]) -> str | None:
     try:
         raw = webauthn_lib().helpers.base64url_to_bytes(credential["response"]["clientDataJSON"])
         origin = json.loads(raw).get("origin")
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None  # malformed: the library's own reason says so
     if origin in origins:
         return None
@@ -263,8 +263,8 @@ def answered_challenge(credential: dict) -> str | None:
     try:
         raw = webauthn_lib().helpers.base64url_to_bytes(credential["response"]["clientDataJSON"])
         challenge = json.loads(raw).get("challenge")
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return None  # RecursionError: JSON nested too deep
     return challenge if isinstance(challenge, str) and _CHALLENGE.fullmatch(challenge) else None
 
 
