@@ -92,6 +92,7 @@ RATELIMIT_2FA_RESEND = "3 per 15 minutes"
 RATELIMIT_2FA_PHONE = "3 per 15 minutes"  # codes texted to a phone being verified, per user
 RATELIMIT_STEP_UP = "10 per 15 minutes"  # one budget per user and client for every re-check
 RATELIMIT_UNLOCK = "5 per 15 minutes"  # POST /api/auth/unlock, per client IP
+RATELIMIT_PASSKEY_LOGIN = "20 per 5 minutes"  # /api/auth/passkey-login*, per client IP
 RATELIMIT_PASSWORD_CHECKS = "60 per 5 minutes"  # passwords checked per client IP, any email
 RATELIMIT_ADMIN = "600 per minute"  # the admin API (/api/admin), per key
 PROXY_COUNT = 0

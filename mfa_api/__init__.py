@@ -125,13 +125,14 @@ def create_app(
         docs,
         legacy,
         ops,
+        passkey_login,
         passkeys,
         phone,
         twofa,
     )
 
     app.register_blueprint(legacy.bp, url_prefix=values.legacy_prefix)
-    for face in (twofa, phone, account, passkeys):
+    for face in (twofa, phone, account, passkeys, passkey_login):
         app.register_blueprint(face.bp, url_prefix="/api/auth")
     app.register_blueprint(admin.bp, url_prefix="/api/admin")
     if state_of(app).keeps_outbox:

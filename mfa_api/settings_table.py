@@ -643,6 +643,14 @@ SETTINGS = (
         example="RATELIMIT_UNLOCK = {default}  # POST /api/auth/unlock, per client IP\n",
     ),
     Setting(
+        name="RATELIMIT_PASSKEY_LOGIN",
+        default="20 per 5 minutes",
+        kind=LIMIT,
+        section=RATES,
+        doc="signing in with a passkey alone: its options and its answer, each per client IP",
+        example="RATELIMIT_PASSKEY_LOGIN = {default}  # /api/auth/passkey-login*, per client IP\n",
+    ),
+    Setting(
         name="RATELIMIT_PASSWORD_CHECKS",
         default="60 per 5 minutes",
         kind=LIMIT,

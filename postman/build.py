@@ -454,6 +454,34 @@ second_step = [
         ),
         "challengeA",
     ),
+    request(
+        "options to sign in with a passkey alone: any discoverable one",
+        "POST",
+        f"{AUTH}/passkey-login/options",
+        None,
+        ok(
+            "pm.test('user verification required, no credential named', function () { "
+            "pm.expect(body.publicKey.userVerification).to.eql('required'); "
+            "pm.expect(body.publicKey.allowCredentials).to.eql([]); });\n"
+        ),
+    ),
+    request(
+        "options to sign in with a passkey alone, for an email without one: look-alike ids",
+        "POST",
+        f"{AUTH}/passkey-login/options",
+        {"email": "{{emailA}}"},
+        ok(
+            "pm.test('credentials named all the same', function () { "
+            "pm.expect(body.publicKey.allowCredentials.length).to.be.above(0); });\n"
+        ),
+    ),
+    request(
+        "a made-up passkey answer to sign in alone (401)",
+        "POST",
+        f"{AUTH}/passkey-login",
+        {"credential": {"id": "bm90LWEtcGFzc2tleQ", "type": "public-key"}},
+        error(401, "Passkey not accepted"),
+    ),
     with_auth(
         request(
             "who is signed in",

@@ -200,6 +200,27 @@ class PasskeyFields(Schema):
             "may exist): it answers nothing until removed."
         },
     )
+    user_verified = fields.Boolean(
+        required=True,
+        data_key="userVerified",
+        metadata={
+            "description": "True when the authenticator verified the user (a PIN or biometric) "
+            "as it made the passkey: then it may also sign in alone, without the password."
+        },
+    )
+    discoverable = fields.Boolean(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Whether the browser said it is discoverable (chosen without an "
+            "email); null when it did not say."
+        },
+    )
+
+
+class PasskeySignedInReply(LoggedInReply, MessageReply):
+    """Signed in with a passkey alone (the user verified): as a completed login; the access
+    token's amr is ["passkey", "uv"]."""
 
 
 class PasskeyReply(MessageReply):

@@ -149,6 +149,22 @@ class PasskeyAnswerSchema(BodySchema):
     remember = _remember()
 
 
+class PasskeySignInOptionsSchema(BodySchema):
+    email = EmailAddress(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Optional: name this account's passkeys (for those that are not "
+            "discoverable). Without it, any discoverable passkey may answer."
+        },
+    )
+
+
+class PasskeySignInSchema(BodySchema):
+    required_message = "credential is required"
+    credential = _credential()
+
+
 class PasskeyNameSchema(BodySchema):
     required_message = "name is required"
     name = _passkey_name(required=True)

@@ -10,6 +10,7 @@ ALGORITHM = "HS256"
 ACCESS = "access"
 CHALLENGE = "challenge"
 REMEMBERED_DEVICE = ["pwd", "device"]  # amr of an access token no second factor was asked for
+PASSKEY_VERIFIED = ["passkey", "uv"]  # amr of a sign-in with a passkey alone, the user verified
 
 
 class InvalidToken(Exception):

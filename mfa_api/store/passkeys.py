@@ -12,7 +12,7 @@ from ..db import get_db
 
 _COLUMNS = (
     "id, user_id, credential_id, public_key, sign_count, name, created_at, last_used_at, "
-    "suspended_at"
+    "suspended_at, user_verified, discoverable"
 )
 
 
@@ -30,6 +30,8 @@ class Passkey:
     created_at: int
     last_used_at: int | None
     suspended_at: int | None = None
+    user_verified: int = 0  # 1: the user was verified at its creation (it may sign in alone)
+    discoverable: int | None = None  # 1 or 0 as the browser said (credProps), None: not said
 
     @property
     def suspended(self) -> bool:
@@ -38,13 +40,30 @@ class Passkey:
 
 
 def add(
-    user_id: int, credential_id: str, public_key: str, sign_count: int, name: str, now: int
+    user_id: int,
+    credential_id: str,
+    public_key: str,
+    sign_count: int,
+    name: str,
+    now: int,
+    *,
+    user_verified: bool = False,
+    discoverable: bool | None = None,
 ) -> int:
     """Store a new credential (IntegrityError when its id is registered already); its id."""
     return get_db().insert(
-        "INSERT INTO passkeys (user_id, credential_id, public_key, sign_count, name, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (user_id, credential_id, public_key, sign_count, name, now),
+        "INSERT INTO passkeys (user_id, credential_id, public_key, sign_count, name, created_at, "
+        "user_verified, discoverable) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            user_id,
+            credential_id,
+            public_key,
+            sign_count,
+            name,
+            now,
+            int(user_verified),
+            None if discoverable is None else int(discoverable),
+        ),
     )
 
 
@@ -62,6 +81,15 @@ def find(user_id: int, credential_id: str) -> Passkey | None:
     row = get_db().fetch_one(
         f"SELECT {_COLUMNS} FROM passkeys WHERE credential_id = ? AND user_id = ?",  # noqa: S608
         (credential_id, user_id),
+    )
+    return None if row is None else Passkey(**row)
+
+
+def find_any(credential_id: str) -> Passkey | None:
+    """The credential with this id, whoever holds it (ids are unique across users)."""
+    row = get_db().fetch_one(
+        f"SELECT {_COLUMNS} FROM passkeys WHERE credential_id = ?",  # noqa: S608
+        (credential_id,),
     )
     return None if row is None else Passkey(**row)
 

@@ -67,6 +67,19 @@ def site():
 @pytest.fixture
 def browser():
     """Headless chromium with a virtual (CTAP2, USB) authenticator plugged in."""
+    driver = chromium(resident_keys=False)
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def chromium(*, resident_keys: bool, transport: Transport = Transport.USB):
+    """Headless chromium with a virtual CTAP2 authenticator (a USB key; a platform one with
+    Transport.INTERNAL) that verifies the user (and keeps discoverable credentials, with
+    resident_keys)."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
@@ -76,18 +89,13 @@ def browser():
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     authenticator = VirtualAuthenticatorOptions()
     authenticator.protocol = Protocol.CTAP2
-    authenticator.transport = Transport.USB
-    authenticator.has_resident_key = False
+    authenticator.transport = transport
+    authenticator.has_resident_key = resident_keys
     authenticator.has_user_verification = True
     authenticator.is_user_consenting = True
     authenticator.is_user_verified = True
     driver.add_virtual_authenticator(authenticator)
-    shutil.rmtree(SHOTS, ignore_errors=True)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    return driver
 
 
 def visible(driver, element_id: str):

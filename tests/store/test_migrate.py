@@ -41,6 +41,7 @@ ALL = [
     "013_challenge_expiry",
     "014_webhooks",
     "015_api_keys",
+    "016_passkey_sign_in",
 ]
 
 
@@ -175,6 +176,7 @@ def test_the_sqlite_rebuild_keeps_rows_ids_and_foreign_keys(tmp_path):
             "013_challenge_expiry",
             "014_webhooks",
             "015_api_keys",
+            "016_passkey_sign_in",
         ]
         assert db.fetch_one("SELECT id, email FROM users", ()) == {
             "id": 41,
@@ -226,6 +228,7 @@ def test_revocations_kept_in_the_ephemeral_table_move_to_revoked_tokens(conn):
         "013_challenge_expiry",
         "014_webhooks",
         "015_api_keys",
+        "016_passkey_sign_in",
     ]
     assert conn.fetch_all("SELECT jti, expires_at FROM revoked_tokens", ()) == [
         {"jti": "AbC-1", "expires_at": 99}

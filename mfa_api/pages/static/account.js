@@ -111,6 +111,7 @@ async function confirmSignUp(event) {
 // Logging in: the password, then (2FA on) a code, a backup code or a passkey.
 async function logIn(event) {
   event.preventDefault();
+  stopAutofill(); // one WebAuthn request at a time: the second step may use a passkey
   const email = $("login-email").value.trim();
   const body = { email, password: $("login-password").value };
   const device = localStorage.getItem(deviceKey(email));
@@ -129,6 +130,7 @@ async function logIn(event) {
 }
 
 async function signedIn(answer) {
+  stopAutofill();
   setAccess(answer.accessToken);
   if (answer.deviceToken) localStorage.setItem(deviceKey(state.email), answer.deviceToken);
   state.challenge = null;
@@ -157,6 +159,63 @@ async function answerPasskey() {
   const credential = await navigator.credentials.get({ publicKey: options });
   const body = { credential: credential.toJSON(), remember: $("remember").checked };
   await signedIn(await api("POST", AUTH + "/2fa/passkey", body, state.challenge));
+}
+
+// Signing in with a passkey alone: the button (the email, if typed, names its passkeys), and
+// the browser's passkey autofill on the email field (conditional mediation) where it offers it.
+let autofill = null; // the AbortController of the pending autofill request
+
+async function finishPasskeySignIn(asked, request) {
+  const options = PublicKeyCredential.parseRequestOptionsFromJSON(asked.publicKey);
+  const credential = await navigator.credentials.get({ ...request, publicKey: options });
+  const answer = await api("POST", AUTH + "/passkey-login", { credential: credential.toJSON() });
+  await signedIn(answer);
+  state.email = $("who").textContent;
+  sessionStorage.setItem("email", state.email);
+  say("Signed in with a passkey.");
+}
+
+async function signInWithPasskey() {
+  stopAutofill();
+  try {
+    const email = $("login-email").value.trim();
+    const asked = await api("POST", AUTH + "/passkey-login/options", email ? { email } : undefined);
+    await finishPasskeySignIn(asked, {});
+  } catch (error) {
+    startAutofill().catch(fail);
+    throw error;
+  }
+}
+
+function stopAutofill() {
+  if (autofill) autofill.abort();
+  autofill = null;
+}
+
+async function startAutofill() {
+  if (autofill || !window.PublicKeyCredential || !PublicKeyCredential.isConditionalMediationAvailable) return;
+  if (!(await PublicKeyCredential.isConditionalMediationAvailable())) return;
+  const controller = new AbortController();
+  autofill = controller;
+  try {
+    const asked = await api("POST", AUTH + "/passkey-login/options");
+    // Its challenge answers within its timeout: ask for fresh options a little before.
+    const renew = Math.max(10000, (asked.publicKey.timeout || 300000) - 10000);
+    setTimeout(() => {
+      if (autofill === controller) {
+        stopAutofill();
+        startAutofill();
+      }
+    }, renew);
+    $("login-form").dataset.passkeyAutofill = "on";
+    await finishPasskeySignIn(asked, { mediation: "conditional", signal: controller.signal });
+  } catch (error) {
+    if (controller.signal.aborted) return; // stopped: the button, a login, or renewed
+    autofill = null;
+    if (error.name === "NotAllowedError") return; // the browser's own refusal or time-out
+    fail(error);
+    startAutofill().catch(fail);
+  }
 }
 
 // The signed-in page.
@@ -262,6 +321,7 @@ async function logOut(everywhere) {
   $("backup-list").replaceChildren();
   show("signed-out");
   say(everywhere ? "Logged out everywhere." : "Logged out.");
+  startAutofill().catch(fail);
 }
 
 function on(id, kind, handler) {
@@ -274,6 +334,7 @@ on("login-form", "submit", logIn);
 on("code-form", "submit", answerCode);
 on("backup-form", "submit", answerBackupCode);
 on("passkey-login", "click", answerPasskey);
+on("passkey-signin", "click", signInWithPasskey);
 on("passkey-add", "click", addPasskey);
 on("backup-new", "click", newBackupCodes);
 on("setup-start", "click", startSetup);
@@ -291,7 +352,9 @@ if (state.access) {
   showAccount().catch(() => {
     sessionStorage.removeItem("access");
     show("signed-out");
+    startAutofill().catch(fail);
   });
 } else {
   show("signed-out");
+  startAutofill().catch(fail);
 }

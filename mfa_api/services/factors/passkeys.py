@@ -20,6 +20,7 @@ import json
 import logging
 import re
 import secrets
+from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -61,9 +62,9 @@ def webauthn_lib() -> ModuleType:
 
 def malformed() -> tuple[type[Exception], ...]:
     """What a malformed answer raises: the library's WebAuthnException, or Python's own
-    exceptions (a missing key, a wrong type deep inside a credential)."""
+    exceptions (a missing key, a wrong type deep inside a credential, JSON nested too deep)."""
     refused = webauthn_lib().helpers.exceptions.WebAuthnException
-    return (refused, ValueError, TypeError, KeyError, AttributeError)
+    return (refused, ValueError, TypeError, KeyError, AttributeError, RecursionError)
 
 
 def not_framed(credential: dict) -> None:
@@ -81,7 +82,7 @@ def _wrong_origin(credential: dict, origins: tuple[str, ...]) -> str | None:
     try:
         raw = webauthn_lib().helpers.base64url_to_bytes(credential["response"]["clientDataJSON"])
         origin = json.loads(raw).get("origin")
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None  # malformed: the library's own reason says so
     if origin in origins:
         return None
@@ -150,6 +151,50 @@ def ceremony(user: User, challenge: str | None) -> str:
     return f"passkey-login:{challenge}" if challenge is not None else f"passkey-step-up:{user.id}"
 
 
+@dataclass(frozen=True)
+class Signed:
+    """An answer whose signature holds: its counter, and whether the user was verified."""
+
+    new_sign_count: int
+    user_verified: bool
+
+
+def signature(
+    found: Passkey, challenge: str, credential: dict, settings: Settings, kind: str = "sign-in"
+) -> Signed | str:
+    """Check an answer against the passkey's public key, the challenge (base64url), the relying
+    party and the origins (not framed), user verification aside: Signed, or what a refusal
+    says (logged as a refused `kind`)."""
+    lib = webauthn_lib()  # its names looked up outside the try, as in flows/passkeys.add()
+    verify_authentication, from_base64url = (
+        lib.verify_authentication_response,
+        lib.helpers.base64url_to_bytes,
+    )
+    try:
+        verified = verify_authentication(
+            credential=credential,
+            expected_challenge=from_base64url(challenge),
+            expected_rp_id=settings.webauthn_rp_id,
+            expected_origin=list(settings.webauthn_origins),
+            credential_public_key=from_base64url(found.public_key),
+            credential_current_sign_count=0,  # compared by record_use
+        )
+        not_framed(credential)
+    except malformed() as exc:
+        return refused(kind, exc, credential, settings)
+    return Signed(verified.new_sign_count, verified.user_verified)
+
+
+def record_use(user: User, found: Passkey, new: int, ctx: Context) -> str | None:
+    """Record a use of the passkey whose valid signature came with counter `new`: None, or
+    SUSPENDED when the counter did not move forward (the clone rule, once per passkey)."""
+    if new == 0 and found.sign_count == 0:  # an authenticator that keeps no counter
+        counted = passkey_rows.count_use_without_counter(found.id, ctx.now)
+    else:
+        counted = passkey_rows.count_use(found.id, new, ctx.now)
+    return None if counted else _suspend(user, found, ctx)
+
+
 class PasskeyAssertion:
     """A passkey's answer (PublicKeyCredential JSON) to the options asked for a login's
     challenge or a step-up (assertion_options, under ceremony())."""
@@ -168,30 +213,11 @@ class PasskeyAssertion:
         found = _credential_of(user, answer)
         if stored is None or found is None:
             return refused_with(NOT_ACCEPTED)
-        settings = ctx.settings
-        lib = webauthn_lib()  # its names looked up outside the try, as in flows/passkeys.add()
-        verify_authentication, from_base64url = (
-            lib.verify_authentication_response,
-            lib.helpers.base64url_to_bytes,
-        )
-        try:
-            verified = verify_authentication(
-                credential=answer,
-                expected_challenge=from_base64url(stored),
-                expected_rp_id=settings.webauthn_rp_id,
-                expected_origin=list(settings.webauthn_origins),
-                credential_public_key=from_base64url(found.public_key),
-                credential_current_sign_count=0,  # compared below, once the signature holds
-            )
-            not_framed(answer)
-        except malformed() as exc:
-            return refused_with(refused("use", exc, answer, settings))
-        new = verified.new_sign_count
-        if new == 0 and found.sign_count == 0:  # an authenticator that keeps no counter
-            counted = passkey_rows.count_use_without_counter(found.id, ctx.now)
-        else:
-            counted = passkey_rows.count_use(found.id, new, ctx.now)
-        return accepted(self.name) if counted else refused_with(_suspend(user, found, ctx))
+        signed = signature(found, stored, answer, ctx.settings, kind="use")
+        if isinstance(signed, str):
+            return refused_with(signed)
+        suspended = record_use(user, found, signed.new_sign_count, ctx)
+        return accepted(self.name) if suspended is None else refused_with(suspended)
 
 
 ASSERTION = PasskeyAssertion()
@@ -208,7 +234,68 @@ def _suspend(user: User, found: Passkey, ctx: Context) -> str:
 
 def _credential_of(user: User, credential: dict) -> Passkey | None:
     """The user's stored passkey this answer claims to come from."""
+    claimed = _claimed_id(credential)
+    return None if claimed is None else passkey_rows.find(user.id, claimed)
+
+
+def _claimed_id(credential: dict) -> str | None:
+    """The credential id an answer claims, when it could be a stored one."""
     claimed = credential.get("id") if isinstance(credential, dict) else None
     if not isinstance(claimed, str) or not _CREDENTIAL_ID.fullmatch(claimed):
         return None  # never a stored id (base64url); MariaDB's ascii column refuses some
-    return passkey_rows.find(user.id, claimed)
+    return claimed
+
+
+# Signing in with a passkey alone (flows/passkey_login.py): options for no user known yet, and
+# the passkey an answer claims, whoever's (its signature: signature() above).
+
+_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{16,128}")
+
+
+def sign_in_options(credential_ids: list[str], ctx: Context) -> tuple[dict, str]:
+    """Request options requiring user verification, naming these credential ids (base64url;
+    none: any discoverable passkey of this relying party), and their challenge (base64url)."""
+    lib = webauthn_lib()
+    descriptor = lib.helpers.structs.PublicKeyCredentialDescriptor
+    options = lib.generate_authentication_options(
+        rp_id=ctx.settings.webauthn_rp_id,
+        timeout=ctx.settings.challenge_ttl_seconds * 1000,
+        allow_credentials=[
+            descriptor(id=lib.helpers.base64url_to_bytes(i)) for i in credential_ids
+        ],
+        user_verification=lib.helpers.structs.UserVerificationRequirement.REQUIRED,
+    )
+    as_json = lib.helpers.options_to_json_dict(options)
+    return as_json, as_json["challenge"]
+
+
+def answered_challenge(credential: dict) -> str | None:
+    """The challenge (base64url) an answer says it signed, None when it names none that could
+    be ours."""
+    try:
+        raw = webauthn_lib().helpers.base64url_to_bytes(credential["response"]["clientDataJSON"])
+        challenge = json.loads(raw).get("challenge")
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return None  # RecursionError: JSON nested too deep
+    return challenge if isinstance(challenge, str) and _CHALLENGE.fullmatch(challenge) else None
+
+
+def claimed_passkey(credential: dict) -> Passkey | None:
+    """The stored passkey, whoever's, this answer claims to come from."""
+    claimed = _claimed_id(credential)
+    return None if claimed is None else passkey_rows.find_any(claimed)
+
+
+def handle_matches(owner: User, credential: dict, *, required: bool) -> bool:
+    """Whether the answer's userHandle is the owner's (WebAuthn §7.2 step 6); an answer with
+    none passes unless required (options that named no credential: a discoverable one always
+    says whose it is)."""
+    response = credential.get("response")
+    handle = response.get("userHandle") if isinstance(response, dict) else None
+    if handle is None:
+        return not required
+    try:
+        given = webauthn_lib().helpers.base64url_to_bytes(handle)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return secrets.compare_digest(given, user_handle(owner))

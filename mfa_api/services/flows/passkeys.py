@@ -40,13 +40,16 @@ def registration_options(user: User, password: str, code: str | None, ctx: Conte
         user_display_name=user.names or user.email,
         timeout=settings.challenge_ttl_seconds * 1000,
         exclude_credentials=ceremony.descriptors(existing),
+        # Discoverable and user-verified where the authenticator can: such a passkey also
+        # signs in alone (flows/passkey_login.py); any other still answers a second step.
         authenticator_selection=structs.AuthenticatorSelectionCriteria(
-            resident_key=structs.ResidentKeyRequirement.DISCOURAGED,
-            user_verification=structs.UserVerificationRequirement.DISCOURAGED,
+            resident_key=structs.ResidentKeyRequirement.PREFERRED,
+            user_verification=structs.UserVerificationRequirement.PREFERRED,
         ),
     )
     ceremony.keep_challenge(f"passkey-add:{user.id}", options.challenge, ctx)
-    return ceremony.webauthn_lib().helpers.options_to_json_dict(options)
+    as_json = ceremony.webauthn_lib().helpers.options_to_json_dict(options)
+    return {**as_json, "extensions": {"credProps": True}}  # the browser tells if discoverable
 
 
 def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey:
@@ -76,15 +79,29 @@ def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey
     name = (name or DEFAULT_NAME)[:NAME_MAX]
     try:
         new_id = passkey_rows.add(
-            user.id, credential_id, public_key, verified.sign_count, name, ctx.now
+            user.id,
+            credential_id,
+            public_key,
+            verified.sign_count,
+            name,
+            ctx.now,
+            user_verified=verified.user_verified,
+            discoverable=_discoverable(credential),
         )
     except IntegrityError:
         raise Conflict("This passkey is registered already") from None
     audit.record(ctx, user.id, audit.PASSKEY_ADDED, passkey_id=new_id, name=name)
     notifications.send_notice(ctx.mailer, user.email, notifications.PASSKEY_ADDED)
-    return Passkey(
-        new_id, user.id, credential_id, public_key, verified.sign_count, name, ctx.now, None
-    )
+    return passkey_rows.find(user.id, credential_id)
+
+
+def _discoverable(credential: dict) -> bool | None:
+    """Whether the browser said the credential is discoverable (credProps' rk), None when it
+    did not say. Unsigned, so only shown to the user: signing in never relies on it."""
+    results = credential.get("clientExtensionResults")
+    props = results.get("credProps") if isinstance(results, dict) else None
+    rk = props.get("rk") if isinstance(props, dict) else None
+    return rk if isinstance(rk, bool) else None
 
 
 def listed(user: User) -> list[Passkey]:
