@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import secrets
-from dataclasses import dataclass, make_dataclass
+from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,9 @@ STRING_KEYS = tuple(s.name for s in SETTINGS if s.plain)
 
 @dataclass(frozen=True)
 class Settings:
-    """What the services need from the configuration, with the keys derived from SECRET_KEY."""
+    """What the services need from the configuration, with the keys derived from SECRET_KEY:
+    a field for each value derived (a key, minutes made seconds, a hasher), and `values`, every
+    setting of the table as typed, for those the services read as they are."""
 
     otp_key: bytes
     jwt_key: bytes
@@ -72,6 +74,7 @@ class Settings:
     webhooks_timeout_seconds: float  # one post's deadline, the whole exchange
     webhooks_allow_private: bool  # receivers at loopback, private or link-local addresses
     webhooks_retention_seconds: int  # delivered and failed deliveries kept this long
+    values: Values = field(repr=False)  # every setting, typed: a new one needs no field here
 
 
 BOOL_KEYS = tuple(s.name for s in of_kind(SWITCH))
@@ -285,4 +288,5 @@ def settings_from(config: Values, *, development: bool = False) -> Settings:
         webhooks_timeout_seconds=float(config.webhooks_timeout_seconds),
         webhooks_allow_private=config.webhooks_allow_private,
         webhooks_retention_seconds=config.webhooks_retention_days * 86400,
+        values=config,
     )

@@ -55,6 +55,12 @@ def test_the_typed_settings_have_each_kinds_type(tmp_path):
     assert [s.name.lower() for s in SETTINGS] == list(typed.__dataclass_fields__)
 
 
+def test_services_reach_every_setting_of_the_table_with_no_field_added(tmp_path):
+    made = state_of(app_with(tmp_path, HSTS_SECONDS="600"))
+    assert made.settings.values is made.values  # ctx.settings.values.<name>: one table entry
+    assert made.settings.values.hsts_seconds == 600
+
+
 def test_request_code_reads_the_typed_settings_not_the_flask_config():
     modules = ["api/limits.py", "api/legacy.py", "headers.py", "cors.py", "observe.py"]
     modules += ["errors.py", "db.py", "store/ephemeral.py", "pages/__init__.py"]
