@@ -33,7 +33,7 @@ from .. import audit, sessions
 from ..context import Context
 from ..defence import counters, guarded
 from ..defence.guarded import Wrong
-from ..factors import passkeys
+from ..factors import ceremonies, passkeys
 from ..sessions import AccessGrant
 
 log = logging.getLogger("mfa_api.services.passkey_login")
@@ -59,7 +59,7 @@ def options(email: str | None, ctx: Context) -> dict:
         usable = _usable(email)
         named = str(usable[0].user_id) if usable else NOBODY
         ids = [p.credential_id for p in usable] if usable else _decoys(email, ctx)
-    public_key, challenge = passkeys.sign_in_options(ids, ctx)
+    public_key, challenge = ceremonies.sign_in_options(ids, ctx)
     expires_at = ctx.now + ctx.settings.challenge_ttl_seconds
     single_use().put(CEREMONY + challenge, named, expires_at, ctx.now)
     return public_key
@@ -80,7 +80,7 @@ def _decoys(email: str, ctx: Context) -> list[str]:
     made = []
     for n in range(1 + seed[0] % 2):
         raw = hmac.new(key, f"{email}|{n}".encode(), hashlib.sha512).digest()[:length]
-        made.append(passkeys.webauthn_lib().helpers.bytes_to_base64url(raw))
+        made.append(ceremonies.webauthn_lib().helpers.bytes_to_base64url(raw))
     return made
 
 
@@ -123,22 +123,22 @@ _NOBODYS = Passkey(
 )
 
 
-def _proven(credential: dict, ctx: Context) -> tuple[User, Passkey, passkeys.Signed]:
+def _proven(credential: dict, ctx: Context) -> tuple[User, Passkey, ceremonies.Signed]:
     """The owner, the passkey and its valid signature; else 401 Passkey not accepted, counted
     nowhere (nothing yet proves the caller holds the authenticator)."""
-    challenge = passkeys.answered_challenge(credential)
+    challenge = ceremonies.answered_challenge(credential)
     named = single_use().take(CEREMONY + challenge, ctx.now) if challenge else None
     found = passkeys.claimed_passkey(credential)
     owner = users.find_by_id(found.user_id) if found is not None else None
     if named is None or owner is None or named not in (ANY, str(owner.id)):
         if challenge is not None:
-            passkeys.signature(_NOBODYS, challenge, credential, ctx.settings, kind="sign-in")
+            ceremonies.signature(_NOBODYS, challenge, credential, ctx.settings, kind="sign-in")
         log.info("passkey sign-in refused: no options for it, or no such passkey among them")
-        raise Unauthorized(passkeys.NOT_ACCEPTED)
-    signed = passkeys.signature(found, challenge, credential, ctx.settings)
+        raise Unauthorized(ceremonies.NOT_ACCEPTED)
+    signed = ceremonies.signature(found, challenge, credential, ctx.settings)
     if isinstance(signed, str):
         raise Unauthorized(signed)
-    if not passkeys.handle_matches(owner, credential, required=named == ANY):
+    if not ceremonies.handle_matches(owner, credential, required=named == ANY):
         log.info("passkey sign-in refused: its userHandle is not its owner's")
-        raise Unauthorized(passkeys.NOT_ACCEPTED)
+        raise Unauthorized(ceremonies.NOT_ACCEPTED)
     return owner, found, signed

@@ -13,7 +13,7 @@ from ...store.passkeys import Passkey
 from ...store.users import User
 from .. import audit, notifications
 from ..context import Context
-from ..factors import passkeys as ceremony
+from ..factors import ceremonies
 from . import step_up
 
 MAX_PER_USER = 10
@@ -31,15 +31,15 @@ def registration_options(user: User, password: str, code: str | None, ctx: Conte
     existing = passkey_rows.of_user(user.id)
     if len(existing) >= MAX_PER_USER:
         raise InvalidInput(f"At most {MAX_PER_USER} passkeys; remove one first")
-    settings, structs = ctx.settings, ceremony.webauthn_lib().helpers.structs
-    options = ceremony.webauthn_lib().generate_registration_options(
+    settings, structs = ctx.settings, ceremonies.webauthn_lib().helpers.structs
+    options = ceremonies.webauthn_lib().generate_registration_options(
         rp_id=settings.webauthn_rp_id,
         rp_name=settings.webauthn_rp_name,
         user_name=user.email,
-        user_id=ceremony.user_handle(user),
+        user_id=ceremonies.user_handle(user),
         user_display_name=user.names or user.email,
         timeout=settings.challenge_ttl_seconds * 1000,
-        exclude_credentials=ceremony.descriptors(existing),
+        exclude_credentials=ceremonies.descriptors(existing),
         # Discoverable and user-verified where the authenticator can: such a passkey also
         # signs in alone (flows/passkey_login.py); any other still answers a second step.
         authenticator_selection=structs.AuthenticatorSelectionCriteria(
@@ -47,8 +47,8 @@ def registration_options(user: User, password: str, code: str | None, ctx: Conte
             user_verification=structs.UserVerificationRequirement.PREFERRED,
         ),
     )
-    ceremony.keep_challenge(f"passkey-add:{user.id}", options.challenge, ctx)
-    as_json = ceremony.webauthn_lib().helpers.options_to_json_dict(options)
+    ceremonies.keep_challenge(f"passkey-add:{user.id}", options.challenge, ctx)
+    as_json = ceremonies.webauthn_lib().helpers.options_to_json_dict(options)
     return {**as_json, "extensions": {"credProps": True}}  # the browser tells if discoverable
 
 
@@ -57,13 +57,13 @@ def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey
     if not user.twofa_enabled:  # turned off since the options were given
         single_use().delete(f"passkey-add:{user.id}")
         raise InvalidInput(TWOFA_OFF)
-    challenge = ceremony.take_challenge(
+    challenge = ceremonies.take_challenge(
         f"passkey-add:{user.id}", ctx, "No passkey being added; ask for options first"
     )
     settings = ctx.settings
     # The library's names are looked up outside the try: one it lost must fail loudly, not
     # pass for a refused passkey.
-    verify_registration = ceremony.webauthn_lib().verify_registration_response
+    verify_registration = ceremonies.webauthn_lib().verify_registration_response
     try:
         verified = verify_registration(
             credential=credential,
@@ -71,11 +71,12 @@ def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey
             expected_rp_id=settings.webauthn_rp_id,
             expected_origin=list(settings.webauthn_origins),
         )
-        ceremony.not_framed(credential)
-    except ceremony.malformed() as exc:
-        raise InvalidInput(ceremony.refused("registration", exc, credential, settings)) from None
-    credential_id = ceremony.webauthn_lib().helpers.bytes_to_base64url(verified.credential_id)
-    public_key = ceremony.webauthn_lib().helpers.bytes_to_base64url(verified.credential_public_key)
+        ceremonies.not_framed(credential)
+    except ceremonies.malformed() as exc:
+        raise InvalidInput(ceremonies.refused("registration", exc, credential, settings)) from None
+    to_base64url = ceremonies.webauthn_lib().helpers.bytes_to_base64url
+    credential_id = to_base64url(verified.credential_id)
+    public_key = to_base64url(verified.credential_public_key)
     name = (name or DEFAULT_NAME)[:NAME_MAX]
     try:
         new_id = passkey_rows.add(
