@@ -76,6 +76,20 @@ def of_user(user_id: int) -> list[Passkey]:
     return [Passkey(**row) for row in rows]
 
 
+def signing_in_alone(email: str) -> list[Passkey]:
+    """The passkeys that may sign in alone (made with user verification, not suspended) of the
+    verified account with this (lower-case) email, oldest first: one query whether or not the
+    account exists, so the time taken does not tell."""
+    columns = ", ".join(f"p.{c.strip()}" for c in _COLUMNS.split(","))
+    rows = get_db().fetch_all(
+        f"SELECT {columns} FROM passkeys p JOIN users u ON u.id = p.user_id "  # noqa: S608
+        "WHERE u.email = ? AND u.is_verified = 1 AND p.user_verified = 1 "
+        "AND p.suspended_at IS NULL ORDER BY p.created_at, p.id",
+        (email,),
+    )
+    return [Passkey(**row) for row in rows]
+
+
 def find(user_id: int, credential_id: str) -> Passkey | None:
     """The user's credential with this id, if they have it."""
     row = get_db().fetch_one(

@@ -2,13 +2,23 @@
 the software authenticator (discoverable or not, verifying the user or not), on each database
 and store, refusals included, and who can make a refusal count."""
 
+import base64
 import json
 
 import jwt
 import pytest
 
 from tests.authenticator import SoftAuthenticator, b64url
-from tests.helpers import PASSWORD, TwoFaClient, add_passkey, from_ip, make_app, recorded_mail
+from tests.helpers import (
+    PASSWORD,
+    TwoFaClient,
+    add_passkey,
+    fresh_totp,
+    from_ip,
+    make_app,
+    recorded_mail,
+    wrong_totp,
+)
 
 EMAIL = "alice@example.com"
 NOT_ACCEPTED = {"success": False, "message": "Passkey not accepted"}
@@ -95,7 +105,7 @@ def test_options_for_an_email_without_passkeys_look_alike_and_match_nothing(twof
     for email in ("nobody@example.com", "bob@example.com"):
         decoy = options(twofa, email)
         assert decoy.keys() == real.keys() and decoy["userVerification"] == "required"
-        assert 1 <= len(decoy["allowCredentials"]) <= 2
+        assert 1 <= len(decoy["allowCredentials"]) <= 3
         assert decoy["allowCredentials"] == options(twofa, email)["allowCredentials"]
         assert all(c["type"] == "public-key" for c in decoy["allowCredentials"])
     _, authenticator = alice
@@ -120,22 +130,29 @@ def test_a_passkey_made_without_user_verification_cannot_sign_in_alone(twofa, db
     refused = sign_in(twofa, authenticator)
     assert refused.status_code == 401
     assert refused.json == {"success": False, "message": MADE_WITHOUT_UV}
-    assert json.loads(events(db, "second_factor_failed")[-1]["detail"]) == {
-        "during": "passkey_sign_in"
-    }
+    assert events(db, "second_factor_failed") == []  # no guess: a key without a PIN locks nobody
+    named = [c["id"] for c in options(twofa, EMAIL)["allowCredentials"]]
+    assert b64url(authenticator.credential_id) not in named  # options name it no more
     challenge = twofa.challenge()  # it still answers a second step after the password
     asked = twofa.post("2fa/passkey/options", challenge).json["publicKey"]
     answered = twofa.post("2fa/passkey", challenge, {"credential": authenticator.get(asked)})
     assert answered.status_code == 200, answered.json
 
 
-def test_an_answer_without_user_verification_is_refused_and_counted(twofa, alice, db):
-    _, authenticator = alice
+def test_an_answer_without_user_verification_is_refused_and_not_counted(
+    lock_soon, twofa, alice, db
+):
+    """Whoever holds the key without its PIN (it answers without user verification) is told
+    why, and cannot back off or lock the owner with it: the PIN's tries are the key's own."""
+    secret, authenticator = alice
     authenticator.verifies = False
-    refused = sign_in(twofa, authenticator)
-    assert refused.status_code == 401
-    assert refused.json == {"success": False, "message": NOT_VERIFIED}
-    assert len(events(db, "second_factor_failed")) == 1
+    for _ in range(4):
+        refused = sign_in(twofa, authenticator)
+        assert refused.status_code == 401
+        assert refused.json == {"success": False, "message": NOT_VERIFIED}
+    assert events(db, "second_factor_failed") == [] and events(db, "locked") == []
+    challenge = twofa.challenge()  # the owner's own login is untouched
+    assert twofa.post("2fa/verify", challenge, {"otp": fresh_totp(secret)}).status_code == 200
     assert all("passwordless" not in e["detail"] for e in events(db, "login_succeeded"))
 
 
@@ -193,18 +210,25 @@ def test_a_stranger_without_the_authenticator_cannot_lock_the_owner_out(
 
 def test_failures_of_the_holder_lock_the_owner_and_the_lock_holds(lock_soon, twofa, alice, db):
     secret, authenticator = alice
-    authenticator.verifies = False
+    second, _ = add_passkey(twofa, secret, authenticator=SoftAuthenticator())
+    for _ in range(2):  # two wrong codes after the password: the one second-factor counter
+        challenge = twofa.challenge()
+        assert twofa.post("2fa/verify", challenge, {"otp": wrong_totp(secret)}).status_code == 401
+    assert sign_in(twofa, authenticator).status_code == 200  # a right answer clears it
+    copy = authenticator.clone()
+    assert sign_in(twofa, authenticator).status_code == 200  # the copy is now behind
     for _ in range(2):
-        assert sign_in(twofa, authenticator).status_code == 401
-    locked = sign_in(twofa, authenticator)
-    assert locked.status_code == 423  # the third counted failure locks the second factor
+        challenge = twofa.challenge()
+        assert twofa.post("2fa/verify", challenge, {"otp": wrong_totp(secret)}).status_code == 401
+    locked = sign_in(twofa, copy)  # its counter went back: a copy, counted, the third failure
+    assert locked.status_code == 423
     assert len(events(db, "locked")) == 1
-    authenticator.verifies = True
-    assert sign_in(twofa, authenticator).status_code == 423  # a right answer too, while locked
+    assert sign_in(twofa, copy).status_code == 401  # suspended now: refused, counted no more
+    assert sign_in(twofa, second).status_code == 423  # a right answer too, while locked
     with_password = twofa.post("login", body={"email": EMAIL, "password": PASSWORD})
     assert with_password.status_code == 423  # the one lock of the second factor
     forger = SoftAuthenticator()
-    forger.credential_id = authenticator.credential_id
+    forger.credential_id = second.credential_id
     assert sign_in(twofa, forger, EMAIL).json == NOT_ACCEPTED  # tells a stranger nothing
 
 
@@ -242,3 +266,59 @@ def test_an_answer_nested_too_deep_is_refused_not_a_server_error(twofa):
     answer = {"id": "AAAA", "type": "public-key", "response": {"clientDataJSON": b64url(deep)}}
     refused = twofa.post("passkey-login", body={"credential": answer})
     assert refused.status_code == 401 and refused.json == NOT_ACCEPTED
+
+
+def test_a_suspended_passkeys_holder_cannot_lock_the_owner(lock_soon, twofa, alice, db):
+    """Suspension guards against whoever holds a copy: answers with the suspended key are
+    refused and counted no more (the first, which found the copy, counted once)."""
+    secret, authenticator = alice
+    copy = authenticator.clone()
+    assert sign_in(twofa, authenticator).status_code == 200
+    assert sign_in(twofa, copy).json["message"].startswith("Passkey suspended")
+    for _ in range(4):
+        assert sign_in(twofa, copy).json["message"].startswith("Passkey suspended")
+    assert len(events(db, "second_factor_failed")) == 1 and events(db, "locked") == []
+    challenge = twofa.challenge()
+    assert twofa.post("2fa/verify", challenge, {"otp": fresh_totp(secret)}).status_code == 200
+
+
+def test_an_account_the_password_login_refuses_does_not_sign_in_with_a_passkey(twofa, alice, db):
+    _, authenticator = alice
+    db.execute("UPDATE users SET is_verified = 0", ())  # as mfa-php's unverified rows
+    assert twofa.post("login", body={"email": EMAIL, "password": PASSWORD}).status_code == 401
+    assert sign_in(twofa, authenticator).json == NOT_ACCEPTED
+    assert options(twofa, EMAIL)["allowCredentials"] != [
+        {"id": b64url(authenticator.credential_id), "type": "public-key"}
+    ]
+
+
+def test_decoys_are_drawn_like_real_lists(twofa):
+    """Decoy lists for emails without passkeys hold 1 to 3 ids of the lengths common
+    authenticators make (an iCloud Keychain id is 20 bytes: 27 characters)."""
+    counts, lengths = set(), set()
+    for n in range(200):
+        named = options(twofa, f"u{n}@example.com")["allowCredentials"]
+        counts.add(len(named))
+        lengths |= {len(c["id"]) for c in named}
+    assert counts == {1, 2, 3}
+    assert {22, 27, 43, 64, 86} <= lengths  # 16, 20, 32, 48 and 64 bytes
+
+
+def test_a_refusal_reads_the_same_for_a_real_credential_id_and_a_decoy(twofa, alice):
+    """Even where refusals explain themselves (development: the origin), an answer under a
+    credential id read from options is refused in the same words whether the id is real."""
+    from dataclasses import replace
+
+    from mfa_api.state import fill, state_of
+
+    made = state_of(twofa.app)
+    fill(twofa.app, settings=replace(made.settings, explain_refusals=True))
+
+    def refusal_for(email):
+        asked = options(twofa, email)
+        forger = SoftAuthenticator(origin="https://evil.example", resident=False)
+        forger.credential_id = base64.urlsafe_b64decode(asked["allowCredentials"][0]["id"] + "==")
+        return twofa.post("passkey-login", body={"credential": forger.get(asked)}).json["message"]
+
+    told = refusal_for(EMAIL)
+    assert told == refusal_for("nobody@example.com") and "evil.example" in told

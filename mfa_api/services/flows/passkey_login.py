@@ -4,16 +4,25 @@ answers like a completed login (an access token whose amr is ["passkey", "uv"]).
 Only a passkey whose authenticator verified the user, both when it was made and now, signs in
 alone; any other still answers a second step after the password (flows/challenge.py).
 
-Who can make a refusal count. Options count nothing, and say nothing of whether an email has
-an account: an email with no usable passkey gets decoy credential ids, the same each time,
-that no answer can match. An answer counts toward the second-factor lock of the passkey's
-owner only once its signature holds: only the holder of the authenticator can make one, and
-then a refusal (no user verification, a passkey made without it, a counter that did not move
-forward) is that holder's, like a wrong code after the password. Anything an anonymous caller
-can send (an unknown credential id, one it read from options with a bad signature, a replay,
-another origin) is refused unevaluated and counted nowhere but the per-client rate limit: a
-signature is no secret one can guess at, so nothing is lost by not counting it, and a stranger
-cannot lock the owner out. A locked owner is answered 423 (once the signature holds).
+Who can make a refusal count. Options count nothing. An answer counts toward the second-factor
+lock of the passkey's owner only when it could mean an attack: a valid signature whose counter
+did not move forward (a copy of the key; the passkey is suspended and the owner mailed). What
+only the holder of a key can send but proves no guess (a suspended passkey, one made without
+user verification, an answer without it now) is refused with its reason and counted nowhere:
+counting it would let whoever holds a copy, or a security key without its PIN, lock the owner
+out. Anything an anonymous caller can send (an unknown credential id, one read from options
+with a bad signature, a replay, another origin, an account the password login refuses) is
+refused alike, "Passkey not accepted", counted nowhere but the per-client rate limit: a
+signature is no secret one can guess at, so nothing is lost by not counting it. A locked owner
+is answered 423 (once the signature holds).
+
+What options tell. Without an email, nothing. With one, the passkeys that may sign in alone
+(made with user verification, not suspended) of that verified account, else decoy credential
+ids, the same each time, drawn like real ones (1 to 3 ids, lengths of common authenticators);
+both are looked up in one query. As WebAuthn §14.6.3 says of any username-first ceremony, this
+cannot hide everything: an account with more passkeys than a decoy list holds, or whose list
+changes, is told apart by someone who asks over time. Clients that need no email should send
+none (discoverable passkeys).
 """
 
 from __future__ import annotations
@@ -56,7 +65,7 @@ def options(email: str | None, ctx: Context) -> dict:
     it has none usable, or none at all (any discoverable passkey) without an email."""
     ids, named = [], ANY
     if email is not None:
-        usable = _usable(email)
+        usable = passkey_rows.signing_in_alone(email)
         named = str(usable[0].user_id) if usable else NOBODY
         ids = [p.credential_id for p in usable] if usable else _decoys(email, ctx)
     public_key, challenge = ceremonies.sign_in_options(ids, ctx)
@@ -65,20 +74,18 @@ def options(email: str | None, ctx: Context) -> dict:
     return public_key
 
 
-def _usable(email: str) -> list[Passkey]:
-    """The passkeys not suspended of the account with this email (none: no account)."""
-    user = users.find_by_email(email)
-    return [] if user is None else [p for p in passkey_rows.of_user(user.id) if not p.suspended]
+_DECOY_COUNTS = (1, 1, 1, 1, 1, 1, 2, 2, 2, 3)  # most accounts hold one passkey, some more
+_DECOY_LENGTHS = (16, 16, 20, 32, 32, 48, 64, 64)  # bytes: security keys, platform, iCloud
 
 
 def _decoys(email: str, ctx: Context) -> list[str]:
-    """Credential ids (base64url) as an account's might be: one or two, of 16, 32 or 64 bytes,
-    the same for an email each time (so asking again tells nothing)."""
+    """Credential ids (base64url) as an account's might be (see _DECOY_COUNTS and
+    _DECOY_LENGTHS), the same for an email each time (so asking again tells nothing)."""
     key = crypto.derive_key(ctx.settings.otp_key, "passkey-decoys")
     seed = hmac.new(key, email.encode(), hashlib.sha256).digest()
-    length = (16, 32, 64)[seed[1] % 3]
     made = []
-    for n in range(1 + seed[0] % 2):
+    for n in range(_DECOY_COUNTS[seed[0] % len(_DECOY_COUNTS)]):
+        length = _DECOY_LENGTHS[seed[1 + n] % len(_DECOY_LENGTHS)]
         raw = hmac.new(key, f"{email}|{n}".encode(), hashlib.sha512).digest()[:length]
         made.append(ceremonies.webauthn_lib().helpers.bytes_to_base64url(raw))
     return made
@@ -88,12 +95,12 @@ def sign_in(credential: dict, ctx: Context) -> AccessGrant:
     """Check a passkey's answer to sign-in options (used up either way); an access token for
     its owner, counted and answered as a login's second factor once its signature holds."""
     owner, found, signed = _proven(credential, ctx)
+    cannot = _cannot_sign_in_alone(found, signed)
+    if cannot is not None:  # no guess at anything: told, counted nowhere
+        log.info("passkey sign-in refused: %s", cannot)
+        raise Unauthorized(cannot)
 
     def evaluate() -> str | Wrong:
-        if not found.user_verified:
-            return Wrong(owner.id, MADE_WITHOUT_UV)
-        if not signed.user_verified:
-            return Wrong(owner.id, NOT_VERIFIED)
         refusal = passkeys.record_use(owner, found, signed.new_sign_count, ctx)
         return "passkey" if refusal is None else Wrong(owner.id, refusal)
 
@@ -106,6 +113,19 @@ def sign_in(credential: dict, ctx: Context) -> AccessGrant:
     )
     audit.record(ctx, owner.id, audit.LOGIN_SUCCEEDED, factor="passkey", passwordless=True)
     return sessions.grant_access(owner, ctx, amr=tokens.PASSKEY_VERIFIED)
+
+
+def _cannot_sign_in_alone(found: Passkey, signed: ceremonies.Signed) -> str | None:
+    """Why a passkey whose signature holds may not sign in alone, or None: suspended as a
+    possible copy, made without user verification, or answering without it now. None of these
+    is a guess (the flags are stored, a PIN's tries are the authenticator's own), so counting
+    them would only let whoever holds a suspended copy or a key without its PIN lock the owner
+    out."""
+    if found.suspended:
+        return passkeys.SUSPENDED
+    if not found.user_verified:
+        return MADE_WITHOUT_UV
+    return None if signed.user_verified else NOT_VERIFIED
 
 
 # A public key whose private half was thrown away when it was made: an answer that names no
@@ -129,12 +149,16 @@ def _proven(credential: dict, ctx: Context) -> tuple[User, Passkey, ceremonies.S
     challenge = ceremonies.answered_challenge(credential)
     named = single_use().take(CEREMONY + challenge, ctx.now) if challenge else None
     found = passkeys.claimed_passkey(credential)
-    owner = users.find_by_id(found.user_id) if found is not None else None
+    owner = users.find_by_id(found.user_id if found is not None else 0)  # one query either way
+    if owner is not None and not owner.is_verified:
+        owner = None  # an account the password login refuses (mfa-php's unverified rows)
     if named is None or owner is None or named not in (ANY, str(owner.id)):
-        if challenge is not None:
-            ceremonies.signature(_NOBODYS, challenge, credential, ctx.settings, kind="sign-in")
+        refusal = ceremonies.NOT_ACCEPTED
+        if challenge is not None:  # the same work, and the same words, as for a real passkey
+            checked = ceremonies.signature(_NOBODYS, challenge, credential, ctx.settings)
+            refusal = checked if isinstance(checked, str) else refusal
         log.info("passkey sign-in refused: no options for it, or no such passkey among them")
-        raise Unauthorized(ceremonies.NOT_ACCEPTED)
+        raise Unauthorized(refusal)
     signed = ceremonies.signature(found, challenge, credential, ctx.settings)
     if isinstance(signed, str):
         raise Unauthorized(signed)
