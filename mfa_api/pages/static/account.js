@@ -35,7 +35,9 @@ async function api(method, path, body, token) {
     data = {};
   }
   if (!response.ok || data.success === false) {
-    throw new Error(data.message || data.error || "Request failed (" + response.status + ")");
+    const error = new Error(data.message || data.error || "Request failed (" + response.status + ")");
+    error.status = response.status;
+    throw error;
   }
   return data;
 }
@@ -164,6 +166,8 @@ async function answerPasskey() {
 // Signing in with a passkey alone: the button (the email, if typed, names its passkeys), and
 // the browser's passkey autofill on the email field (conditional mediation) where it offers it.
 let autofill = null; // the AbortController of the pending autofill request
+let autofillFailures = 0; // options that could not be had in a row: each waits twice as long
+const AUTOFILL_TRIES = 5;
 
 async function finishPasskeySignIn(asked, request) {
   const options = PublicKeyCredential.parseRequestOptionsFromJSON(asked.publicKey);
@@ -192,13 +196,29 @@ function stopAutofill() {
   autofill = null;
 }
 
+function offersAutofill() {
+  const credential = window.PublicKeyCredential;
+  // parseRequestOptionsFromJSON came after conditional mediation (Chrome 129, Safari 18.4).
+  return Boolean(credential && credential.isConditionalMediationAvailable && credential.parseRequestOptionsFromJSON);
+}
+
 async function startAutofill() {
-  if (autofill || !window.PublicKeyCredential || !PublicKeyCredential.isConditionalMediationAvailable) return;
+  if (autofill || !offersAutofill()) return;
   if (!(await PublicKeyCredential.isConditionalMediationAvailable())) return;
   const controller = new AbortController();
   autofill = controller;
+  let asked;
   try {
-    const asked = await api("POST", AUTH + "/passkey-login/options");
+    asked = await api("POST", AUTH + "/passkey-login/options");
+    autofillFailures = 0;
+  } catch (error) {
+    // No options (rate-limited, unavailable, offline): try again later, twice as late each
+    // time, and give up after a few, rather than spend the address's limit in a loop.
+    if (autofill === controller) autofill = null;
+    if (!controller.signal.aborted) retryAutofillLater();
+    return;
+  }
+  try {
     // Its challenge answers within its timeout: ask for fresh options a little before.
     const renew = Math.max(10000, (asked.publicKey.timeout || 300000) - 10000);
     setTimeout(() => {
@@ -214,8 +234,16 @@ async function startAutofill() {
     autofill = null;
     if (error.name === "NotAllowedError") return; // the browser's own refusal or time-out
     fail(error);
-    startAutofill().catch(fail);
+    if (error.status === 401 || error.status === 423) startAutofill().catch(fail); // refused
+    else retryAutofillLater(); // the service could not answer: not at once
   }
+}
+
+function retryAutofillLater() {
+  if (++autofillFailures > AUTOFILL_TRIES) return;
+  setTimeout(() => {
+    if (!state.access) startAutofill().catch(fail); // still signed out
+  }, 2000 * 2 ** autofillFailures);
 }
 
 // The signed-in page.
