@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import secrets
+import traceback
 from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,17 @@ def typed(config: dict) -> Values:
     )
 
 
+def unreadable_file(config_file: str, exc: BaseException) -> str:
+    """Why a settings file could not be read, by the error's kind and line only: its message
+    may quote the file (`SECRET_KEY = kQ9z…` without quotes is a NameError naming the key)."""
+    line = getattr(exc, "lineno", None)
+    if line is None:
+        frames = traceback.extract_tb(exc.__traceback__)
+        line = next((f.lineno for f in reversed(frames) if f.filename == str(config_file)), None)
+    where = f" (line {line})" if line else ""
+    return f"{config_file} cannot be read: {type(exc).__name__}{where}"
+
+
 def config_file_path(default: str | os.PathLike | None = None) -> str:
     """Where the settings file is: MFA_CONFIG_FILE, else the given default (wsgi.py passes the
     config.py beside it), else config.py in the working directory."""
@@ -138,7 +150,7 @@ def load_config(
             found = app.config.from_pyfile(config_file, silent=True)
             fill(app, settings_from=config_file if found else f"MFA_* only (no {config_file})")
         except Exception as exc:  # noqa: BLE001 - a broken config.py is reported, not a traceback
-            unreadable.append(f"{config_file} cannot be read: {type(exc).__name__}: {exc}")
+            unreadable.append(unreadable_file(config_file, exc))
         app.config.from_prefixed_env("MFA")
         for key in STRING_KEYS:
             if f"MFA_{key}" in os.environ:

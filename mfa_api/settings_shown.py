@@ -17,11 +17,17 @@ SHORTEST_HIDDEN = 4
 
 
 def _url_secrets(url: str) -> list[str]:
-    """What of a URL is secret: its password and its query (which may carry one)."""
-    parts = urlsplit(url)
-    userinfo = parts.netloc.rpartition("@")[0]
-    password = userinfo.partition(":")[2] if ":" in userinfo else ""
-    return [part for part in (password, parts.query) if part]
+    """What of a URL is secret: its password (else its user alone: a token, as in
+    redis://token@host), and its query (which may carry one). The userinfo is read from the
+    raw text, up to the last "@": a password with a "/", "#" or "?" not encoded ends
+    urlsplit's netloc early, and would be missed."""
+    _, found, rest = url.partition("://")
+    if not found:
+        return [url] if url else []
+    user, colon, password = rest.rpartition("@")[0].partition(":")
+    credential = password if colon else user
+    query = urlsplit(url).query
+    return [part for part in (credential, query) if part]
 
 
 def _is_url(setting: Setting) -> bool:

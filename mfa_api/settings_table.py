@@ -1041,6 +1041,7 @@ SETTINGS = (
         name="SMS_GATEWAY_URL",
         kind=TEXT,
         plain=True,
+        secret=True,  # may carry basic-auth credentials (https://user:pass@...)
         section=MAIL,
         doc="a Twilio-compatible gateway; SMS works only when all four are set",
         example=(

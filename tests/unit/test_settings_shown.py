@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from cryptography.fernet import Fernet
 
 from mfa_api import create_app
-from mfa_api.config import DEFAULTS
+from mfa_api.config import DEFAULTS, unreadable_file
 from mfa_api.config_check import problems
 from mfa_api.settings_shown import HIDDEN, hide_secrets, settings_lines
 from mfa_api.settings_table import SETTINGS
@@ -73,3 +74,36 @@ def test_a_url_keeps_all_but_its_password_and_query():
 def test_unset_secrets_show_as_unset():
     shown = settings_lines({"SECRET_KEY": None, "ENCRYPTION_KEYS": []})
     assert "SECRET_KEY = None" in shown and "ENCRYPTION_KEYS = []" in shown
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "shown"),
+    [
+        ("REDIS_URL", "redis://:Zm9v/YmFy+cXV4@cache:6379/0", "redis://:{h}@cache:6379/0"),
+        ("DATABASE_URL", "mysql://app:Zm9v/YmFy#cXV4@db/mfa", "mysql://app:{h}@db/mfa"),
+        ("REDIS_URL", "redis://s3cr3t-token@cache:6379/0", "redis://{h}@cache:6379/0"),
+        (
+            "SMS_GATEWAY_URL",
+            "https://AC12:auth-token@sms.example/x",
+            "https://AC12:{h}@sms.example/x",
+        ),
+    ],
+)
+def test_a_password_with_a_slash_or_hash_or_a_token_as_user_is_hidden(name, url, shown):
+    assert f"{name} = {shown.format(h=HIDDEN)!r}" in settings_lines({name: url})
+    assert url not in hide_secrets(f"cannot reach {url}", {name: url})
+
+
+def test_a_settings_file_that_cannot_be_read_is_named_without_its_content(tmp_path):
+    broken = tmp_path / "config.py"
+    broken.write_text("TOTP_ISSUER = 'x'\nSECRET_KEY = kQ9zLr2VxY7pT4mN8wB3cH6jF1sD5gA0eU\n")
+    told = unreadable_file(str(broken), _raised_by(broken))
+    assert told == f"{broken} cannot be read: NameError (line 2)"
+
+
+def _raised_by(path):
+    try:
+        exec(compile(path.read_text(), str(path), "exec"), {})  # noqa: S102 - the test's own file
+    except NameError as exc:
+        return exc
+    raise AssertionError("no error")
