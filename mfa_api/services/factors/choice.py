@@ -19,16 +19,29 @@ FACTORS: tuple[Factor, ...] = (
 )
 
 
-def takers(answer: object, challenge: str | None) -> list[Factor]:
-    """The factors whose shape answer has and that answer here (challenge: the jti of the
-    login challenge answered, None for a step-up), in the order they are tried."""
-    return [f for f in FACTORS if f.takes(answer, challenge)]
+# What /2fa/verify's code may be: a backup code goes to /2fa/recover, which tells the user it
+# was used and how many are left (a passkey to /2fa/passkey).
+CHALLENGE_CODES: tuple[Factor, ...] = (totp.TOTP, codes.SENT_CODE)
 
 
-def use(user: User, answer: object, ctx: Context, challenge: str | None) -> Outcome:
-    """Use answer up as the first of its takers that accepts it; else refused as its first
-    taker refuses it (an answer none takes: an invalid code)."""
-    found = takers(answer, challenge)
+def takers(
+    answer: object, challenge: str | None, among: tuple[Factor, ...] = FACTORS
+) -> list[Factor]:
+    """The factors (of among) whose shape answer has and that answer here (challenge: the jti
+    of the login challenge answered, None for a step-up), in the order they are tried."""
+    return [f for f in among if f.takes(answer, challenge)]
+
+
+def use(
+    user: User,
+    answer: object,
+    ctx: Context,
+    challenge: str | None,
+    among: tuple[Factor, ...] = FACTORS,
+) -> Outcome:
+    """Use answer up as the first of its takers (of among) that accepts it; else refused as its
+    first taker refuses it (an answer none takes: an invalid code)."""
+    found = takers(answer, challenge, among)
     first = None
     for factor in found:
         outcome = factor.use(user, answer, ctx, challenge)

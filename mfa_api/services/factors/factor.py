@@ -10,8 +10,8 @@ How to add a factor: one new module in factors/ with a class that has a `name`, 
 a `use()` (its refusals worked out lazily, as guarded.Wrong says why) and a module-level
 instance of it; its name on one line of choice.FACTORS (where its place in the tuple says which
 factor an answer of a shape several take goes to first); tests of its use() in
-tests/domain/test_factors.py. Every flow that asks for a second factor (step-up, /2fa/verify)
-then takes it with no change; the faces need only let its answer through their schemas.
+tests/domain/test_factors.py. Step-up then takes it with no change (/2fa/verify when it is in
+choice.CHALLENGE_CODES too); the faces need only let its answer through their schemas.
 """
 
 from __future__ import annotations

@@ -140,7 +140,8 @@ def _passed(user: User, ctx: Context, remember: bool) -> Passed:
 def verify(user: User, claims: dict, code: str, ctx: Context, remember: bool = False) -> Passed:
     """Answer a challenge with the current TOTP or the code resent for it; an access token (and
     a device token, when asked to remember the client)."""
-    _conclude(user, claims, ctx, lambda: choice.use(user, code, ctx, claims["jti"]))
+    among = choice.CHALLENGE_CODES
+    _conclude(user, claims, ctx, lambda: choice.use(user, code, ctx, claims["jti"], among))
     return _passed(user, ctx, remember)
 
 
