@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from .state import state, state_of
+from .state import fill, state, state_of
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +124,12 @@ def legacy_shape(message: str, errors: dict | None) -> dict:
 
 def use_error_shape(blueprint: Blueprint, shape: ErrorShape) -> None:
     """Make every error inside blueprint answer in shape."""
-    blueprint.record_once(
-        lambda setup: state_of(setup.app).error_shapes.update({blueprint.name: shape})
-    )
+
+    def record(setup) -> None:
+        shapes = {**state_of(setup.app).error_shapes, blueprint.name: shape}
+        fill(setup.app, error_shapes=shapes)  # the state changes only through fill
+
+    blueprint.record_once(record)
 
 
 def _current_shape() -> ErrorShape:

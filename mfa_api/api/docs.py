@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 
 import click
 import flask_swagger_ui
@@ -41,11 +42,17 @@ PAGE_POLICY = (
 )
 
 
+_BUILDING = threading.Lock()  # one build, and no fill of the state lost to a race
+
+
 def document() -> dict:
-    """This app's OpenAPI document (built once)."""
+    """This app's OpenAPI document (built once, at the first request for it)."""
     built = state().openapi
     if built is None:
-        built = fill(current_app, openapi=openapi.build(current_app)).openapi
+        with _BUILDING:
+            built = state().openapi
+            if built is None:
+                built = fill(current_app, openapi=openapi.build(current_app)).openapi
     return built
 
 

@@ -209,6 +209,12 @@ def webauthn_handle(user_id: int, new: str) -> str:
     return row["webauthn_handle"]
 
 
+def webauthn_handle_of(user_id: int) -> str | None:
+    """The user's WebAuthn user handle (hex), or None when none was made yet (a read only)."""
+    row = get_db().fetch_one("SELECT webauthn_handle FROM users WHERE id = ?", (user_id,))
+    return None if row is None else row["webauthn_handle"]
+
+
 def delete(user_id: int) -> None:
     """Delete the user and every row of theirs, audit trail included (explicitly: the FKs
     cascade, but only if on, and the trail has none)."""

@@ -199,4 +199,5 @@ def handle_matches(owner: User, credential: dict, *, required: bool) -> bool:
         given = webauthn_lib().helpers.base64url_to_bytes(handle)
     except (ValueError, TypeError, AttributeError):
         return False
-    return secrets.compare_digest(given, user_handle(owner))
+    stored = users.webauthn_handle_of(owner.id)  # a check writes nothing: no handle, no match
+    return stored is not None and secrets.compare_digest(given, bytes.fromhex(stored))
