@@ -20,7 +20,10 @@ LINKS = Links(
 )
 
 
-def json_body(message: str = "Invalid JSON data", *, optional: bool = False) -> dict:
+INVALID_JSON = "Invalid JSON data"
+
+
+def json_body(*, optional: bool = False) -> dict:
     """The body as a JSON object, whatever the Content-Type says (like PHP's php://input).
 
     With optional, an empty body is an empty object.
@@ -31,9 +34,9 @@ def json_body(message: str = "Invalid JSON data", *, optional: bool = False) -> 
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or nested too deep
-        raise InvalidInput(message) from exc
+        raise InvalidInput(INVALID_JSON) from exc
     if not isinstance(data, dict):
-        raise InvalidInput(message)
+        raise InvalidInput(INVALID_JSON)
     return data
 
 

@@ -30,11 +30,6 @@ How to write a view::
   index.php's, which api/openapi.py assembles from its endpoints'.
 - A view never calls `load()`, `json_body()` or `reply()` and never names a schema of its
   contract (tests/unit/test_view_contracts.py checks both).
-
-An older view (`@documented(Reply, body=Schema)` above the limits, then `load(Schema,
-json_body())` and `return reply(Reply, value)` inside) converts by moving documented's
-arguments into `@contract(...)` below the other decorators, taking the form as an argument,
-and returning the value.
 """
 
 from __future__ import annotations

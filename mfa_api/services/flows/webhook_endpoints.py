@@ -36,11 +36,6 @@ class Listed:
     tally: store.Tally
 
 
-def event_names() -> tuple[str, ...]:
-    """The events an endpoint may ask for."""
-    return audit.EVENTS
-
-
 def parse_events(value: str) -> str:
     """The events as stored (`*` for all), from `all` or names separated by commas."""
     names = [name.strip() for name in value.split(",") if name.strip()]
