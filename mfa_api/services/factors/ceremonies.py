@@ -77,7 +77,7 @@ def _wrong_origin(credential: dict, origins: tuple[str, ...]) -> str | None:
     return f"the ceremony ran on {origin!r}, not an origin of WEBAUTHN_ORIGINS {list(origins)}"
 
 
-def refused(kind: str, exc: Exception, credential: dict, settings: Settings) -> str:
+def refusal_message(kind: str, exc: Exception, credential: dict, settings: Settings) -> str:
     """Log why a passkey was refused, and say what the answer says: that it was not accepted;
     in development also why, when its origin is the reason."""
     wrong_origin = _wrong_origin(credential, settings.webauthn_origins)
@@ -144,7 +144,7 @@ def signature(
         )
         not_framed(credential)
     except malformed() as exc:
-        return refused(kind, exc, credential, settings)
+        return refusal_message(kind, exc, credential, settings)
     return Signed(verified.new_sign_count, verified.user_verified)
 
 

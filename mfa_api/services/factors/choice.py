@@ -25,11 +25,12 @@ CHALLENGE_CODES: tuple[Factor, ...] = (totp.TOTP, codes.SENT_CODE)
 
 
 def takers(
-    answer: object, challenge: str | None, among: tuple[Factor, ...] = FACTORS
+    answer: object, challenge: str | None, among: tuple[Factor, ...] | None = None
 ) -> list[Factor]:
-    """The factors (of among) whose shape answer has and that answer here (challenge: the jti
-    of the login challenge answered, None for a step-up), in the order they are tried."""
-    return [f for f in among if f.takes(answer, challenge)]
+    """The factors (of among, else FACTORS) whose shape answer has and that answer here
+    (challenge: the jti of the login challenge answered, None for a step-up), in the order
+    they are tried."""
+    return [f for f in (FACTORS if among is None else among) if f.takes(answer, challenge)]
 
 
 def use(
@@ -37,7 +38,7 @@ def use(
     answer: object,
     ctx: Context,
     challenge: str | None,
-    among: tuple[Factor, ...] = FACTORS,
+    among: tuple[Factor, ...] | None = None,
 ) -> Outcome:
     """Use answer up as the first of its takers (of among) that accepts it; else refused as its
     first taker refuses it (an answer none takes: an invalid code)."""

@@ -27,8 +27,7 @@ from .ceremonies import (
     signature,
     webauthn_lib,
 )
-from .factor import Outcome, accepted
-from .factor import refused as refused_with
+from .factor import Outcome, accepted, refused
 
 SUSPENDED = (
     "Passkey suspended: its signature counter did not move forward, so a copy of it may exist. "
@@ -88,12 +87,12 @@ class PasskeyAssertion:
         stored = single_use().take(ceremony(user, challenge), ctx.now)
         found = _credential_of(user, answer)
         if stored is None or found is None:
-            return refused_with(NOT_ACCEPTED)
+            return refused(NOT_ACCEPTED)
         signed = signature(found, stored, answer, ctx.settings, kind="use")
         if isinstance(signed, str):
-            return refused_with(signed)
+            return refused(signed)
         suspended = record_use(user, found, signed.new_sign_count, ctx)
-        return accepted(self.name) if suspended is None else refused_with(suspended)
+        return accepted(self.name) if suspended is None else refused(suspended)
 
 
 ASSERTION = PasskeyAssertion()

@@ -73,7 +73,8 @@ def add(user: User, credential: dict, name: str | None, ctx: Context) -> Passkey
         )
         ceremonies.not_framed(credential)
     except ceremonies.malformed() as exc:
-        raise InvalidInput(ceremonies.refused("registration", exc, credential, settings)) from None
+        why = ceremonies.refusal_message("registration", exc, credential, settings)
+        raise InvalidInput(why) from None
     to_base64url = ceremonies.webauthn_lib().helpers.bytes_to_base64url
     credential_id = to_base64url(verified.credential_id)
     public_key = to_base64url(verified.credential_public_key)
