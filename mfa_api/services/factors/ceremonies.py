@@ -107,11 +107,11 @@ def take_challenge(key: str, ctx: Context, missing: str) -> bytes:
     return webauthn_lib().helpers.base64url_to_bytes(stored)
 
 
-def descriptors(found: list[Passkey]) -> list[PublicKeyCredentialDescriptor]:
-    """The passkeys as the credential descriptors options name."""
+def descriptors(credential_ids: list[str]) -> list[PublicKeyCredentialDescriptor]:
+    """The credential ids (base64url) as the credential descriptors options name."""
     lib = webauthn_lib()
     descriptor = lib.helpers.structs.PublicKeyCredentialDescriptor
-    return [descriptor(id=lib.helpers.base64url_to_bytes(p.credential_id)) for p in found]
+    return [descriptor(id=lib.helpers.base64url_to_bytes(i)) for i in credential_ids]
 
 
 @dataclass(frozen=True)
@@ -163,13 +163,10 @@ def sign_in_options(credential_ids: list[str], ctx: Context) -> tuple[dict, str]
     """Request options requiring user verification, naming these credential ids (base64url;
     none: any discoverable passkey of this relying party), and their challenge (base64url)."""
     lib = webauthn_lib()
-    descriptor = lib.helpers.structs.PublicKeyCredentialDescriptor
     options = lib.generate_authentication_options(
         rp_id=ctx.settings.webauthn_rp_id,
         timeout=ctx.settings.challenge_ttl_seconds * 1000,
-        allow_credentials=[
-            descriptor(id=lib.helpers.base64url_to_bytes(i)) for i in credential_ids
-        ],
+        allow_credentials=descriptors(credential_ids),
         user_verification=lib.helpers.structs.UserVerificationRequirement.REQUIRED,
     )
     as_json = lib.helpers.options_to_json_dict(options)

@@ -47,7 +47,7 @@ def assertion_options(user: User, ceremony: str, ctx: Context) -> dict:
     options = webauthn_lib().generate_authentication_options(
         rp_id=ctx.settings.webauthn_rp_id,
         timeout=ctx.settings.challenge_ttl_seconds * 1000,
-        allow_credentials=descriptors(found),
+        allow_credentials=descriptors([p.credential_id for p in found]),
         user_verification=webauthn_lib().helpers.structs.UserVerificationRequirement.DISCOURAGED,
     )
     keep_challenge(ceremony, options.challenge, ctx)

@@ -39,7 +39,7 @@ def registration_options(user: User, password: str, code: str | None, ctx: Conte
         user_id=ceremonies.user_handle(user),
         user_display_name=user.names or user.email,
         timeout=settings.challenge_ttl_seconds * 1000,
-        exclude_credentials=ceremonies.descriptors(existing),
+        exclude_credentials=ceremonies.descriptors([p.credential_id for p in existing]),
         # Discoverable and user-verified where the authenticator can: such a passkey also
         # signs in alone (flows/passkey_login.py); any other still answers a second step.
         authenticator_selection=structs.AuthenticatorSelectionCriteria(
